@@ -1,0 +1,370 @@
+//! The engine: reads live AWS in dependency order and plans against it, applies a plan, destroys a stage.
+//! Live AWS is the only state: nothing here is written to disk.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::{Result, anyhow, bail};
+use serde_json::Value;
+
+use super::executor::{self, Outcome};
+use super::reporter::Reporter;
+use crate::aws::{self, Attrs, Aws, Call, Live, Names};
+use crate::model::eval::{Env, eval_props};
+use crate::model::{Desired, Resource};
+use crate::package;
+use crate::plan::{Action, Plan, Step, diff};
+
+/// Everything a command needs to work on one stage.
+pub struct Engine {
+    pub aws: Arc<Aws>,
+    pub desired: Desired,
+    pub names: Names,
+    pub limit: usize,
+    pub reporter: Arc<dyn Reporter>,
+    pub offline: bool,
+}
+
+/// What the plan saw: live resources and the prepared desired attributes, reused by apply.
+#[derive(Default)]
+pub struct Snapshot {
+    pub live: BTreeMap<String, Option<Live>>,
+    pub prepared: BTreeMap<String, Attrs>,
+    pub env: Env,
+}
+
+impl Engine {
+    pub fn new(
+        aws: Arc<Aws>,
+        desired: Desired,
+        limit: usize,
+        reporter: Arc<dyn Reporter>,
+        offline: bool,
+    ) -> Self {
+        let names = Names {
+            app: desired.app.clone(),
+            stage: desired.stage.clone(),
+            region: desired.region.clone(),
+            account: aws.account.clone(),
+        };
+        Engine {
+            aws,
+            desired,
+            names,
+            limit,
+            reporter,
+            offline,
+        }
+    }
+
+    fn call<'a>(&'a self, r: &'a Resource) -> Call<'a> {
+        Call::new(&self.aws, &self.names, r.schema, &r.id)
+    }
+
+    fn deps(&self) -> BTreeMap<String, BTreeSet<String>> {
+        self.desired
+            .resources
+            .iter()
+            .map(|(k, r)| (k.clone(), r.deps.clone()))
+            .collect()
+    }
+
+    /// Reads every resource (a resource after its dependencies, so references resolve) and diffs it.
+    pub async fn plan(&self) -> Result<(Plan, Snapshot)> {
+        let state = Mutex::new((
+            Snapshot {
+                env: Env {
+                    account: Some(self.aws.account.clone()),
+                    ..Env::default()
+                },
+                ..Snapshot::default()
+            },
+            BTreeMap::new(),
+        ));
+        let outcomes = executor::run(&self.deps(), self.limit, |id| {
+            let state = &state;
+            async move {
+                let r = &self.desired.resources[&id];
+                let (mut props, unknown) =
+                    eval_props(&r.props, &state.lock().expect("not poisoned").0.env);
+                package::prepare(&self.desired, r, &mut props, self.offline)?;
+                self.reporter.start(&id, "reading");
+                let t = Instant::now();
+                let c = self.call(r);
+                let live = if unknown.keys().any(|u| needed_to_read(r, u)) {
+                    None
+                } else {
+                    aws::read(&c, &props).await?
+                };
+                let step = diff::diff(
+                    &id,
+                    &c.name,
+                    r.schema,
+                    &props,
+                    &unknown,
+                    live.as_ref().map(|l| &l.attrs),
+                );
+                self.reporter
+                    .finish(&id, "reading", t.elapsed().as_secs_f64());
+                let mut st = state.lock().expect("not poisoned");
+                if let (Some(l), false) = (
+                    &live,
+                    matches!(step.action, Action::Create | Action::Replace),
+                ) {
+                    st.0.env.outputs.insert(id.clone(), l.outputs.clone());
+                }
+                st.0.live.insert(id.clone(), live);
+                st.0.prepared.insert(id.clone(), props);
+                st.1.insert(id, step);
+                Ok(())
+            }
+        })
+        .await;
+        self.reporter.close();
+        failures("read", &outcomes, &self.rerun("plan"))?;
+        let (snap, mut steps) = state.into_inner().expect("not poisoned");
+        let plan = self.plan_of(
+            self.desired
+                .order
+                .iter()
+                .filter_map(|id| steps.remove(id))
+                .collect(),
+        );
+        Ok((plan, snap))
+    }
+
+    fn plan_of(&self, resources: Vec<Step>) -> Plan {
+        Plan {
+            format_version: 1,
+            app: self.desired.app.clone(),
+            stage: self.desired.stage.clone(),
+            option: self.desired.option.clone(),
+            region: self.desired.region.clone(),
+            account: self.aws.account.clone(),
+            resources,
+        }
+    }
+
+    /// Applies `plan`: each resource as soon as its dependencies are done, bounded; returns the outputs.
+    pub async fn apply(&self, plan: &Plan, snap: Snapshot) -> Result<Env> {
+        let steps: BTreeMap<&str, &Step> =
+            plan.resources.iter().map(|s| (s.id.as_str(), s)).collect();
+        let Snapshot {
+            live,
+            prepared,
+            env,
+        } = snap;
+        let env = Mutex::new(env);
+        let outcomes = executor::run(&self.deps(), self.limit, |id| {
+            let (env, live, prepared, steps) = (&env, &live, &prepared, &steps);
+            async move {
+                let step = steps[id.as_str()];
+                if !step.action.is_change() {
+                    return Ok(());
+                }
+                let r = &self.desired.resources[&id];
+                let (mut props, unknown) = eval_props(&r.props, &env.lock().expect("not poisoned"));
+                if !unknown.is_empty() {
+                    bail!(
+                        "values still unknown after their dependencies were applied: {}",
+                        unknown.into_keys().collect::<Vec<_>>().join(", ")
+                    );
+                }
+                overlay(r, &mut props, &prepared[&id]);
+                let verb = verb(step.action);
+                self.reporter.start(&id, verb);
+                let t = Instant::now();
+                let c = self.call(r);
+                let current = live.get(&id).cloned().flatten();
+                let result = match (step.action, current) {
+                    (Action::Update, Some(l)) => {
+                        let changed: Vec<String> = diff::diff(
+                            &id,
+                            &c.name,
+                            r.schema,
+                            &props,
+                            &BTreeMap::new(),
+                            Some(&l.attrs),
+                        )
+                        .changes
+                        .into_iter()
+                        .map(|c| c.attribute)
+                        .collect();
+                        if changed.is_empty() {
+                            Ok(l)
+                        } else {
+                            aws::update(&c, &props, &l, &changed).await
+                        }
+                    }
+                    (Action::Replace, Some(l)) => match aws::delete(&c, &props, &l).await {
+                        Ok(()) => aws::create(&c, &props).await,
+                        Err(e) => Err(e),
+                    },
+                    _ => aws::create(&c, &props).await,
+                };
+                match result {
+                    Ok(l) => {
+                        env.lock()
+                            .expect("not poisoned")
+                            .outputs
+                            .insert(id.clone(), l.outputs);
+                        self.reporter.finish(&id, verb, t.elapsed().as_secs_f64());
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.reporter.fail(&id, &format!("{e:#}"));
+                        Err(e)
+                    }
+                }
+            }
+        })
+        .await;
+        self.report_skips(&outcomes);
+        self.reporter.close();
+        failures("apply", &outcomes, &self.rerun("deploy"))?;
+        Ok(env.into_inner().expect("not poisoned"))
+    }
+
+    /// A plan deleting every live resource of the stage.
+    pub fn destroy_plan(&self, snap: &Snapshot) -> Plan {
+        let steps = self
+            .desired
+            .order
+            .iter()
+            .rev()
+            .filter(|id| snap.live.get(*id).is_some_and(Option::is_some))
+            .map(|id| {
+                let r = &self.desired.resources[id];
+                diff::delete(id, &self.names.physical(r.schema, id), r.schema)
+            })
+            .collect();
+        self.plan_of(steps)
+    }
+
+    /// Deletes every live resource, dependents first, tolerating half-created ones.
+    pub async fn destroy(&self, snap: &Snapshot) -> Result<()> {
+        let outcomes = executor::run(
+            &executor::reversed(&self.deps()),
+            self.limit,
+            |id| async move {
+                let r = &self.desired.resources[&id];
+                let Some(Some(l)) = snap.live.get(&id) else {
+                    return Ok(());
+                };
+                if r.schema.lookup {
+                    return Ok(());
+                }
+                let (mut props, _) = eval_props(&r.props, &snap.env);
+                overlay(r, &mut props, &snap.prepared[&id]);
+                self.reporter.start(&id, "deleting");
+                let t = Instant::now();
+                match aws::delete(&self.call(r), &props, l).await {
+                    Ok(()) => {
+                        self.reporter
+                            .finish(&id, "deleting", t.elapsed().as_secs_f64());
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.reporter.fail(&id, &format!("{e:#}"));
+                        Err(e)
+                    }
+                }
+            },
+        )
+        .await;
+        self.report_skips(&outcomes);
+        self.reporter.close();
+        failures("destroy", &outcomes, &self.rerun("destroy"))
+    }
+
+    /// The stack's declared outputs, evaluated against what is live (`null` where not deployed).
+    pub fn outputs(&self, env: &Env) -> BTreeMap<String, Value> {
+        self.desired
+            .outputs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    crate::model::eval::eval(v, env).unwrap_or(Value::Null),
+                )
+            })
+            .collect()
+    }
+
+    fn report_skips(&self, outcomes: &BTreeMap<String, Outcome>) {
+        for (id, o) in outcomes {
+            if let Outcome::Skipped(because) = o {
+                self.reporter.skip(id, because);
+            }
+        }
+    }
+
+    fn rerun(&self, cmd: &str) -> String {
+        let option = if cmd == "destroy" {
+            String::new()
+        } else {
+            format!(" --option {}", self.desired.option)
+        };
+        format!("fintech {cmd}{option} --stage {}", self.desired.stage)
+    }
+}
+
+/// Attributes the plan prepared (zip, hashes, manifests) that evaluation alone does not give.
+fn overlay(r: &Resource, props: &mut Attrs, prepared: &Attrs) {
+    for (k, v) in prepared {
+        if r.schema.field(k).is_none() {
+            props.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// A resource whose lookup needs this attribute cannot be read until it is known.
+fn needed_to_read(r: &Resource, attr: &str) -> bool {
+    r.schema.name == "s3.site" && attr == "bucket"
+}
+
+fn verb(a: Action) -> &'static str {
+    match a {
+        Action::Create => "creating",
+        Action::Update => "updating",
+        Action::Replace => "replacing",
+        Action::Delete => "deleting",
+        Action::NoOp | Action::Read => "reading",
+    }
+}
+
+/// One error naming every failed resource, what AWS said, what was skipped, and how to re-run.
+fn failures(what: &str, outcomes: &BTreeMap<String, Outcome>, rerun: &str) -> Result<()> {
+    let failed: Vec<String> = outcomes
+        .iter()
+        .filter_map(|(id, o)| match o {
+            Outcome::Failed(e) => Some(format!("  {id}: {e:#}")),
+            _ => None,
+        })
+        .collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let skipped: Vec<&str> = outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, Outcome::Skipped(_)))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let mut msg = format!(
+        "{what} failed for {} resource{}:\n{}",
+        failed.len(),
+        if failed.len() == 1 { "" } else { "s" },
+        failed.join("\n")
+    );
+    if !skipped.is_empty() {
+        msg.push_str(&format!(
+            "\nnot attempted (they depend on a failed resource): {}",
+            skipped.join(", ")
+        ));
+    }
+    msg.push_str(&format!(
+        "\nfix the cause and re-run: {rerun} (finished resources are not redone)"
+    ));
+    Err(anyhow!(msg))
+}

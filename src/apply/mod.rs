@@ -1,0 +1,5 @@
+//! Running a plan: the DAG executor, the reporter it talks to, and the engine that reads, plans and applies.
+
+pub mod engine;
+pub mod executor;
+pub mod reporter;

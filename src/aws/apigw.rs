@@ -1,0 +1,336 @@
+//! API Gateway HTTP APIs: the API, one Lambda proxy integration and route per route key, the `$default`
+//! auto-deployed stage, and the permission for API Gateway to invoke each function.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use aws_sdk_apigatewayv2::types::{Api, Cors, IntegrationType, ProtocolType};
+use serde_json::Value;
+
+use super::{Attrs, Call, Live, Props, aws_error, code};
+
+async fn find(c: &Call<'_>) -> Result<Option<Api>> {
+    let mut token = None;
+    loop {
+        let out = c
+            .aws
+            .apigw
+            .get_apis()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| aws_error("apigatewayv2:GetApis", e))?;
+        if let Some(api) = out
+            .items()
+            .iter()
+            .find(|a| a.name() == Some(c.name.as_str()))
+        {
+            return Ok(Some(api.clone()));
+        }
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(None);
+        }
+    }
+}
+
+/// Route key -> (route id, integration id, function ARN).
+async fn routes(c: &Call<'_>, api: &str) -> Result<BTreeMap<String, (String, String, String)>> {
+    let ints = c
+        .aws
+        .apigw
+        .get_integrations()
+        .api_id(api)
+        .send()
+        .await
+        .map_err(|e| aws_error("apigatewayv2:GetIntegrations", e))?;
+    let uri: BTreeMap<String, String> = ints
+        .items()
+        .iter()
+        .map(|i| {
+            (
+                i.integration_id().unwrap_or_default().to_string(),
+                i.integration_uri().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let rs = c
+        .aws
+        .apigw
+        .get_routes()
+        .api_id(api)
+        .send()
+        .await
+        .map_err(|e| aws_error("apigatewayv2:GetRoutes", e))?;
+    Ok(rs
+        .items()
+        .iter()
+        .map(|r| {
+            let int = r
+                .target()
+                .unwrap_or_default()
+                .trim_start_matches("integrations/")
+                .to_string();
+            let f = uri.get(&int).cloned().unwrap_or_default();
+            (
+                r.route_key().unwrap_or_default().to_string(),
+                (r.route_id().unwrap_or_default().to_string(), int, f),
+            )
+        })
+        .collect())
+}
+
+pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+    let Some(api) = find(c).await? else {
+        return Ok(None);
+    };
+    let tags = api.tags().cloned().unwrap_or_default();
+    c.names.check_owner(
+        &format!("HTTP API {}", c.name),
+        tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )?;
+    let id = api.api_id().unwrap_or_default().to_string();
+    let mut a = Attrs::new();
+    let r: serde_json::Map<String, Value> = routes(c, &id)
+        .await?
+        .into_iter()
+        .map(|(k, (_, _, f))| (k, Value::from(f)))
+        .collect();
+    a.insert("routes".into(), Value::Object(r));
+    a.insert(
+        "cors_origins".into(),
+        super::sorted(
+            api.cors_configuration()
+                .map(|c| c.allow_origins().to_vec())
+                .unwrap_or_default(),
+        ),
+    );
+    let stage = c
+        .aws
+        .apigw
+        .get_stage()
+        .api_id(&id)
+        .stage_name("$default")
+        .send()
+        .await;
+    a.insert(
+        "auto_deploy".into(),
+        Value::from(stage.ok().and_then(|s| s.auto_deploy()).unwrap_or(false)),
+    );
+    let endpoint = api.api_endpoint().unwrap_or_default().to_string();
+    let mut o = Attrs::new();
+    o.insert("id".into(), Value::from(id));
+    o.insert(
+        "domain".into(),
+        Value::from(
+            endpoint
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .trim_end_matches('/'),
+        ),
+    );
+    o.insert("endpoint".into(), Value::from(endpoint));
+    Ok(Some(Live {
+        attrs: a,
+        outputs: o,
+    }))
+}
+
+fn cors(p: &Attrs) -> Option<Cors> {
+    let origins = p.list("cors_origins");
+    (!origins.is_empty()).then(|| {
+        Cors::builder()
+            .set_allow_origins(Some(origins))
+            .allow_methods("*")
+            .allow_headers("content-type")
+            .max_age(3600)
+            .build()
+    })
+}
+
+pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    c.aws.mutated();
+    let api = c
+        .aws
+        .apigw
+        .create_api()
+        .name(&c.name)
+        .protocol_type(ProtocolType::Http)
+        .set_cors_configuration(cors(p))
+        .set_tags(Some(c.tags().into_iter().collect()))
+        .send()
+        .await
+        .map_err(|e| aws_error("apigatewayv2:CreateApi", e))?;
+    let id = api.api_id().unwrap_or_default();
+    converge(c, id, p, &BTreeMap::new()).await
+}
+
+pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
+    let id = live
+        .outputs
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if live
+        .attrs
+        .get("cors_origins")
+        .map(|v| super::strings(Some(v)))
+        != Some(p.list("cors_origins"))
+    {
+        c.aws.mutated();
+        let u = c.aws.apigw.update_api().api_id(id);
+        let u = match cors(p) {
+            Some(cors) => u.cors_configuration(cors),
+            None => u,
+        };
+        u.send()
+            .await
+            .map_err(|e| aws_error("apigatewayv2:UpdateApi", e))?;
+    }
+    let have = routes(c, id).await?;
+    converge(c, id, p, &have).await
+}
+
+/// Makes routes, integrations, stage and permissions match `p`, given what exists.
+async fn converge(
+    c: &Call<'_>,
+    api: &str,
+    p: &Attrs,
+    have: &BTreeMap<String, (String, String, String)>,
+) -> Result<()> {
+    let want: BTreeMap<String, String> = p
+        .get("routes")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (key, (route, int, f)) in have {
+        match want.get(key) {
+            Some(target) if target == f => {}
+            Some(target) => {
+                c.aws.mutated();
+                c.aws
+                    .apigw
+                    .update_integration()
+                    .api_id(api)
+                    .integration_id(int)
+                    .integration_uri(target)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("apigatewayv2:UpdateIntegration", e))?;
+            }
+            None => {
+                c.aws.mutated();
+                c.aws
+                    .apigw
+                    .delete_route()
+                    .api_id(api)
+                    .route_id(route)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("apigatewayv2:DeleteRoute", e))?;
+                c.aws.mutated();
+                c.aws
+                    .apigw
+                    .delete_integration()
+                    .api_id(api)
+                    .integration_id(int)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("apigatewayv2:DeleteIntegration", e))?;
+            }
+        }
+    }
+    for (key, target) in want.iter().filter(|(k, _)| !have.contains_key(*k)) {
+        c.aws.mutated();
+        let int = c
+            .aws
+            .apigw
+            .create_integration()
+            .api_id(api)
+            .integration_type(IntegrationType::AwsProxy)
+            .integration_uri(target)
+            .payload_format_version("2.0")
+            .timeout_in_millis(30_000)
+            .send()
+            .await
+            .map_err(|e| aws_error("apigatewayv2:CreateIntegration", e))?;
+        c.aws.mutated();
+        c.aws
+            .apigw
+            .create_route()
+            .api_id(api)
+            .route_key(key)
+            .target(format!(
+                "integrations/{}",
+                int.integration_id().unwrap_or_default()
+            ))
+            .send()
+            .await
+            .map_err(|e| aws_error("apigatewayv2:CreateRoute", e))?;
+        permit(c, api, target).await?;
+    }
+    if c.aws
+        .apigw
+        .get_stage()
+        .api_id(api)
+        .stage_name("$default")
+        .send()
+        .await
+        .is_err()
+    {
+        c.aws.mutated();
+        c.aws
+            .apigw
+            .create_stage()
+            .api_id(api)
+            .stage_name("$default")
+            .auto_deploy(true)
+            .set_tags(Some(c.tags().into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| aws_error("apigatewayv2:CreateStage", e))?;
+    }
+    Ok(())
+}
+
+/// Lets this API invoke `function` (already permitted is fine).
+async fn permit(c: &Call<'_>, api: &str, function: &str) -> Result<()> {
+    c.aws.mutated();
+    let r = c
+        .aws
+        .lambda
+        .add_permission()
+        .function_name(function)
+        .statement_id(format!("{}-{api}", c.name))
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn(format!(
+            "arn:aws:execute-api:{}:{}:{api}/*/*",
+            c.aws.region, c.aws.account
+        ))
+        .send()
+        .await;
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "ResourceConflictException" => Ok(()),
+        Err(e) => Err(aws_error("lambda:AddPermission", e)),
+    }
+}
+
+pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
+    let id = live
+        .outputs
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    c.aws.mutated();
+    match c.aws.apigw.delete_api().api_id(id).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "NotFoundException" => Ok(()),
+        Err(e) => Err(aws_error("apigatewayv2:DeleteApi", e)),
+    }
+}

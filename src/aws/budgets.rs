@@ -1,0 +1,141 @@
+//! AWS Budgets: a monthly cost budget with e-mail alerts. Any change replaces it (it holds no data).
+
+use anyhow::Result;
+use aws_sdk_budgets::types::{
+    Budget, BudgetType, ComparisonOperator, Notification, NotificationType,
+    NotificationWithSubscribers, Spend, Subscriber, SubscriptionType, ThresholdType, TimeUnit,
+};
+use serde_json::Value;
+
+use super::{Attrs, Call, Live, Props, aws_error, code};
+
+pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+    let b = match c
+        .aws
+        .budgets
+        .describe_budget()
+        .account_id(&c.aws.account)
+        .budget_name(&c.name)
+        .send()
+        .await
+    {
+        Ok(b) => b,
+        Err(e) if code(&e) == "NotFoundException" => return Ok(None),
+        Err(e) => return Err(aws_error("budgets:DescribeBudget", e)),
+    };
+    // Budgets are found by name: their tags cannot be listed on every endpoint (moto answers 500).
+    let Some(budget) = b.budget() else {
+        return Ok(None);
+    };
+    let mut a = Attrs::new();
+    if let Some(limit) = budget
+        .budget_limit()
+        .and_then(|l| l.amount().parse::<f64>().ok())
+    {
+        a.insert("limit_usd".into(), Value::from(limit));
+    }
+    let notes = c
+        .aws
+        .budgets
+        .describe_notifications_for_budget()
+        .account_id(&c.aws.account)
+        .budget_name(&c.name)
+        .send()
+        .await
+        .map_err(|e| aws_error("budgets:DescribeNotificationsForBudget", e))?;
+    let mut thresholds: Vec<i64> = notes
+        .notifications()
+        .iter()
+        .map(|n| n.threshold().round() as i64)
+        .collect();
+    thresholds.sort();
+    a.insert("thresholds_percent".into(), Value::from(thresholds));
+    let mut o = Attrs::new();
+    o.insert("name".into(), Value::from(c.name.clone()));
+    Ok(Some(Live {
+        attrs: a,
+        outputs: o,
+    }))
+}
+
+pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    let limit = p
+        .get("limit_usd")
+        .and_then(Value::as_f64)
+        .unwrap_or_default();
+    let emails = p.list("emails");
+    let mut notes = Vec::new();
+    for t in p
+        .get("thresholds_percent")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let subs = emails
+            .iter()
+            .map(|e| {
+                Subscriber::builder()
+                    .subscription_type(SubscriptionType::Email)
+                    .address(e)
+                    .build()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        notes.push(
+            NotificationWithSubscribers::builder()
+                .notification(
+                    Notification::builder()
+                        .notification_type(NotificationType::Actual)
+                        .comparison_operator(ComparisonOperator::GreaterThan)
+                        .threshold(t.as_f64().unwrap_or(100.0))
+                        .threshold_type(ThresholdType::Percentage)
+                        .build()?,
+                )
+                .set_subscribers(Some(subs))
+                .build()?,
+        );
+    }
+    c.aws.mutated();
+    let r = c
+        .aws
+        .budgets
+        .create_budget()
+        .account_id(&c.aws.account)
+        .budget(
+            Budget::builder()
+                .budget_name(&c.name)
+                .budget_limit(
+                    Spend::builder()
+                        .amount(format!("{limit:.2}"))
+                        .unit("USD")
+                        .build()?,
+                )
+                .time_unit(TimeUnit::Monthly)
+                .budget_type(BudgetType::Cost)
+                .build()?,
+        )
+        .set_notifications_with_subscribers(Some(notes))
+        .send()
+        .await;
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "DuplicateRecordException" => Ok(()),
+        Err(e) => Err(aws_error("budgets:CreateBudget", e)),
+    }
+}
+
+pub async fn delete(c: &Call<'_>) -> Result<()> {
+    c.aws.mutated();
+    match c
+        .aws
+        .budgets
+        .delete_budget()
+        .account_id(&c.aws.account)
+        .budget_name(&c.name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "NotFoundException" => Ok(()),
+        Err(e) => Err(aws_error("budgets:DeleteBudget", e)),
+    }
+}

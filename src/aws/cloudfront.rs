@@ -1,0 +1,521 @@
+//! CloudFront: one distribution per site (found by its comment, owned by tags), the bucket behind origin
+//! access control with a bucket policy naming only this distribution, and the API under one path.
+
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use aws_sdk_cloudfront::types::{
+    AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomOriginConfig,
+    DefaultCacheBehavior, DistributionConfig, DistributionConfigWithTags, HttpVersion, Method,
+    OriginAccessControlConfig, OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors,
+    OriginAccessControlSigningProtocols, OriginProtocolPolicy, OriginSslProtocols, Origins,
+    PriceClass, S3OriginConfig, SslProtocol, Tag, Tags, ViewerCertificate, ViewerProtocolPolicy,
+};
+use serde_json::{Value, json};
+
+use super::{Attrs, Call, Live, Props, aws_error, code, wait};
+
+/// AWS-managed cache and origin request policies.
+const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
+const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+const ALL_VIEWER_EXCEPT_HOST: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
+struct Found {
+    id: String,
+    arn: String,
+    domain: String,
+}
+
+async fn find(c: &Call<'_>) -> Result<Option<Found>> {
+    let mut marker = None;
+    loop {
+        let out = c
+            .aws
+            .cloudfront
+            .list_distributions()
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| aws_error("cloudfront:ListDistributions", e))?;
+        let Some(list) = out.distribution_list() else {
+            return Ok(None);
+        };
+        for d in list.items() {
+            // moto quirk: distribution summaries come without their comment; read it from the config then.
+            let comment = if d.comment().is_empty() {
+                c.aws
+                    .cloudfront
+                    .get_distribution_config()
+                    .id(d.id())
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("cloudfront:GetDistributionConfig", e))?
+                    .distribution_config()
+                    .map(|cfg| cfg.comment().to_string())
+                    .unwrap_or_default()
+            } else {
+                d.comment().to_string()
+            };
+            if comment == c.name {
+                return Ok(Some(Found {
+                    id: d.id().to_string(),
+                    arn: d.arn().to_string(),
+                    domain: d.domain_name().to_string(),
+                }));
+            }
+        }
+        marker = list.next_marker().map(str::to_string);
+        if marker.is_none() || !list.is_truncated() {
+            return Ok(None);
+        }
+    }
+}
+
+pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+    let Some(f) = find(c).await? else {
+        return Ok(None);
+    };
+    let tags = c
+        .aws
+        .cloudfront
+        .list_tags_for_resource()
+        .resource(&f.arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("cloudfront:ListTagsForResource", e))?;
+    c.names.check_owner(
+        &format!("CloudFront distribution {}", f.id),
+        tags.tags()
+            .map(|t| t.items())
+            .unwrap_or_default()
+            .iter()
+            .map(|t| (t.key(), t.value().unwrap_or_default())),
+    )?;
+    let cfg = c
+        .aws
+        .cloudfront
+        .get_distribution_config()
+        .id(&f.id)
+        .send()
+        .await
+        .map_err(|e| aws_error("cloudfront:GetDistributionConfig", e))?;
+    let cfg = cfg
+        .distribution_config()
+        .ok_or_else(|| anyhow!("distribution {} has no config", f.id))?;
+    let mut a = Attrs::new();
+    let origins = cfg.origins().map(|o| o.items()).unwrap_or_default();
+    let bucket = origins.iter().find(|o| o.id() == "site").map(|o| {
+        o.domain_name()
+            .split(".s3.")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    });
+    a.insert("bucket".into(), Value::from(bucket.unwrap_or_default()));
+    if let Some(api) = origins.iter().find(|o| o.id() == "api") {
+        a.insert("api_domain".into(), Value::from(api.domain_name()));
+    }
+    if let Some(b) = cfg
+        .cache_behaviors()
+        .map(|b| b.items())
+        .unwrap_or_default()
+        .first()
+    {
+        a.insert("api_path".into(), Value::from(b.path_pattern()));
+    }
+    a.insert(
+        "default_root_object".into(),
+        Value::from(cfg.default_root_object().unwrap_or_default()),
+    );
+    if let Some(p) = cfg.price_class() {
+        a.insert("price_class".into(), Value::from(p.as_str()));
+    }
+    let bucket = a["bucket"].as_str().unwrap_or_default().to_string();
+    a.insert(
+        "bucket_policy".into(),
+        Value::from(has_policy(c, &bucket, &f.arn).await?),
+    );
+    let mut o = Attrs::new();
+    o.insert("id".into(), Value::from(f.id));
+    o.insert("arn".into(), Value::from(f.arn));
+    o.insert("url".into(), Value::from(format!("https://{}", f.domain)));
+    o.insert("domain".into(), Value::from(f.domain));
+    Ok(Some(Live {
+        attrs: a,
+        outputs: o,
+    }))
+}
+
+/// The origin access control this distribution signs its bucket requests with (created once).
+async fn oac(c: &Call<'_>) -> Result<String> {
+    let name = format!("{}-oac", c.name);
+    let list = c
+        .aws
+        .cloudfront
+        .list_origin_access_controls()
+        .send()
+        .await
+        .map_err(|e| aws_error("cloudfront:ListOriginAccessControls", e))?;
+    if let Some(o) = list
+        .origin_access_control_list()
+        .map(|l| l.items())
+        .unwrap_or_default()
+        .iter()
+        .find(|o| o.name() == name)
+    {
+        return Ok(o.id().to_string());
+    }
+    c.aws.mutated();
+    let out = c
+        .aws
+        .cloudfront
+        .create_origin_access_control()
+        .origin_access_control_config(
+            OriginAccessControlConfig::builder()
+                .name(&name)
+                .description(format!("fintech {}/{}", c.names.app, c.names.stage))
+                .signing_protocol(OriginAccessControlSigningProtocols::Sigv4)
+                .signing_behavior(OriginAccessControlSigningBehaviors::Always)
+                .origin_access_control_origin_type(OriginAccessControlOriginTypes::S3)
+                .build()?,
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error("cloudfront:CreateOriginAccessControl", e))?;
+    Ok(out
+        .origin_access_control()
+        .map(|o| o.id().to_string())
+        .unwrap_or_default())
+}
+
+fn config(c: &Call<'_>, p: &Attrs, oac_id: &str, caller_ref: &str) -> Result<DistributionConfig> {
+    let region = &c.aws.region;
+    let bucket = p.s("bucket");
+    let mut origins = vec![
+        aws_sdk_cloudfront::types::Origin::builder()
+            .id("site")
+            .domain_name(format!("{bucket}.s3.{region}.amazonaws.com"))
+            .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
+            .origin_access_control_id(oac_id)
+            .build()?,
+    ];
+    let api = p.s("api_domain");
+    let mut behaviors = Vec::new();
+    if !api.is_empty() {
+        origins.push(
+            aws_sdk_cloudfront::types::Origin::builder()
+                .id("api")
+                .domain_name(api)
+                .custom_origin_config(
+                    CustomOriginConfig::builder()
+                        .http_port(80)
+                        .https_port(443)
+                        .origin_protocol_policy(OriginProtocolPolicy::HttpsOnly)
+                        .origin_ssl_protocols(
+                            OriginSslProtocols::builder()
+                                .quantity(1)
+                                .items(SslProtocol::TlSv12)
+                                .build()?,
+                        )
+                        .build()?,
+                )
+                .build()?,
+        );
+        let all = [
+            Method::Get,
+            Method::Head,
+            Method::Options,
+            Method::Put,
+            Method::Post,
+            Method::Patch,
+            Method::Delete,
+        ];
+        behaviors.push(
+            CacheBehavior::builder()
+                .path_pattern(p.s("api_path"))
+                .target_origin_id("api")
+                .viewer_protocol_policy(ViewerProtocolPolicy::HttpsOnly)
+                .cache_policy_id(CACHING_DISABLED)
+                .origin_request_policy_id(ALL_VIEWER_EXCEPT_HOST)
+                .allowed_methods(
+                    AllowedMethods::builder()
+                        .quantity(all.len() as i32)
+                        .set_items(Some(all.to_vec()))
+                        .cached_methods(
+                            CachedMethods::builder()
+                                .quantity(2)
+                                .items(Method::Get)
+                                .items(Method::Head)
+                                .build()?,
+                        )
+                        .build()?,
+                )
+                .compress(true)
+                .build()?,
+        );
+    }
+    Ok(DistributionConfig::builder()
+        .caller_reference(caller_ref)
+        .comment(&c.name)
+        .enabled(true)
+        .default_root_object(p.s("default_root_object"))
+        .price_class(PriceClass::from(p.s("price_class")))
+        .http_version(HttpVersion::Http2and3)
+        .is_ipv6_enabled(true)
+        .origins(
+            Origins::builder()
+                .quantity(origins.len() as i32)
+                .set_items(Some(origins))
+                .build()?,
+        )
+        .default_cache_behavior(
+            DefaultCacheBehavior::builder()
+                .target_origin_id("site")
+                .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+                .cache_policy_id(CACHING_OPTIMIZED)
+                .compress(true)
+                .build()?,
+        )
+        .cache_behaviors(
+            CacheBehaviors::builder()
+                .quantity(behaviors.len() as i32)
+                .set_items(Some(behaviors))
+                .build()?,
+        )
+        .viewer_certificate(
+            ViewerCertificate::builder()
+                .cloud_front_default_certificate(true)
+                .build(),
+        )
+        .build()?)
+}
+
+pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    let oac_id = oac(c).await?;
+    let tags: Vec<Tag> = c
+        .tags()
+        .into_iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect();
+    c.aws.mutated();
+    let out = c
+        .aws
+        .cloudfront
+        .create_distribution_with_tags()
+        .distribution_config_with_tags(
+            DistributionConfigWithTags::builder()
+                .distribution_config(config(c, p, &oac_id, &c.name)?)
+                .tags(Tags::builder().set_items(Some(tags)).build())
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error("cloudfront:CreateDistributionWithTags", e))?;
+    let arn = out
+        .distribution()
+        .map(|d| d.arn().to_string())
+        .unwrap_or_default();
+    put_policy(c, p.s("bucket"), &arn).await
+}
+
+pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
+    let id = live
+        .outputs
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let arn = live
+        .outputs
+        .get("arn")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let cur = c
+        .aws
+        .cloudfront
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| aws_error("cloudfront:GetDistributionConfig", e))?;
+    let caller_ref = cur
+        .distribution_config()
+        .map(|d| d.caller_reference().to_string())
+        .unwrap_or_else(|| c.name.clone());
+    let oac_id = oac(c).await?;
+    let config_changed = [
+        "bucket",
+        "api_domain",
+        "api_path",
+        "default_root_object",
+        "price_class",
+    ]
+    .iter()
+    .any(|k| live.attrs.get(*k) != p.get(*k));
+    if config_changed {
+        c.aws.mutated();
+        c.aws
+            .cloudfront
+            .update_distribution()
+            .id(id)
+            .if_match(cur.e_tag().unwrap_or_default())
+            .distribution_config(config(c, p, &oac_id, &caller_ref)?)
+            .send()
+            .await
+            .map_err(|e| aws_error("cloudfront:UpdateDistribution", e))?;
+    }
+    if live.attrs.get("bucket_policy") != Some(&Value::Bool(true))
+        || live.attrs.get("bucket") != p.get("bucket")
+    {
+        put_policy(c, p.s("bucket"), arn).await?;
+    }
+    Ok(())
+}
+
+fn policy_doc(bucket: &str, dist_arn: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "CloudFrontReadOnly",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": format!("arn:aws:s3:::{bucket}/*"),
+            "Condition": {"StringEquals": {"AWS:SourceArn": dist_arn}}
+        }]
+    })
+}
+
+async fn has_policy(c: &Call<'_>, bucket: &str, dist_arn: &str) -> Result<bool> {
+    match c.aws.s3.get_bucket_policy().bucket(bucket).send().await {
+        Ok(p) => {
+            let doc: Value =
+                serde_json::from_str(p.policy().unwrap_or("{}")).unwrap_or(Value::Null);
+            Ok(doc["Statement"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|s| s["Condition"]["StringEquals"]["AWS:SourceArn"] == dist_arn))
+        }
+        Err(e) if matches!(code(&e), "NoSuchBucketPolicy" | "NoSuchBucket") => Ok(false),
+        Err(e) => Err(aws_error("s3:GetBucketPolicy", e)),
+    }
+}
+
+async fn put_policy(c: &Call<'_>, bucket: &str, dist_arn: &str) -> Result<()> {
+    c.aws.mutated();
+    c.aws
+        .s3
+        .put_bucket_policy()
+        .bucket(bucket)
+        .policy(policy_doc(bucket, dist_arn).to_string())
+        .send()
+        .await
+        .map_err(|e| aws_error("s3:PutBucketPolicy", e))?;
+    Ok(())
+}
+
+/// Disables the distribution, waits until that is deployed, deletes it, then its origin access control.
+pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
+    let id = live
+        .outputs
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let cur = match c
+        .aws
+        .cloudfront
+        .get_distribution_config()
+        .id(&id)
+        .send()
+        .await
+    {
+        Ok(cur) => cur,
+        Err(e) if code(&e) == "NoSuchDistribution" => return Ok(()),
+        Err(e) => return Err(aws_error("cloudfront:GetDistributionConfig", e)),
+    };
+    let mut etag = cur.e_tag().unwrap_or_default().to_string();
+    if let Some(cfg) = cur.distribution_config().filter(|c| c.enabled()) {
+        let mut cfg = cfg.clone();
+        cfg.enabled = false;
+        c.aws.mutated();
+        let out = c
+            .aws
+            .cloudfront
+            .update_distribution()
+            .id(&id)
+            .if_match(&etag)
+            .distribution_config(cfg)
+            .send()
+            .await
+            .map_err(|e| aws_error("cloudfront:UpdateDistribution", e))?;
+        etag = out.e_tag().unwrap_or_default().to_string();
+    }
+    wait::until(
+        &format!("CloudFront distribution {id} to be disabled"),
+        Duration::from_secs(3600),
+        || async {
+            let d = c
+                .aws
+                .cloudfront
+                .get_distribution()
+                .id(&id)
+                .send()
+                .await
+                .map_err(|e| aws_error("cloudfront:GetDistribution", e))?;
+            Ok(d.distribution().is_some_and(|d| d.status() == "Deployed"))
+        },
+    )
+    .await?;
+    c.aws.mutated();
+    match c
+        .aws
+        .cloudfront
+        .delete_distribution()
+        .id(&id)
+        .if_match(&etag)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if code(&e) == "NoSuchDistribution" => {}
+        Err(e) => return Err(aws_error("cloudfront:DeleteDistribution", e)),
+    }
+    let name = format!("{}-oac", c.name);
+    let list = c
+        .aws
+        .cloudfront
+        .list_origin_access_controls()
+        .send()
+        .await
+        .map_err(|e| aws_error("cloudfront:ListOriginAccessControls", e))?;
+    if let Some(o) = list
+        .origin_access_control_list()
+        .map(|l| l.items())
+        .unwrap_or_default()
+        .iter()
+        .find(|o| o.name() == name)
+    {
+        let etag = c
+            .aws
+            .cloudfront
+            .get_origin_access_control()
+            .id(o.id())
+            .send()
+            .await
+            .map_err(|e| aws_error("cloudfront:GetOriginAccessControl", e))?
+            .e_tag()
+            .unwrap_or_default()
+            .to_string();
+        c.aws.mutated();
+        c.aws
+            .cloudfront
+            .delete_origin_access_control()
+            .id(o.id())
+            .if_match(etag)
+            .send()
+            .await
+            .map_err(|e| aws_error("cloudfront:DeleteOriginAccessControl", e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! EC2: the default VPC lookup and security groups (ingress rules diffed one by one).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use aws_sdk_ec2::types::{
+    Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification, UserIdGroupPair,
+};
+use serde_json::{Value, json};
+
+use super::{Attrs, Call, Live, Props, aws_error, code, sorted, wait};
+
+fn filter(name: &str, value: &str) -> Filter {
+    Filter::builder().name(name).values(value).build()
+}
+
+pub async fn read_vpc(c: &Call<'_>) -> Result<Live> {
+    let vpcs = c
+        .aws
+        .ec2
+        .describe_vpcs()
+        .filters(filter("is-default", "true"))
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeVpcs", e))?;
+    let vpc = vpcs
+        .vpcs()
+        .first()
+        .and_then(|v| v.vpc_id())
+        .ok_or_else(|| {
+            anyhow!("the region has no default VPC; create one with `aws ec2 create-default-vpc`")
+        })?
+        .to_string();
+    let subnets = c
+        .aws
+        .ec2
+        .describe_subnets()
+        .filters(filter("vpc-id", &vpc))
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeSubnets", e))?;
+    let ids = subnets
+        .subnets()
+        .iter()
+        .filter_map(|s| s.subnet_id().map(str::to_string))
+        .collect();
+    let mut live = Live::default();
+    live.outputs.insert("id".into(), Value::from(vpc));
+    live.outputs.insert("subnet_ids".into(), sorted(ids));
+    Ok(live)
+}
+
+pub async fn read_sg(c: &Call<'_>) -> Result<Option<Live>> {
+    let out = c
+        .aws
+        .ec2
+        .describe_security_groups()
+        .filters(filter("group-name", &c.name))
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeSecurityGroups", e))?;
+    let Some(sg) = out.security_groups().first() else {
+        return Ok(None);
+    };
+    c.names.check_owner(
+        &format!("security group {}", c.name),
+        sg.tags()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+    )?;
+    let mut rules = Vec::new();
+    for p in sg.ip_permissions() {
+        let port = p.from_port().unwrap_or_default();
+        for pair in p.user_id_group_pairs() {
+            rules.push(json!({"port": port, "from": pair.group_id().unwrap_or_default(), "description": pair.description().unwrap_or_default()}));
+        }
+        for r in p.ip_ranges() {
+            rules.push(json!({"port": port, "cidr": r.cidr_ip().unwrap_or_default(), "description": r.description().unwrap_or_default()}));
+        }
+    }
+    let mut live = Live::default();
+    live.attrs
+        .insert("vpc".into(), Value::from(sg.vpc_id().unwrap_or_default()));
+    live.attrs.insert(
+        "description".into(),
+        Value::from(sg.description().unwrap_or_default()),
+    );
+    live.attrs.insert("ingress".into(), Value::Array(rules));
+    live.outputs
+        .insert("id".into(), Value::from(sg.group_id().unwrap_or_default()));
+    live.outputs
+        .insert("name".into(), Value::from(c.name.clone()));
+    Ok(Some(live))
+}
+
+pub async fn create_sg(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    let tags = TagSpecification::builder()
+        .resource_type(ResourceType::SecurityGroup)
+        .set_tags(Some(
+            c.tags()
+                .into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ))
+        .build();
+    c.aws.mutated();
+    let out = c
+        .aws
+        .ec2
+        .create_security_group()
+        .group_name(&c.name)
+        .description(p.s("description"))
+        .vpc_id(p.s("vpc"))
+        .tag_specifications(tags)
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:CreateSecurityGroup", e))?;
+    let id = out.group_id().unwrap_or_default();
+    let rules = rule_set(p.get("ingress"));
+    authorize(c, id, &rules).await
+}
+
+pub async fn update_sg(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
+    let id = live
+        .outputs
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let want = rule_set(p.get("ingress"));
+    let have = rule_set(live.attrs.get("ingress"));
+    let gone: BTreeSet<_> = have.difference(&want).cloned().collect();
+    let new: BTreeSet<_> = want.difference(&have).cloned().collect();
+    if !gone.is_empty() {
+        c.aws.mutated();
+        c.aws
+            .ec2
+            .revoke_security_group_ingress()
+            .group_id(id)
+            .set_ip_permissions(Some(gone.iter().map(permission).collect()))
+            .send()
+            .await
+            .map_err(|e| aws_error("ec2:RevokeSecurityGroupIngress", e))?;
+    }
+    authorize(c, id, &new).await
+}
+
+async fn authorize(c: &Call<'_>, id: &str, rules: &BTreeSet<Rule>) -> Result<()> {
+    if rules.is_empty() {
+        return Ok(());
+    }
+    c.aws.mutated();
+    c.aws
+        .ec2
+        .authorize_security_group_ingress()
+        .group_id(id)
+        .set_ip_permissions(Some(rules.iter().map(permission).collect()))
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:AuthorizeSecurityGroupIngress", e))?;
+    Ok(())
+}
+
+pub async fn delete_sg(c: &Call<'_>, live: &Live) -> Result<()> {
+    let id = live
+        .outputs
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    c.aws.mutated();
+    // Lambda's network interfaces are released minutes after the function is deleted.
+    let r = wait::retry(
+        Duration::from_secs(1200),
+        |e: &aws_sdk_ec2::error::SdkError<_, _>| code(e) == "DependencyViolation",
+        || c.aws.ec2.delete_security_group().group_id(&id).send(),
+    )
+    .await;
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "InvalidGroup.NotFound" => Ok(()),
+        Err(e) => Err(aws_error("ec2:DeleteSecurityGroup", e)),
+    }
+}
+
+/// One ingress rule, normalised: (port, source group or cidr, description).
+type Rule = (i64, Option<String>, Option<String>, String);
+
+fn rule_set(v: Option<&Value>) -> BTreeSet<Rule> {
+    v.and_then(Value::as_array)
+        .map(|rules| {
+            rules
+                .iter()
+                .map(|r| {
+                    let s = |k: &str| {
+                        r.get(k)
+                            .and_then(Value::as_str)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string)
+                    };
+                    (
+                        r.get("port").and_then(Value::as_i64).unwrap_or_default(),
+                        s("from"),
+                        s("cidr"),
+                        s("description").unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn permission(r: &Rule) -> IpPermission {
+    let (port, from, cidr, desc) = r;
+    let mut b = IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(*port as i32)
+        .to_port(*port as i32);
+    if let Some(g) = from {
+        b = b.user_id_group_pairs(
+            UserIdGroupPair::builder()
+                .group_id(g)
+                .description(desc)
+                .build(),
+        );
+    }
+    if let Some(c) = cidr {
+        b = b.ip_ranges(IpRange::builder().cidr_ip(c).description(desc).build());
+    }
+    b.build()
+}

@@ -1,0 +1,298 @@
+//! IAM roles: trust policy for one service, one inline least-privilege policy, attached managed policies.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use aws_sdk_iam::types::Tag;
+use serde_json::{Value, json};
+
+use super::{Attrs, Call, Live, Props, aws_error, code, sorted, strings};
+
+const POLICY: &str = "fintech";
+
+fn trust(service: &str) -> String {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}).to_string()
+}
+
+fn policy(statements: &Value) -> String {
+    let st: Vec<Value> = statements
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| json!({"Effect": s["effect"], "Action": s["actions"], "Resource": s["resources"]}))
+        .collect();
+    json!({"Version": "2012-10-17", "Statement": st}).to_string()
+}
+
+/// IAM returns policy documents URL-encoded.
+fn decode(doc: &str) -> Value {
+    let b = doc.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b[i], hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&out).to_string();
+    serde_json::from_str(&text)
+        .or_else(|_| serde_json::from_str(doc))
+        .unwrap_or(Value::Null)
+}
+
+fn one_or_many(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        other => strings(Some(other)),
+    }
+}
+
+pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+    let role = match c.aws.iam.get_role().role_name(&c.name).send().await {
+        Ok(out) => match out.role {
+            Some(r) => r,
+            None => return Ok(None),
+        },
+        Err(e) if code(&e) == "NoSuchEntity" => return Ok(None),
+        Err(e) => return Err(aws_error("iam:GetRole", e)),
+    };
+    c.names.check_owner(
+        &format!("IAM role {}", c.name),
+        role.tags().iter().map(|t| (t.key(), t.value())),
+    )?;
+    let mut a = Attrs::new();
+    let trust = decode(role.assume_role_policy_document().unwrap_or_default());
+    let service = trust["Statement"][0]["Principal"]["Service"]
+        .as_str()
+        .unwrap_or_default();
+    a.insert("service".into(), Value::from(service));
+    let statements = match c.aws.iam.get_role_policy().role_name(&c.name).policy_name(POLICY).send().await {
+        Ok(p) => decode(p.policy_document())["Statement"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| json!({"effect": s["Effect"], "actions": one_or_many(&s["Action"]), "resources": one_or_many(&s["Resource"])}))
+            .collect(),
+        Err(e) if code(&e) == "NoSuchEntity" => Vec::new(),
+        Err(e) => return Err(aws_error("iam:GetRolePolicy", e)),
+    };
+    a.insert("statements".into(), Value::Array(statements));
+    let attached = c
+        .aws
+        .iam
+        .list_attached_role_policies()
+        .role_name(&c.name)
+        .send()
+        .await
+        .map_err(|e| aws_error("iam:ListAttachedRolePolicies", e))?;
+    a.insert(
+        "managed_policies".into(),
+        sorted(
+            attached
+                .attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn().map(str::to_string))
+                .collect(),
+        ),
+    );
+    let mut o = Attrs::new();
+    o.insert("arn".into(), Value::from(role.arn()));
+    o.insert("name".into(), Value::from(role.role_name()));
+    Ok(Some(Live {
+        attrs: a,
+        outputs: o,
+    }))
+}
+
+pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    c.aws.mutated();
+    let r = c
+        .aws
+        .iam
+        .create_role()
+        .role_name(&c.name)
+        .assume_role_policy_document(trust(p.s("service")))
+        .description(format!(
+            "fintech {}/{}: {}",
+            c.names.app, c.names.stage, c.id
+        ))
+        .set_tags(Some(
+            c.tags()
+                .into_iter()
+                .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+                .collect(),
+        ))
+        .send()
+        .await;
+    match r {
+        Ok(_) => {}
+        Err(e) if code(&e) == "EntityAlreadyExists" => {}
+        Err(e) => return Err(aws_error("iam:CreateRole", e)),
+    }
+    put_policy(c, p).await?;
+    for arn in p.list("managed_policies") {
+        attach(c, &arn).await?;
+    }
+    Ok(())
+}
+
+pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
+    for k in changed {
+        match k.as_str() {
+            "service" => {
+                c.aws.mutated();
+                c.aws
+                    .iam
+                    .update_assume_role_policy()
+                    .role_name(&c.name)
+                    .policy_document(trust(p.s("service")))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("iam:UpdateAssumeRolePolicy", e))?;
+            }
+            "statements" => put_policy(c, p).await?,
+            "managed_policies" => {
+                let attached = c
+                    .aws
+                    .iam
+                    .list_attached_role_policies()
+                    .role_name(&c.name)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("iam:ListAttachedRolePolicies", e))?;
+                let have: Vec<String> = attached
+                    .attached_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_string))
+                    .collect();
+                let want = p.list("managed_policies");
+                for arn in have.iter().filter(|a| !want.contains(a)) {
+                    c.aws.mutated();
+                    c.aws
+                        .iam
+                        .detach_role_policy()
+                        .role_name(&c.name)
+                        .policy_arn(arn)
+                        .send()
+                        .await
+                        .map_err(|e| aws_error("iam:DetachRolePolicy", e))?;
+                }
+                for arn in want.iter().filter(|a| !have.contains(a)) {
+                    attach(c, arn).await?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+async fn put_policy(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    let statements = p.get("statements").cloned().unwrap_or(Value::Null);
+    if statements.as_array().is_none_or(|a| a.is_empty()) {
+        return Ok(());
+    }
+    c.aws.mutated();
+    c.aws
+        .iam
+        .put_role_policy()
+        .role_name(&c.name)
+        .policy_name(POLICY)
+        .policy_document(policy(&statements))
+        .send()
+        .await
+        .map_err(|e| aws_error("iam:PutRolePolicy", e))?;
+    Ok(())
+}
+
+async fn attach(c: &Call<'_>, arn: &str) -> Result<()> {
+    c.aws.mutated();
+    c.aws
+        .iam
+        .attach_role_policy()
+        .role_name(&c.name)
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("iam:AttachRolePolicy", e))?;
+    Ok(())
+}
+
+pub async fn delete(c: &Call<'_>) -> Result<()> {
+    let attached = match c
+        .aws
+        .iam
+        .list_attached_role_policies()
+        .role_name(&c.name)
+        .send()
+        .await
+    {
+        Ok(a) => a,
+        Err(e) if code(&e) == "NoSuchEntity" => return Ok(()),
+        Err(e) => return Err(aws_error("iam:ListAttachedRolePolicies", e)),
+    };
+    for p in attached.attached_policies() {
+        c.aws.mutated();
+        c.aws
+            .iam
+            .detach_role_policy()
+            .role_name(&c.name)
+            .policy_arn(p.policy_arn().unwrap_or_default())
+            .send()
+            .await
+            .map_err(|e| aws_error("iam:DetachRolePolicy", e))?;
+    }
+    c.aws.mutated();
+    match c
+        .aws
+        .iam
+        .delete_role_policy()
+        .role_name(&c.name)
+        .policy_name(POLICY)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if code(&e) == "NoSuchEntity" => {}
+        Err(e) => return Err(aws_error("iam:DeleteRolePolicy", e)),
+    }
+    c.aws.mutated();
+    let r = super::wait::retry(
+        Duration::from_secs(60),
+        |e: &aws_sdk_iam::error::SdkError<_, _>| code(e) == "DeleteConflict",
+        || c.aws.iam.delete_role().role_name(&c.name).send(),
+    )
+    .await;
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "NoSuchEntity" => Ok(()),
+        Err(e) => Err(aws_error("iam:DeleteRole", e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_documents_are_decoded_from_url_encoding() {
+        let v = decode("%7B%22a%22%3A%20%22b%2Bc%22%7D");
+        assert_eq!(v, json!({"a": "b+c"}));
+        assert_eq!(decode("{\"a\":1}"), json!({"a": 1}));
+    }
+}

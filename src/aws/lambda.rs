@@ -1,0 +1,255 @@
+//! Lambda functions: configuration diffed field by field, code uploaded only when its SHA-256 changed.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{Architecture, Environment, LastUpdateStatus, Runtime, VpcConfig};
+use serde_json::Value;
+
+use super::{Attrs, Call, Live, Props, aws_error, code, sorted, wait};
+
+pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+    let out = match c
+        .aws
+        .lambda
+        .get_function()
+        .function_name(&c.name)
+        .send()
+        .await
+    {
+        Ok(o) => o,
+        Err(e) if code(&e) == "ResourceNotFoundException" => return Ok(None),
+        Err(e) => return Err(aws_error("lambda:GetFunction", e)),
+    };
+    let tags = out.tags().cloned().unwrap_or_default();
+    c.names.check_owner(
+        &format!("Lambda function {}", c.name),
+        tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )?;
+    let Some(f) = out.configuration() else {
+        return Ok(None);
+    };
+    let mut a = Attrs::new();
+    a.insert(
+        "handler".into(),
+        Value::from(f.handler().unwrap_or_default()),
+    );
+    a.insert(
+        "runtime".into(),
+        Value::from(f.runtime().map(|r| r.as_str()).unwrap_or_default()),
+    );
+    a.insert(
+        "memory_mb".into(),
+        Value::from(f.memory_size().unwrap_or_default()),
+    );
+    a.insert(
+        "timeout_s".into(),
+        Value::from(f.timeout().unwrap_or_default()),
+    );
+    a.insert("role".into(), Value::from(f.role().unwrap_or_default()));
+    if let Some(arch) = f.architectures().first() {
+        a.insert("architecture".into(), Value::from(arch.as_str()));
+    }
+    let env: serde_json::Map<String, Value> = f
+        .environment()
+        .and_then(|e| e.variables())
+        .map(|v| {
+            v.iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                .collect()
+        })
+        .unwrap_or_default();
+    a.insert("env".into(), Value::Object(env));
+    let vpc = f.vpc_config();
+    a.insert(
+        "subnets".into(),
+        sorted(vpc.map(|v| v.subnet_ids().to_vec()).unwrap_or_default()),
+    );
+    a.insert(
+        "security_groups".into(),
+        sorted(
+            vpc.map(|v| v.security_group_ids().to_vec())
+                .unwrap_or_default(),
+        ),
+    );
+    a.insert(
+        "code_sha256".into(),
+        Value::from(f.code_sha256().unwrap_or_default()),
+    );
+    let mut o = Attrs::new();
+    o.insert(
+        "arn".into(),
+        Value::from(f.function_arn().unwrap_or_default()),
+    );
+    o.insert("name".into(), Value::from(c.name.clone()));
+    Ok(Some(Live {
+        attrs: a,
+        outputs: o,
+    }))
+}
+
+fn zip_bytes(p: &Attrs) -> Result<Blob> {
+    let path = p.s("code_zip");
+    Ok(Blob::new(std::fs::read(path).with_context(|| {
+        format!("reading the packaged zip {path}")
+    })?))
+}
+
+fn environment(p: &Attrs) -> Environment {
+    let vars: HashMap<String, String> = p
+        .get("env")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Environment::builder().set_variables(Some(vars)).build()
+}
+
+fn vpc(p: &Attrs) -> VpcConfig {
+    VpcConfig::builder()
+        .set_subnet_ids(Some(p.list("subnets")))
+        .set_security_group_ids(Some(p.list("security_groups")))
+        .build()
+}
+
+/// IAM is eventually consistent: a role made seconds ago may not be assumable by Lambda yet.
+fn role_not_ready<E: aws_smithy_types::error::metadata::ProvideErrorMetadata>(e: &E) -> bool {
+    code(e) == "InvalidParameterValueException"
+        && e.message().is_some_and(|m| m.contains("cannot be assumed"))
+}
+
+pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    let zip = zip_bytes(p)?;
+    c.aws.mutated();
+    let r = wait::retry(Duration::from_secs(90), role_not_ready, || {
+        c.aws
+            .lambda
+            .create_function()
+            .function_name(&c.name)
+            .runtime(Runtime::from(p.s("runtime")))
+            .handler(p.s("handler"))
+            .role(p.s("role"))
+            .memory_size(p.i("memory_mb") as i32)
+            .timeout(p.i("timeout_s") as i32)
+            .architectures(Architecture::from(p.s("architecture")))
+            .environment(environment(p))
+            .vpc_config(vpc(p))
+            .code(
+                aws_sdk_lambda::types::FunctionCode::builder()
+                    .zip_file(zip.clone())
+                    .build(),
+            )
+            .set_tags(Some(c.tags().into_iter().collect()))
+            .send()
+    })
+    .await;
+    match r {
+        Ok(_) => {}
+        Err(e) if code(&e) == "ResourceConflictException" => {}
+        Err(e) => return Err(aws_error("lambda:CreateFunction", e)),
+    }
+    wait_ready(c).await
+}
+
+pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live, changed: &[String]) -> Result<()> {
+    let config: Vec<&String> = changed
+        .iter()
+        .filter(|k| !matches!(k.as_str(), "code_sha256" | "architecture"))
+        .collect();
+    if !config.is_empty() {
+        let mut u = c
+            .aws
+            .lambda
+            .update_function_configuration()
+            .function_name(&c.name);
+        for k in config {
+            u = match k.as_str() {
+                "handler" => u.handler(p.s(k)),
+                "runtime" => u.runtime(Runtime::from(p.s(k))),
+                "memory_mb" => u.memory_size(p.i(k) as i32),
+                "timeout_s" => u.timeout(p.i(k) as i32),
+                "role" => u.role(p.s(k)),
+                "env" => u.environment(environment(p)),
+                "subnets" | "security_groups" => u.vpc_config(vpc(p)),
+                _ => u,
+            };
+        }
+        c.aws.mutated();
+        wait::retry(Duration::from_secs(90), role_not_ready, || u.clone().send())
+            .await
+            .map_err(|e| aws_error("lambda:UpdateFunctionConfiguration", e))?;
+        wait_ready(c).await?;
+    }
+    let arch_changed = changed.iter().any(|k| k == "architecture");
+    if changed.iter().any(|k| k == "code_sha256") || arch_changed {
+        let _ = live;
+        c.aws.mutated();
+        c.aws
+            .lambda
+            .update_function_code()
+            .function_name(&c.name)
+            .zip_file(zip_bytes(p)?)
+            .architectures(Architecture::from(p.s("architecture")))
+            .send()
+            .await
+            .map_err(|e| aws_error("lambda:UpdateFunctionCode", e))?;
+        wait_ready(c).await?;
+    }
+    Ok(())
+}
+
+pub async fn delete(c: &Call<'_>) -> Result<()> {
+    c.aws.mutated();
+    match c
+        .aws
+        .lambda
+        .delete_function()
+        .function_name(&c.name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "ResourceNotFoundException" => Ok(()),
+        Err(e) => Err(aws_error("lambda:DeleteFunction", e)),
+    }
+}
+
+/// Waits until the function's last update has finished (a second update before then is refused).
+async fn wait_ready(c: &Call<'_>) -> Result<()> {
+    wait::until(
+        &format!("Lambda function {} to be ready", c.name),
+        Duration::from_secs(900),
+        || async {
+            let f = c
+                .aws
+                .lambda
+                .get_function_configuration()
+                .function_name(&c.name)
+                .send()
+                .await
+                .map_err(|e| aws_error("lambda:GetFunctionConfiguration", e))?;
+            match f.last_update_status() {
+                Some(LastUpdateStatus::Failed) => anyhow::bail!(
+                    "Lambda function {} failed to update: {}",
+                    c.name,
+                    f.last_update_status_reason().unwrap_or_default()
+                ),
+                Some(LastUpdateStatus::InProgress) => Ok(false),
+                _ => Ok(f.state().is_none_or(|s| s.as_str() != "Pending")),
+            }
+        },
+    )
+    .await
+}

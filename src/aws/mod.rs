@@ -1,0 +1,358 @@
+//! The only module that talks to AWS: clients, naming, ownership tags, and one driver file per service.
+
+mod apigw;
+mod budgets;
+mod cloudfront;
+mod ec2;
+mod elasticache;
+mod events;
+mod iam;
+mod lambda;
+mod rds;
+mod s3;
+mod secrets;
+mod site;
+pub mod wait;
+
+pub use secrets::env_value as secret_value;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{Result, anyhow};
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde_json::Value;
+
+use crate::model::schema::TypeSchema;
+
+pub type Attrs = BTreeMap<String, Value>;
+
+/// What AWS has for one resource, normalised to the shape of its fields.
+#[derive(Debug, Clone, Default)]
+pub struct Live {
+    /// Comparable attributes. A field the service did not return is absent: unknown, not drift.
+    pub attrs: Attrs,
+    pub outputs: Attrs,
+}
+
+/// Connection settings from the command line (the rest comes from the AWS config chain).
+#[derive(Debug, Clone, Default)]
+pub struct Connect {
+    pub region: String,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// Clients for every service the product uses, built once from the AWS config chain.
+pub struct Aws {
+    pub account: String,
+    pub region: String,
+    pub ec2: aws_sdk_ec2::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub elasticache: aws_sdk_elasticache::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub apigw: aws_sdk_apigatewayv2::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub cloudfront: aws_sdk_cloudfront::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub budgets: aws_sdk_budgets::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    /// Mutating calls made by this process (create/update/delete/put/tag...), for the run summary.
+    pub mutations: AtomicUsize,
+}
+
+impl Aws {
+    /// Loads the AWS config chain (env, profiles, `--profile`, `--region`, `AWS_ENDPOINT_URL`) and
+    /// asks STS who we are: the account id goes into globally unique names.
+    pub async fn connect(c: &Connect) -> Result<Arc<Aws>> {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(c.region.clone()));
+        if let Some(p) = &c.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(e) = &c.endpoint_url {
+            loader = loader.endpoint_url(e);
+        }
+        let sdk = loader.load().await;
+        let sts = aws_sdk_sts::Client::new(&sdk);
+        let who = sts.get_caller_identity().send().await.map_err(|e| {
+            aws_error("sts:GetCallerIdentity", e).context(
+                "cannot reach AWS with these credentials (check AWS_PROFILE/AWS_ACCESS_KEY_ID, and AWS_ENDPOINT_URL for an emulator)",
+            )
+        })?;
+        let s3_conf = aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(sdk.endpoint_url().is_some())
+            .build();
+        Ok(Arc::new(Aws {
+            account: who.account().unwrap_or_default().to_string(),
+            region: c.region.clone(),
+            ec2: aws_sdk_ec2::Client::new(&sdk),
+            rds: aws_sdk_rds::Client::new(&sdk),
+            elasticache: aws_sdk_elasticache::Client::new(&sdk),
+            iam: aws_sdk_iam::Client::new(&sdk),
+            lambda: aws_sdk_lambda::Client::new(&sdk),
+            apigw: aws_sdk_apigatewayv2::Client::new(&sdk),
+            s3: aws_sdk_s3::Client::from_conf(s3_conf),
+            cloudfront: aws_sdk_cloudfront::Client::new(&sdk),
+            events: aws_sdk_eventbridge::Client::new(&sdk),
+            budgets: aws_sdk_budgets::Client::new(&sdk),
+            secrets: aws_sdk_secretsmanager::Client::new(&sdk),
+            mutations: AtomicUsize::new(0),
+        }))
+    }
+
+    /// Counts one mutating call.
+    pub fn mutated(&self) {
+        self.mutations.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Who owns a resource and what it is called in AWS.
+#[derive(Debug, Clone)]
+pub struct Names {
+    pub app: String,
+    pub stage: String,
+    pub region: String,
+    pub account: String,
+}
+
+impl Names {
+    /// The deterministic physical name of resource `id` of type `schema`.
+    pub fn physical(&self, schema: &TypeSchema, id: &str) -> String {
+        let base = format!("{}-{}-{}", self.app, self.stage, id.replace('_', "-"));
+        match schema.name {
+            "s3.bucket" => fit(&format!("{base}-{}-{}", self.account, self.region), 63),
+            "secretsmanager.secret" => format!(
+                "{}/{}/{}",
+                self.app,
+                self.stage,
+                id.trim_start_matches("secrets.")
+            ),
+            "elasticache.redis" => fit(&base, 40),
+            _ => fit(&base, 63),
+        }
+    }
+
+    /// The ownership tags every resource carries.
+    pub fn tags(&self, id: &str) -> Vec<(String, String)> {
+        vec![
+            ("fintech:app".into(), self.app.clone()),
+            ("fintech:stage".into(), self.stage.clone()),
+            ("fintech:id".into(), id.to_string()),
+        ]
+    }
+
+    /// Refuses to adopt a resource with our name that another app or stage owns.
+    pub fn check_owner<'a>(
+        &self,
+        what: &str,
+        tags: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<()> {
+        let tags: BTreeMap<&str, &str> = tags.into_iter().collect();
+        let (app, stage) = (tags.get("fintech:app"), tags.get("fintech:stage"));
+        if app == Some(&self.app.as_str()) && stage == Some(&self.stage.as_str()) {
+            return Ok(());
+        }
+        Err(anyhow!(
+            "{what} exists but is not owned by {}/{} (its tags: fintech:app={}, fintech:stage={}); refusing to adopt it",
+            self.app,
+            self.stage,
+            app.unwrap_or(&"-"),
+            stage.unwrap_or(&"-"),
+        ))
+    }
+}
+
+/// Truncates `name` to `max` characters, keeping it unique with a short hash of the whole.
+fn fit(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_string();
+    }
+    use sha2::Digest;
+    let h = hex::encode(&sha2::Sha256::digest(name.as_bytes())[..3]);
+    format!("{}-{h}", name[..max - 7].trim_end_matches('-'))
+}
+
+/// An AWS error as `operation: Code: message`, keeping the SDK's full chain for `-v`.
+pub fn aws_error<E>(op: &str, e: E) -> anyhow::Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let code = e.code().unwrap_or("Error").to_string();
+    let msg = e.message().map(str::to_string).unwrap_or_else(|| {
+        let full = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
+        // Unmodelled errors carry the whole HTTP response; the first sentence is what matters.
+        let short: String = full
+            .split(" (")
+            .next()
+            .unwrap_or(&full)
+            .chars()
+            .take(300)
+            .collect();
+        short
+    });
+    anyhow!("{op}: {code}: {msg}")
+}
+
+/// The error code of an SDK error, e.g. `DBInstanceNotFound`.
+pub fn code<E: ProvideErrorMetadata>(e: &E) -> &str {
+    e.code().unwrap_or_default()
+}
+
+/// Everything a driver call needs.
+pub struct Call<'a> {
+    pub aws: &'a Aws,
+    pub names: &'a Names,
+    pub schema: &'static TypeSchema,
+    pub id: &'a str,
+    pub name: String,
+}
+
+impl<'a> Call<'a> {
+    pub fn new(aws: &'a Aws, names: &'a Names, schema: &'static TypeSchema, id: &'a str) -> Self {
+        Call {
+            aws,
+            names,
+            schema,
+            id,
+            name: names.physical(schema, id),
+        }
+    }
+
+    pub fn tags(&self) -> Vec<(String, String)> {
+        self.names.tags(self.id)
+    }
+}
+
+/// Reads the live resource, `None` when it does not exist.
+pub async fn read(c: &Call<'_>, props: &Attrs) -> Result<Option<Live>> {
+    match c.schema.name {
+        "ec2.default_vpc" => ec2::read_vpc(c).await.map(Some),
+        "ec2.security_group" => ec2::read_sg(c).await,
+        "rds.postgres" => rds::read(c).await,
+        "elasticache.redis" => elasticache::read(c).await,
+        "iam.role" => iam::read(c).await,
+        "lambda.function" => lambda::read(c).await,
+        "apigateway.http_api" => apigw::read(c).await,
+        "s3.bucket" => s3::read(c).await,
+        "cloudfront.distribution" => cloudfront::read(c).await,
+        "s3.site" => site::read(c, props).await,
+        "events.schedule" => events::read(c).await,
+        "budgets.budget" => budgets::read(c).await,
+        "secretsmanager.secret" => secrets::read(c, props).await,
+        other => Err(anyhow!("no driver for {other}")),
+    }
+}
+
+/// Creates the resource from fully known `props`.
+pub async fn create(c: &Call<'_>, props: &Attrs) -> Result<Live> {
+    match c.schema.name {
+        "ec2.security_group" => ec2::create_sg(c, props).await?,
+        "rds.postgres" => rds::create(c, props).await?,
+        "elasticache.redis" => elasticache::create(c, props).await?,
+        "iam.role" => iam::create(c, props).await?,
+        "lambda.function" => lambda::create(c, props).await?,
+        "apigateway.http_api" => apigw::create(c, props).await?,
+        "s3.bucket" => s3::create(c, props).await?,
+        "cloudfront.distribution" => cloudfront::create(c, props).await?,
+        "s3.site" => site::sync(c, props).await?,
+        "events.schedule" => events::create(c, props).await?,
+        "budgets.budget" => budgets::create(c, props).await?,
+        "secretsmanager.secret" => secrets::create(c, props).await?,
+        "ec2.default_vpc" => {
+            return Err(anyhow!(
+                "the region has no default VPC; create one with `aws ec2 create-default-vpc`"
+            ));
+        }
+        other => return Err(anyhow!("no driver for {other}")),
+    }
+    read(c, props)
+        .await?
+        .ok_or_else(|| anyhow!("{} was created but cannot be read back", c.name))
+}
+
+/// Changes the attributes in `changed` (all in place) to their values in `props`.
+pub async fn update(c: &Call<'_>, props: &Attrs, live: &Live, changed: &[String]) -> Result<Live> {
+    match c.schema.name {
+        "ec2.security_group" => ec2::update_sg(c, props, live).await?,
+        "rds.postgres" => rds::update(c, props, changed).await?,
+        "elasticache.redis" => elasticache::update(c, props, changed).await?,
+        "iam.role" => iam::update(c, props, changed).await?,
+        "lambda.function" => lambda::update(c, props, live, changed).await?,
+        "apigateway.http_api" => apigw::update(c, props, live).await?,
+        "s3.bucket" => s3::update(c, props, changed).await?,
+        "cloudfront.distribution" => cloudfront::update(c, props, live).await?,
+        "s3.site" => site::sync(c, props).await?,
+        "events.schedule" => events::update(c, props).await?,
+        "secretsmanager.secret" => secrets::update(c, props).await?,
+        other => return Err(anyhow!("{other} cannot be updated in place")),
+    }
+    read(c, props)
+        .await?
+        .ok_or_else(|| anyhow!("{} disappeared while being updated", c.name))
+}
+
+/// Deletes the resource; gone already is fine.
+pub async fn delete(c: &Call<'_>, props: &Attrs, live: &Live) -> Result<()> {
+    match c.schema.name {
+        "ec2.default_vpc" => Ok(()),
+        "ec2.security_group" => ec2::delete_sg(c, live).await,
+        "rds.postgres" => rds::delete(c, props).await,
+        "elasticache.redis" => elasticache::delete(c).await,
+        "iam.role" => iam::delete(c).await,
+        "lambda.function" => lambda::delete(c).await,
+        "apigateway.http_api" => apigw::delete(c, live).await,
+        "s3.bucket" => s3::delete(c, props).await,
+        "cloudfront.distribution" => cloudfront::delete(c, live).await,
+        "s3.site" => site::delete(c, props).await,
+        "events.schedule" => events::delete(c).await,
+        "budgets.budget" => budgets::delete(c).await,
+        "secretsmanager.secret" => secrets::delete(c).await,
+        other => Err(anyhow!("no driver for {other}")),
+    }
+}
+
+/// Small helpers to pull typed values out of evaluated properties.
+pub(crate) trait Props {
+    fn s(&self, k: &str) -> &str;
+    fn i(&self, k: &str) -> i64;
+    fn b(&self, k: &str) -> bool;
+    fn list(&self, k: &str) -> Vec<String>;
+}
+
+impl Props for Attrs {
+    fn s(&self, k: &str) -> &str {
+        self.get(k).and_then(Value::as_str).unwrap_or_default()
+    }
+    fn i(&self, k: &str) -> i64 {
+        self.get(k).and_then(Value::as_i64).unwrap_or_default()
+    }
+    fn b(&self, k: &str) -> bool {
+        self.get(k).and_then(Value::as_bool).unwrap_or_default()
+    }
+    fn list(&self, k: &str) -> Vec<String> {
+        strings(self.get(k))
+    }
+}
+
+/// A JSON list of strings as a sorted Vec.
+pub fn strings(v: Option<&Value>) -> Vec<String> {
+    let mut out: Vec<String> = v
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// A sorted list of strings as a JSON value.
+pub fn sorted(mut v: Vec<String>) -> Value {
+    v.sort();
+    Value::from(v)
+}

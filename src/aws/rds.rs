@@ -1,0 +1,234 @@
+//! RDS PostgreSQL: the instance, its RDS-managed master password, waits, and a final snapshot on delete.
+
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use aws_sdk_rds::types::{DbInstance, Tag};
+use serde_json::Value;
+
+use super::{Attrs, Call, Live, Props, aws_error, code, sorted, wait};
+
+async fn describe(c: &Call<'_>) -> Result<Option<DbInstance>> {
+    match c
+        .aws
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier(&c.name)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.db_instances().first().cloned()),
+        Err(e) if code(&e) == "DBInstanceNotFound" => Ok(None),
+        Err(e) => Err(aws_error("rds:DescribeDBInstances", e)),
+    }
+}
+
+pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+    let Some(db) = describe(c).await? else {
+        return Ok(None);
+    };
+    if db.db_instance_status() == Some("deleting") {
+        wait_gone(c).await?;
+        return Ok(None);
+    }
+    c.names.check_owner(
+        &format!("RDS instance {}", c.name),
+        db.tag_list()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+    )?;
+    let mut a = Attrs::new();
+    let mut put = |k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            a.insert(k.to_string(), v);
+        }
+    };
+    put("engine_version", db.engine_version().map(Value::from));
+    put("instance_class", db.db_instance_class().map(Value::from));
+    put("storage_gb", db.allocated_storage().map(Value::from));
+    put("storage_type", db.storage_type().map(Value::from));
+    put("db_name", db.db_name().map(Value::from));
+    put("username", db.master_username().map(Value::from));
+    put(
+        "backup_retention_days",
+        db.backup_retention_period().map(Value::from),
+    );
+    put("multi_az", db.multi_az().map(Value::from));
+    put(
+        "publicly_accessible",
+        db.publicly_accessible().map(Value::from),
+    );
+    put(
+        "deletion_protection",
+        db.deletion_protection().map(Value::from),
+    );
+    put(
+        "security_groups",
+        Some(sorted(
+            db.vpc_security_groups()
+                .iter()
+                .filter_map(|g| g.vpc_security_group_id().map(str::to_string))
+                .collect(),
+        )),
+    );
+    let mut o = Attrs::new();
+    let host = db
+        .endpoint()
+        .and_then(|e| e.address())
+        .unwrap_or_default()
+        .to_string();
+    let port = db.endpoint().and_then(|e| e.port()).unwrap_or(5432);
+    o.insert("endpoint".into(), Value::from(host.clone()));
+    o.insert("port".into(), Value::from(port));
+    o.insert(
+        "arn".into(),
+        Value::from(db.db_instance_arn().unwrap_or_default()),
+    );
+    o.insert(
+        "master_secret_arn".into(),
+        Value::from(
+            db.master_user_secret()
+                .and_then(|s| s.secret_arn())
+                .unwrap_or_default(),
+        ),
+    );
+    o.insert(
+        "url".into(),
+        Value::from(format!(
+            "postgresql://{}@{host}:{port}/{}",
+            db.master_username().unwrap_or_default(),
+            db.db_name().unwrap_or_default()
+        )),
+    );
+    Ok(Some(Live {
+        attrs: a,
+        outputs: o,
+    }))
+}
+
+pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    c.aws.mutated();
+    let r = c
+        .aws
+        .rds
+        .create_db_instance()
+        .db_instance_identifier(&c.name)
+        .engine("postgres")
+        .engine_version(p.s("engine_version"))
+        .db_instance_class(p.s("instance_class"))
+        .allocated_storage(p.i("storage_gb") as i32)
+        .storage_type(p.s("storage_type"))
+        .storage_encrypted(true)
+        .db_name(p.s("db_name"))
+        .master_username(p.s("username"))
+        .manage_master_user_password(true)
+        .backup_retention_period(p.i("backup_retention_days") as i32)
+        .multi_az(p.b("multi_az"))
+        .publicly_accessible(p.b("publicly_accessible"))
+        .deletion_protection(p.b("deletion_protection"))
+        .copy_tags_to_snapshot(true)
+        .set_vpc_security_group_ids(Some(p.list("security_groups")))
+        .set_tags(Some(
+            c.tags()
+                .into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ))
+        .send()
+        .await;
+    match r {
+        Ok(_) => {}
+        // Created by a run that was killed before it could record it: adopt (ownership is checked on read).
+        Err(e) if code(&e) == "DBInstanceAlreadyExists" => {}
+        Err(e) => return Err(aws_error("rds:CreateDBInstance", e)),
+    }
+    wait_available(c).await
+}
+
+pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
+    let mut m = c
+        .aws
+        .rds
+        .modify_db_instance()
+        .db_instance_identifier(&c.name)
+        .apply_immediately(true);
+    for k in changed {
+        m = match k.as_str() {
+            "engine_version" => m.engine_version(p.s(k)).allow_major_version_upgrade(true),
+            "instance_class" => m.db_instance_class(p.s(k)),
+            "storage_gb" => m.allocated_storage(p.i(k) as i32),
+            "storage_type" => m.storage_type(p.s(k)),
+            "backup_retention_days" => m.backup_retention_period(p.i(k) as i32),
+            "multi_az" => m.multi_az(p.b(k)),
+            "publicly_accessible" => m.publicly_accessible(p.b(k)),
+            "deletion_protection" => m.deletion_protection(p.b(k)),
+            "security_groups" => m.set_vpc_security_group_ids(Some(p.list(k))),
+            _ => m,
+        };
+    }
+    c.aws.mutated();
+    m.send()
+        .await
+        .map_err(|e| aws_error("rds:ModifyDBInstance", e))?;
+    wait_available(c).await
+}
+
+pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    if p.b("deletion_protection") {
+        bail!(
+            "RDS instance {} has deletion protection (the stage is protected); turn `protect` off and deploy first",
+            c.name
+        );
+    }
+    let mut d = c
+        .aws
+        .rds
+        .delete_db_instance()
+        .db_instance_identifier(&c.name)
+        .delete_automated_backups(false);
+    if p.get("final_snapshot")
+        .and_then(Value::as_bool)
+        .unwrap_or(true)
+    {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        d = d
+            .final_db_snapshot_identifier(format!("{}-final-{stamp}", c.name))
+            .skip_final_snapshot(false);
+    } else {
+        d = d.skip_final_snapshot(true);
+    }
+    c.aws.mutated();
+    match d.send().await {
+        Ok(_) => {}
+        Err(e) if code(&e) == "DBInstanceNotFound" => return Ok(()),
+        Err(e) => return Err(aws_error("rds:DeleteDBInstance", e)),
+    }
+    wait_gone(c).await
+}
+
+async fn wait_available(c: &Call<'_>) -> Result<()> {
+    wait::until(
+        &format!("RDS instance {} to be available", c.name),
+        Duration::from_secs(3600),
+        || async {
+            Ok(describe(c)
+                .await?
+                .and_then(|d| d.db_instance_status().map(str::to_string))
+                .as_deref()
+                == Some("available"))
+        },
+    )
+    .await
+}
+
+async fn wait_gone(c: &Call<'_>) -> Result<()> {
+    wait::until(
+        &format!("RDS instance {} to be deleted", c.name),
+        Duration::from_secs(3600),
+        || async { Ok(describe(c).await?.is_none()) },
+    )
+    .await
+}

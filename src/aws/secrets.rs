@@ -1,0 +1,154 @@
+//! Secrets Manager: one secret per declared secret; the value comes from the deployer's environment at
+//! deploy time and is compared by digest, never printed or stored.
+
+use anyhow::Result;
+use aws_sdk_secretsmanager::types::Tag;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde_json::Value;
+
+use super::{Attrs, Call, Live, Props, aws_error, code};
+use crate::package::digest_hex;
+
+/// The value to store, read from the environment variable the stack names (None when unset).
+pub fn env_value(p: &Attrs) -> Option<String> {
+    std::env::var(p.s("from_env"))
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+pub async fn read(c: &Call<'_>, _p: &Attrs) -> Result<Option<Live>> {
+    let d = match c
+        .aws
+        .secrets
+        .describe_secret()
+        .secret_id(&c.name)
+        .send()
+        .await
+    {
+        Ok(d) => d,
+        Err(e) if code(&e) == "ResourceNotFoundException" => return Ok(None),
+        Err(e) => return Err(aws_error("secretsmanager:DescribeSecret", e)),
+    };
+    if d.deleted_date().is_some() {
+        return Ok(None);
+    }
+    c.names.check_owner(
+        &format!("secret {}", c.name),
+        d.tags()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+    )?;
+    let mut a = Attrs::new();
+    match c
+        .aws
+        .secrets
+        .get_secret_value()
+        .secret_id(&c.name)
+        .send()
+        .await
+    {
+        Ok(v) => {
+            a.insert(
+                "value".into(),
+                Value::from(digest_hex(v.secret_string().unwrap_or_default().as_bytes())),
+            );
+        }
+        Err(e) if code(&e) == "ResourceNotFoundException" => {
+            a.insert("value".into(), Value::from(""));
+        }
+        Err(e) => return Err(aws_error("secretsmanager:GetSecretValue", e)),
+    }
+    let mut o = Attrs::new();
+    o.insert("arn".into(), Value::from(d.arn().unwrap_or_default()));
+    o.insert("name".into(), Value::from(c.name.clone()));
+    Ok(Some(Live {
+        attrs: a,
+        outputs: o,
+    }))
+}
+
+pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    let tags: Vec<Tag> = c
+        .tags()
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect();
+    c.aws.mutated();
+    let r = c
+        .aws
+        .secrets
+        .create_secret()
+        .name(&c.name)
+        .description(format!(
+            "fintech {}/{}: {}",
+            c.names.app,
+            c.names.stage,
+            p.s("from_env")
+        ))
+        .set_secret_string(env_value(p))
+        .set_tags(Some(tags.clone()))
+        .send()
+        .await;
+    match r {
+        Ok(_) => Ok(()),
+        // Scheduled for deletion by an earlier destroy: bring it back.
+        Err(e)
+            if code(&e) == "InvalidRequestException"
+                && e.message().is_some_and(|m| m.contains("deletion")) =>
+        {
+            c.aws.mutated();
+            c.aws
+                .secrets
+                .restore_secret()
+                .secret_id(&c.name)
+                .send()
+                .await
+                .map_err(|e| aws_error("secretsmanager:RestoreSecret", e))?;
+            c.aws.mutated();
+            c.aws
+                .secrets
+                .tag_resource()
+                .secret_id(&c.name)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|e| aws_error("secretsmanager:TagResource", e))?;
+            update(c, p).await
+        }
+        Err(e) if code(&e) == "ResourceExistsException" => update(c, p).await,
+        Err(e) => Err(aws_error("secretsmanager:CreateSecret", e)),
+    }
+}
+
+pub async fn update(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    let Some(value) = env_value(p) else {
+        return Ok(());
+    };
+    c.aws.mutated();
+    c.aws
+        .secrets
+        .put_secret_value()
+        .secret_id(&c.name)
+        .secret_string(value)
+        .send()
+        .await
+        .map_err(|e| aws_error("secretsmanager:PutSecretValue", e))?;
+    Ok(())
+}
+
+pub async fn delete(c: &Call<'_>) -> Result<()> {
+    c.aws.mutated();
+    match c
+        .aws
+        .secrets
+        .delete_secret()
+        .secret_id(&c.name)
+        .recovery_window_in_days(7)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "ResourceNotFoundException" => Ok(()),
+        Err(e) => Err(aws_error("secretsmanager:DeleteSecret", e)),
+    }
+}

@@ -1,0 +1,105 @@
+//! Explicit waits: a condition polled with backoff until it holds or a timeout passes.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use anyhow::{Result, bail};
+
+/// Polls `check` (1 s, growing to 15 s between tries) until it returns `true`, failing after `timeout`.
+pub async fn until<F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<bool>>,
+{
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(250);
+    loop {
+        if check().await? {
+            return Ok(());
+        }
+        if start.elapsed() > timeout {
+            bail!(
+                "timed out after {}s waiting for {what}",
+                start.elapsed().as_secs()
+            );
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(15));
+    }
+}
+
+/// Retries `op` while `retryable` says its error is passing (IAM propagation, dependencies being
+/// released), with backoff up to `timeout`.
+pub async fn retry<T, E, F, Fut>(
+    timeout: Duration,
+    retryable: impl Fn(&E) -> bool,
+    mut op: F,
+) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        match op().await {
+            Err(e) if retryable(&e) && start.elapsed() < timeout => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[tokio::test(start_paused = true)]
+    async fn waits_until_the_condition_holds() {
+        let n = AtomicU32::new(0);
+        until("x", Duration::from_secs(60), || async {
+            Ok(n.fetch_add(1, Ordering::SeqCst) >= 3)
+        })
+        .await
+        .unwrap();
+        assert_eq!(n.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gives_up_after_the_timeout() {
+        let e = until("the thing", Duration::from_secs(5), || async { Ok(false) })
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("timed out"), "{e}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_only_passing_errors() {
+        let n = AtomicU32::new(0);
+        let r: Result<u32, &str> = retry(
+            Duration::from_secs(60),
+            |e| *e == "busy",
+            || async {
+                if n.fetch_add(1, Ordering::SeqCst) < 2 {
+                    Err("busy")
+                } else {
+                    Ok(7)
+                }
+            },
+        )
+        .await;
+        assert_eq!(r, Ok(7));
+        let r: Result<u32, &str> = retry(
+            Duration::from_secs(60),
+            |e| *e == "busy",
+            || async { Err("fatal") },
+        )
+        .await;
+        assert_eq!(r, Err("fatal"));
+    }
+}

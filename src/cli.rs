@@ -1,0 +1,96 @@
+//! The command line: global flags and one subcommand per job.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fintech",
+    version,
+    about = "Deploy the Fintech Tracker (or your FastAPI + Next.js app) to AWS: exact plans, idempotent deploys, cost before the bill."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Project directory (holds fintech.yaml and stacks/).
+    #[arg(long, global = true, default_value = ".", env = "FINTECH_DIR")]
+    pub dir: PathBuf,
+    /// Stage to work on (declared under `stages:` in fintech.yaml).
+    #[arg(long, short = 's', global = true, env = "FINTECH_STAGE")]
+    pub stage: Option<String>,
+    /// Architecture option: serverless or containers (default: the stage's, then fintech.yaml's).
+    #[arg(long, global = true)]
+    pub option: Option<String>,
+    /// AWS region (default: the stage's, then fintech.yaml's).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// AWS profile from ~/.aws/config.
+    #[arg(long, global = true, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (an emulator such as moto or LocalStack).
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// How many resources are worked on at once.
+    #[arg(long, global = true, default_value_t = 8)]
+    pub parallelism: usize,
+    /// Plain lines instead of spinners.
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+    /// Only errors and the result.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// Never run pip: use cached Lambda dependencies only.
+    #[arg(long, global = true)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check fintech.yaml and the stack file; no AWS call.
+    Validate {
+        /// List the resource types and their fields.
+        #[arg(long)]
+        types: bool,
+    },
+    /// Show what deploy would change against live AWS.
+    Plan {
+        /// Machine-readable plan (format_version 1).
+        #[arg(long)]
+        json: bool,
+        /// Exit 0 when nothing would change, 2 when something would, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Converge AWS to the stack file and ship the app.
+    Deploy {
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Allow replacing or deleting databases, caches and buckets.
+        #[arg(long)]
+        allow_data_loss: bool,
+    },
+    /// Delete everything the stage owns, dependents first.
+    Destroy {
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Required when the stage has a database, cache or bucket (RDS still gets a final snapshot
+        /// unless the stack turns `final_snapshot` off).
+        #[arg(long)]
+        allow_data_loss: bool,
+    },
+    /// Print the stage's outputs (URLs, endpoints; never secrets).
+    Outputs {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build the artifacts (Lambda zips, site manifest) without touching AWS.
+    Package,
+}

@@ -1,0 +1,37 @@
+//! `fintech destroy`: delete what the stage owns, dependents first; data only with --allow-data-loss.
+
+use anyhow::Result;
+
+use crate::cli::Global;
+use crate::plan::render;
+
+pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
+    let desired = super::load(g)?;
+    let stage = desired.stage.clone();
+    let engine = super::engine(g, desired).await?;
+    let (_, snap) = engine.plan().await?;
+    let plan = engine.destroy_plan(&snap);
+    if !plan.has_changes() {
+        println!("Nothing to destroy: stage `{stage}` has no live resources.");
+        return Ok(0);
+    }
+    if !g.quiet {
+        print!("{}", render::text(&plan));
+    }
+    if engine.desired.protect {
+        anyhow::bail!(
+            "stage `{stage}` is protected (`protect: true` in fintech.yaml); remove that first"
+        );
+    }
+    super::guard_data_loss(&plan, allow_data_loss)?;
+    if !super::confirm(yes, &format!("Destroy stage `{stage}`?"))? {
+        println!("Nothing changed.");
+        return Ok(1);
+    }
+    engine.destroy(&snap).await?;
+    println!(
+        "Destroyed {} resources of stage `{stage}`.",
+        plan.summary().delete
+    );
+    Ok(0)
+}

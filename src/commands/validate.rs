@@ -1,0 +1,115 @@
+//! `fintech validate`: checks fintech.yaml and every option's stack file for every stage, without AWS.
+
+use anyhow::Result;
+
+use crate::cli::Global;
+use crate::model::schema::{Req, TYPES, Ty};
+use crate::model::{self, OPTIONS, Selection};
+
+pub fn run(g: &Global, types: bool) -> Result<i32> {
+    if types {
+        print_types();
+        return Ok(0);
+    }
+    // The selected stage and option, or every declared stage with every option that has a stack file.
+    let options: Vec<String> = match &g.option {
+        Some(o) => vec![o.clone()],
+        None => OPTIONS
+            .iter()
+            .filter(|o| g.dir.join("stacks").join(format!("{o}.yaml")).is_file())
+            .map(|o| o.to_string())
+            .collect(),
+    };
+    let stages = match &g.stage {
+        Some(s) => vec![s.clone()],
+        None => stage_names(g),
+    };
+    let mut errors: Vec<String> = Vec::new();
+    let mut ok = Vec::new();
+    for option in &options {
+        for stage in &stages {
+            let sel = Selection {
+                stage: Some(stage.clone()),
+                option: Some(option.clone()),
+                region: g.region.clone(),
+            };
+            match model::load(&g.dir, &sel) {
+                Ok(d) => ok.push(format!("{option}/{stage}: {} resources", d.resources.len())),
+                Err(diags) => {
+                    for d in diags.0 {
+                        let text = d.to_string();
+                        if !errors.contains(&text) {
+                            errors.push(text);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        anyhow::bail!(
+            "{}\n{} error{} in the stack; nothing was sent to AWS",
+            errors.join("\n"),
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        );
+    }
+    if options.is_empty() {
+        // No stack file at all: let the loader say so, with its location and hint.
+        crate::commands::load(g)?;
+    }
+    if !g.quiet {
+        println!("valid: {}", ok.join(", "));
+    }
+    Ok(0)
+}
+
+/// Stage names from fintech.yaml (or `dev` when it cannot be read: the loader reports why).
+fn stage_names(g: &Global) -> Vec<String> {
+    crate::spec::read_yaml(&g.dir.join("fintech.yaml"), "fintech.yaml")
+        .ok()
+        .and_then(|n| {
+            n.get("stages").and_then(|s| {
+                s.as_map()
+                    .map(|m| m.iter().map(|(k, _)| k.name.clone()).collect::<Vec<_>>())
+            })
+        })
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| vec!["dev".into()])
+}
+
+fn print_types() {
+    for t in TYPES {
+        println!("{}  — {}", t.name, t.doc);
+        for f in t.fields {
+            let req = match f.req {
+                Req::Required => "required".to_string(),
+                Req::Default(d) => format!("default {d}"),
+                Req::Optional => "optional".to_string(),
+            };
+            println!(
+                "    {:<24} {:<12} {req:<22} {}",
+                f.name,
+                ty_name(&f.ty),
+                f.doc
+            );
+        }
+        if !t.outputs.is_empty() {
+            println!("    outputs: {}", t.outputs.join(", "));
+        }
+    }
+}
+
+fn ty_name(t: &Ty) -> &'static str {
+    match t {
+        Ty::Str => "string",
+        Ty::Int { .. } => "integer",
+        Ty::Num => "number",
+        Ty::Bool => "bool",
+        Ty::Enum(_) | Ty::OneOf(..) => "enum",
+        Ty::Cron => "schedule",
+        Ty::List(_) => "list",
+        Ty::Map(_) => "map",
+        Ty::Obj(_) => "mapping",
+    }
+}

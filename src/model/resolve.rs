@@ -1,0 +1,528 @@
+//! Turns a declared resource into a [`Resource`]: static references substituted, fields type-checked, defaults filled.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::schema::{self, Field, Req, Ty, TypeSchema};
+use super::{RESERVED, Resource, cron};
+use crate::spec::diag::did_you_mean;
+use crate::spec::expr::{self, Part};
+use crate::spec::project::{Project, StageSpec, expected, unknown_key};
+use crate::spec::stack::{ResourceSpec, Stack};
+use crate::spec::yaml::{Kind, Node};
+use crate::spec::{Diagnostic, Diagnostics};
+
+/// What references can see: parameters (stage over project), payload, budget, names, and the declared resources.
+pub struct Ctx<'a> {
+    params: BTreeMap<String, Node>,
+    payload: &'a BTreeMap<String, Node>,
+    budget: BTreeMap<String, Node>,
+    scalars: BTreeMap<&'static str, Value>,
+    types: BTreeMap<String, Option<&'static TypeSchema>>,
+    secrets: BTreeSet<String>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        proj: &'a Project,
+        stage: &StageSpec,
+        stage_name: &str,
+        region: &str,
+        option: &str,
+        stack: &Stack,
+    ) -> Self {
+        let mut params = proj.params.clone();
+        params.extend(stage.params.clone());
+        let mut budget = proj.budget.clone();
+        budget.extend(stage.budget.clone());
+        let scalars = BTreeMap::from([
+            ("app", Value::from(proj.app.clone())),
+            ("stage", Value::from(stage_name)),
+            ("region", Value::from(region)),
+            ("option", Value::from(option)),
+            ("protect", Value::from(stage.protect)),
+        ]);
+        let types = stack
+            .resources
+            .iter()
+            .map(|(k, r)| (k.clone(), r.type_name.as_str().and_then(schema::lookup)))
+            .collect();
+        Ctx {
+            params,
+            payload: &proj.payload,
+            budget,
+            scalars,
+            types,
+            secrets: proj.secrets.keys().cloned().collect(),
+        }
+    }
+}
+
+/// Builds one resource, or reports why it cannot be built.
+pub fn resource(ctx: &Ctx, spec: &ResourceSpec, diags: &mut Diagnostics) -> Option<Resource> {
+    let type_name = spec.type_name.as_str().unwrap_or_default();
+    let Some(schema) = schema::lookup(type_name) else {
+        let names = schema::TYPES.iter().map(|t| t.name);
+        let d = Diagnostic::new(
+            spec.type_name.loc.clone(),
+            format!("unknown resource type `{}`", spec.type_name),
+        );
+        diags.push(match did_you_mean(type_name, names) {
+            Some(s) => d.hint(format!("did you mean `{s}`?")),
+            None => d.hint(format!(
+                "known types: {}",
+                schema::TYPES
+                    .iter()
+                    .map(|t| t.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        });
+        return None;
+    };
+    let mut deps = BTreeSet::new();
+    for d in &spec.depends_on {
+        match d.as_str() {
+            Some(name) if ctx.types.contains_key(name) => {
+                deps.insert(name.to_string());
+            }
+            Some(name) => diags.push(dangling(d, name, ctx)),
+            None => diags.push(expected(d, "a resource name")),
+        }
+    }
+    let mut props = BTreeMap::new();
+    let field_names: Vec<&str> = schema.fields.iter().map(|f| f.name).collect();
+    for (key, value) in &spec.fields {
+        let Some(field) = schema.field(&key.name) else {
+            diags.push(unknown_key(
+                &key.loc,
+                &key.name,
+                &field_names,
+                &format!("a `{}`", schema.name),
+            ));
+            continue;
+        };
+        let resolved = substitute(ctx, value, &mut deps, diags, 0);
+        if let Some(v) = check(&resolved, &field.ty, diags) {
+            props.insert(field.name.to_string(), v);
+        }
+    }
+    fill_defaults(
+        schema.fields,
+        &mut props,
+        &spec.name.loc,
+        &format!("resource `{}`", spec.name.name),
+        diags,
+    );
+    Some(Resource {
+        id: spec.name.name.clone(),
+        schema,
+        props,
+        deps,
+        loc: spec.name.loc.clone(),
+    })
+}
+
+/// Resolves one declared output (a string with references). Secrets are refused: outputs are printed.
+pub fn output(ctx: &Ctx, node: &Node, diags: &mut Diagnostics) -> Option<Value> {
+    if node
+        .as_str()
+        .is_some_and(|s| expr::refs(s).iter().any(|p| p[0] == "secrets"))
+    {
+        diags.push(
+            Diagnostic::new(
+                node.loc.clone(),
+                "outputs are printed and must not name secrets",
+            )
+            .hint("remove this output"),
+        );
+        return None;
+    }
+    let mut deps = BTreeSet::new();
+    let resolved = substitute(ctx, node, &mut deps, diags, 0);
+    check(&resolved, &Ty::Str, diags)
+}
+
+fn fill_defaults(
+    fields: &[Field],
+    props: &mut BTreeMap<String, Value>,
+    loc: &crate::spec::Loc,
+    what: &str,
+    diags: &mut Diagnostics,
+) {
+    for f in fields {
+        if props.contains_key(f.name) {
+            continue;
+        }
+        match f.req {
+            Req::Default(json) => {
+                props.insert(
+                    f.name.to_string(),
+                    serde_json::from_str(json).expect("schema defaults are JSON"),
+                );
+            }
+            Req::Required => diags.push(
+                Diagnostic::new(
+                    loc.clone(),
+                    format!("{what} is missing the required field `{}`", f.name),
+                )
+                .hint(format!("`{}`: {}", f.name, f.doc)),
+            ),
+            Req::Optional => {}
+        }
+    }
+}
+
+/// Substitutes static references (`${params.x}`, `${app}`, ...) and checks runtime ones (`${db.endpoint}`),
+/// recording the resources they name in `deps`.
+fn substitute(
+    ctx: &Ctx,
+    node: &Node,
+    deps: &mut BTreeSet<String>,
+    diags: &mut Diagnostics,
+    depth: u8,
+) -> Node {
+    let kind = match &node.kind {
+        Kind::Str(s) => return substitute_str(ctx, node, s, deps, diags, depth),
+        Kind::Seq(items) => Kind::Seq(
+            items
+                .iter()
+                .map(|i| substitute(ctx, i, deps, diags, depth))
+                .collect(),
+        ),
+        Kind::Map(entries) => Kind::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), substitute(ctx, v, deps, diags, depth)))
+                .collect(),
+        ),
+        other => other.clone(),
+    };
+    Node {
+        kind,
+        loc: node.loc.clone(),
+    }
+}
+
+fn substitute_str(
+    ctx: &Ctx,
+    node: &Node,
+    s: &str,
+    deps: &mut BTreeSet<String>,
+    diags: &mut Diagnostics,
+    depth: u8,
+) -> Node {
+    let parts = match expr::parse(s) {
+        Ok(p) => p,
+        Err((_, msg)) => {
+            diags.push(
+                Diagnostic::new(node.loc.clone(), msg)
+                    .hint("references look like `${params.db_class}` or `${db.endpoint}`"),
+            );
+            return node.clone();
+        }
+    };
+    let single = parts.len() == 1;
+    let mut text = String::new();
+    for part in parts {
+        match part {
+            Part::Lit(l) => text.push_str(&l.replace("${", "$${")),
+            Part::Ref { path, .. } => match static_value(ctx, &path, node, deps, diags) {
+                Lookup::Static(found) if depth < 8 => {
+                    let found = substitute(ctx, &found, deps, diags, depth + 1);
+                    if single {
+                        return found;
+                    }
+                    match &found.kind {
+                        Kind::Str(v) => text.push_str(v),
+                        Kind::Int(_) | Kind::Float(_) | Kind::Bool(_) => {
+                            text.push_str(&found.to_string())
+                        }
+                        _ => diags.push(
+                            Diagnostic::new(
+                                node.loc.clone(),
+                                format!(
+                                    "`${{{}}}` is {} and cannot be part of a string",
+                                    path.join("."),
+                                    found.describe()
+                                ),
+                            )
+                            .hint("use the reference as the whole value instead"),
+                        ),
+                    }
+                }
+                Lookup::Static(_) => diags.push(Diagnostic::new(
+                    node.loc.clone(),
+                    "parameters refer to each other too deeply (a loop?)",
+                )),
+                // A reference already reported stays as written, so no second error follows from it.
+                Lookup::Runtime | Lookup::Error => {
+                    text.push_str(&format!("${{{}}}", path.join(".")))
+                }
+            },
+        }
+    }
+    Node {
+        kind: Kind::Str(text),
+        loc: node.loc.clone(),
+    }
+}
+
+enum Lookup {
+    Static(Node),
+    Runtime,
+    Error,
+}
+
+fn static_value(
+    ctx: &Ctx,
+    path: &[String],
+    at: &Node,
+    deps: &mut BTreeSet<String>,
+    diags: &mut Diagnostics,
+) -> Lookup {
+    let head = path[0].as_str();
+    let named = |map: &BTreeMap<String, Node>, what: &str, diags: &mut Diagnostics| -> Lookup {
+        let Some(key) = path.get(1).filter(|_| path.len() == 2) else {
+            diags.push(
+                Diagnostic::new(
+                    at.loc.clone(),
+                    format!("`${{{}}}` must name one {what}", path.join(".")),
+                )
+                .hint(format!("e.g. `${{{head}.NAME}}`")),
+            );
+            return Lookup::Error;
+        };
+        match map.get(key) {
+            Some(n) => Lookup::Static(n.clone()),
+            None => {
+                let d = Diagnostic::new(
+                    at.loc.clone(),
+                    format!("`${{{}}}`: there is no {what} `{key}`", path.join(".")),
+                );
+                diags.push(match did_you_mean(key, map.keys().map(String::as_str)) {
+                    Some(s) => d.hint(format!("did you mean `{head}.{s}`?")),
+                    None => d.hint(format!("declare it under `{head}:` in fintech.yaml")),
+                });
+                Lookup::Error
+            }
+        }
+    };
+    match head {
+        "params" => named(&ctx.params, "parameter", diags),
+        "payload" => named(ctx.payload, "payload path", diags),
+        "budget" => named(&ctx.budget, "budget setting", diags),
+        "account" if path.len() == 1 => Lookup::Runtime,
+        "secrets" => {
+            if path.len() == 2 && ctx.secrets.contains(&path[1]) {
+                deps.insert(format!("secrets.{}", path[1]));
+                Lookup::Runtime
+            } else {
+                let d = Diagnostic::new(
+                    at.loc.clone(),
+                    format!("`${{{}}}` is not a declared secret", path.join(".")),
+                );
+                diags.push(match path.get(1).and_then(|k| did_you_mean(k, ctx.secrets.iter().map(String::as_str))) {
+                    Some(s) => d.hint(format!("did you mean `secrets.{s}`?")),
+                    None => d.hint("declare it under `secrets:` in fintech.yaml (it becomes the secret's ARN)"),
+                });
+                Lookup::Error
+            }
+        }
+        _ if path.len() == 1 && ctx.scalars.contains_key(head) => {
+            let v = &ctx.scalars[head];
+            let kind = match v {
+                Value::Bool(b) => Kind::Bool(*b),
+                other => Kind::Str(other.as_str().unwrap_or_default().to_string()),
+            };
+            Lookup::Static(Node {
+                kind,
+                loc: at.loc.clone(),
+            })
+        }
+        _ => match ctx.types.get(head) {
+            Some(schema) => {
+                deps.insert(head.to_string());
+                let Some(schema) = schema else {
+                    return Lookup::Runtime;
+                };
+                match path.get(1).filter(|_| path.len() == 2) {
+                    Some(out) if schema.outputs.contains(&out.as_str()) => Lookup::Runtime,
+                    other => {
+                        let d = Diagnostic::new(
+                            at.loc.clone(),
+                            match other {
+                                Some(o) => {
+                                    format!("`{head}` (a {}) has no output `{o}`", schema.name)
+                                }
+                                None => format!(
+                                    "`${{{}}}` must name one output of `{head}`",
+                                    path.join(".")
+                                ),
+                            },
+                        );
+                        let hint = other
+                            .and_then(|o| did_you_mean(o, schema.outputs.iter().copied()))
+                            .map(|s| format!("did you mean `{head}.{s}`?"))
+                            .unwrap_or_else(|| {
+                                format!("outputs of {}: {}", schema.name, schema.outputs.join(", "))
+                            });
+                        diags.push(d.hint(hint));
+                        Lookup::Error
+                    }
+                }
+            }
+            None => {
+                diags.push(dangling(at, head, ctx));
+                Lookup::Error
+            }
+        },
+    }
+}
+
+fn dangling(at: &Node, name: &str, ctx: &Ctx) -> Diagnostic {
+    let candidates = ctx
+        .types
+        .keys()
+        .map(String::as_str)
+        .chain(RESERVED.iter().copied());
+    let d = Diagnostic::new(
+        at.loc.clone(),
+        format!("reference to `{name}`, which is not declared"),
+    );
+    match did_you_mean(name, candidates) {
+        Some(s) => d.hint(format!("did you mean `{s}`?")),
+        None => d.hint(
+            "declare a resource of that name, or refer to params., payload., secrets., budget.",
+        ),
+    }
+}
+
+/// Type-checks a resolved value, returning it as JSON. A string holding a runtime reference passes
+/// for any type: its value is known at deploy time.
+fn check(node: &Node, ty: &Ty, diags: &mut Diagnostics) -> Option<Value> {
+    if let Kind::Str(s) = &node.kind
+        && !expr::refs(s).is_empty()
+    {
+        return Some(Value::String(s.clone()));
+    }
+    let bad = |what: &str, diags: &mut Diagnostics| {
+        diags.push(expected(node, what));
+        None
+    };
+    match (ty, &node.kind) {
+        (Ty::Str, Kind::Str(s)) => Some(Value::String(unescape(s))),
+        (Ty::Str, Kind::Int(_) | Kind::Float(_) | Kind::Bool(_)) => {
+            Some(Value::String(node.to_string()))
+        }
+        (Ty::Str, _) => bad("a string", diags),
+        (Ty::Int { min, max }, Kind::Int(i)) => {
+            if i < min || i > max {
+                diags.push(
+                    Diagnostic::new(node.loc.clone(), format!("{i} is out of range"))
+                        .hint(format!("use a whole number from {min} to {max}")),
+                );
+                None
+            } else {
+                Some(Value::from(*i))
+            }
+        }
+        (Ty::Int { .. }, _) => bad("a whole number", diags),
+        (Ty::Num, Kind::Int(i)) => Some(Value::from(*i)),
+        (Ty::Num, Kind::Float(f)) => Some(Value::from(*f)),
+        (Ty::Num, _) => bad("a number", diags),
+        (Ty::Bool, Kind::Bool(b)) => Some(Value::Bool(*b)),
+        (Ty::Bool, _) => bad("true or false", diags),
+        (Ty::Enum(allowed), Kind::Str(s)) | (Ty::OneOf(allowed, _), Kind::Str(s))
+            if allowed.contains(&s.as_str()) =>
+        {
+            Some(Value::String(s.clone()))
+        }
+        (Ty::Enum(allowed), _) => {
+            let got = node.as_str().unwrap_or_default();
+            let d = Diagnostic::new(
+                node.loc.clone(),
+                format!("`{node}` is not one of {}", allowed.join(", ")),
+            );
+            diags.push(match did_you_mean(got, allowed.iter().copied()) {
+                Some(s) => d.hint(format!("did you mean `{s}`?")),
+                None => d.hint(format!("use one of: {}", allowed.join(", "))),
+            });
+            None
+        }
+        (Ty::OneOf(allowed, what), _) => {
+            let got = node.as_str().unwrap_or_default();
+            let d = Diagnostic::new(
+                node.loc.clone(),
+                format!("unknown value `{node}`: expected {what}"),
+            );
+            diags.push(match did_you_mean(got, allowed.iter().copied()) {
+                Some(s) => d.hint(format!("did you mean `{s}`?")),
+                None => d.hint(format!("known: {}", allowed.join(", "))),
+            });
+            None
+        }
+        (Ty::Cron, Kind::Str(s)) => match cron::validate(s) {
+            Ok(()) => Some(Value::String(s.clone())),
+            Err(e) => {
+                diags.push(
+                    Diagnostic::new(node.loc.clone(), format!("invalid schedule `{s}`: {e}"))
+                        .hint("e.g. `cron(0 6 * * ? *)` runs daily at 06:00 UTC"),
+                );
+                None
+            }
+        },
+        (Ty::Cron, _) => bad("a schedule expression string", diags),
+        (Ty::List(inner), Kind::Seq(items)) => {
+            let vals: Vec<Option<Value>> = items.iter().map(|i| check(i, inner, diags)).collect();
+            vals.into_iter()
+                .collect::<Option<Vec<_>>>()
+                .map(Value::Array)
+        }
+        (Ty::List(_), _) => bad("a list", diags),
+        (Ty::Map(inner), Kind::Map(entries)) => {
+            let mut out = serde_json::Map::new();
+            let mut ok = true;
+            for (k, v) in entries {
+                match check(v, inner, diags) {
+                    Some(v) => {
+                        out.insert(k.name.clone(), v);
+                    }
+                    None => ok = false,
+                }
+            }
+            ok.then_some(Value::Object(out))
+        }
+        (Ty::Map(_), Kind::Null) => Some(Value::Object(Default::default())),
+        (Ty::Map(_), _) => bad("a mapping", diags),
+        (Ty::Obj(fields), Kind::Map(entries)) => {
+            let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+            let mut props = BTreeMap::new();
+            let mut ok = true;
+            for (k, v) in entries {
+                match fields.iter().find(|f| f.name == k.name) {
+                    Some(f) => match check(v, &f.ty, diags) {
+                        Some(v) => {
+                            props.insert(f.name.to_string(), v);
+                        }
+                        None => ok = false,
+                    },
+                    None => {
+                        diags.push(unknown_key(&k.loc, &k.name, &names, "this entry"));
+                        ok = false;
+                    }
+                }
+            }
+            let before = diags.0.len();
+            fill_defaults(fields, &mut props, &node.loc, "this entry", diags);
+            (ok && diags.0.len() == before).then(|| Value::Object(props.into_iter().collect()))
+        }
+        (Ty::Obj(_), _) => bad("a mapping", diags),
+    }
+}
+
+/// Literal `${` was escaped as `$${` during substitution; a value without references shows it plainly.
+fn unescape(s: &str) -> String {
+    s.replace("$${", "${")
+}

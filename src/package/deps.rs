@@ -1,0 +1,82 @@
+//! Python dependencies installed for the Lambda platform (not the build machine's), cached by their inputs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// Installs `requirements.txt` of `src` for `runtime`/`arch` into a cache directory and returns it
+/// (None when there is no requirements file). `offline` uses only what is cached.
+pub fn install(src: &Path, runtime: &str, arch: &str, offline: bool) -> Result<Option<PathBuf>> {
+    let req = src.join("requirements.txt");
+    if !req.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read(&req).with_context(|| format!("reading {}", req.display()))?;
+    let platform = if arch == "arm64" {
+        "manylinux2014_aarch64"
+    } else {
+        "manylinux2014_x86_64"
+    };
+    let py = runtime.trim_start_matches("python");
+    let key =
+        crate::package::digest_hex(&[text.as_slice(), platform.as_bytes(), py.as_bytes()].concat());
+    let dir = cache_root().join(&key[..16]);
+    if dir.join(".complete").is_file() {
+        return Ok(Some(dir));
+    }
+    if offline {
+        bail!(
+            "dependencies for {} are not cached and --offline was given",
+            req.display()
+        );
+    }
+    let tmp = dir.with_extension("partial");
+    let _ = std::fs::remove_dir_all(&tmp);
+    let python = std::env::var("FINTECH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-compile",
+        ])
+        .args([
+            "--platform",
+            platform,
+            "--implementation",
+            "cp",
+            "--python-version",
+            py,
+        ])
+        .args(["--only-binary=:all:", "--target"])
+        .arg(&tmp)
+        .arg("-r")
+        .arg(&req)
+        .output()
+        .with_context(|| format!("running {python} -m pip"))?;
+    if !out.status.success() {
+        bail!(
+            "pip install for {platform} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    // pip leaves build metadata with install-time content (RECORD paths, INSTALLER): keep the zip reproducible.
+    std::fs::write(tmp.join(".complete"), key.as_bytes())?;
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::rename(&tmp, &dir).with_context(|| format!("moving {} into place", dir.display()))?;
+    Ok(Some(dir))
+}
+
+fn cache_root() -> PathBuf {
+    if let Ok(d) = std::env::var("FINTECH_CACHE_DIR") {
+        return PathBuf::from(d);
+    }
+    let home = std::env::var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|_| std::env::var("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|_| std::env::temp_dir());
+    home.join("fintech").join("deps")
+}

@@ -1,0 +1,110 @@
+//! Artifacts built from the payload without AWS: the Lambda zip, the static site manifest, and the
+//! computed attributes (hashes) that the plan compares with what is live.
+
+pub mod deps;
+pub mod site;
+pub mod zip;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use base64::Engine;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::aws::{Attrs, Props};
+use crate::model::{Desired, Resource};
+
+/// Hex SHA-256 of `bytes`.
+pub fn digest_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Base64 SHA-256 of `bytes`, as Lambda reports `CodeSha256`.
+pub fn digest_b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+}
+
+/// Where the deployer keeps what it builds (safe to delete: everything there is rebuilt identically).
+pub fn build_dir(root: &Path) -> PathBuf {
+    root.join(".fintech").join("build")
+}
+
+/// A payload path from the stack, relative to the project root.
+pub fn payload_path(d: &Desired, rel: &str) -> PathBuf {
+    let p = Path::new(rel);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        d.root.join(p)
+    }
+}
+
+/// Adds the attributes the deployer derives to the evaluated `props` of `r`: the zip and its hash for a
+/// function, the file manifest for a site, and the settings every resource of a type always has.
+pub fn prepare(d: &Desired, r: &Resource, props: &mut Attrs, offline_deps: bool) -> Result<()> {
+    match r.schema.name {
+        "lambda.function" => {
+            let src = payload_path(d, props.s("code"));
+            if !src.is_dir() {
+                bail!(
+                    "`{}`: code directory {} does not exist",
+                    r.id,
+                    src.display()
+                );
+            }
+            let deps = deps::install(
+                &src,
+                props.s("runtime"),
+                props.s("architecture"),
+                offline_deps,
+            )
+            .with_context(|| format!("installing the dependencies of `{}`", r.id))?;
+            let bytes = zip::build(&src, deps.as_deref())?;
+            let out = build_dir(&d.root).join(format!("{}-{}.zip", d.stage, r.id));
+            std::fs::create_dir_all(out.parent().expect("has a parent"))?;
+            std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            props.insert("code_sha256".into(), Value::from(digest_b64(&bytes)));
+            props.insert(
+                "code_zip".into(),
+                Value::from(out.to_string_lossy().to_string()),
+            );
+            props.insert("code_size".into(), Value::from(bytes.len()));
+        }
+        "s3.site" => {
+            let src = payload_path(d, props.s("source"));
+            if !src.is_dir() {
+                bail!(
+                    "`{}`: site directory {} does not exist; build the frontend first (`npm ci && npm run build` in the frontend)",
+                    r.id,
+                    src.display()
+                );
+            }
+            let files: serde_json::Map<String, Value> = site::manifest(&src)?
+                .into_iter()
+                .map(|(k, v)| (k, Value::from(v)))
+                .collect();
+            props.insert("files".into(), Value::Object(files));
+            props.insert(
+                "source_dir".into(),
+                Value::from(src.to_string_lossy().to_string()),
+            );
+        }
+        "s3.bucket" => {
+            props.insert("public_access_blocked".into(), Value::Bool(true));
+        }
+        "apigateway.http_api" => {
+            props.insert("auto_deploy".into(), Value::Bool(true));
+        }
+        "cloudfront.distribution" => {
+            props.insert("bucket_policy".into(), Value::Bool(true));
+        }
+        "secretsmanager.secret" => {
+            if let Some(v) = crate::aws::secret_value(props) {
+                props.insert("value".into(), Value::from(digest_hex(v.as_bytes())));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! Reproducible zips: sorted entries, fixed timestamps and permissions, so the same tree gives the same bytes.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use walkdir::WalkDir;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+/// Directory and file names never packaged (tests, caches, local environments, VCS).
+const SKIP: &[&str] = &[
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".pytest_cache",
+    "tests",
+    ".git",
+    "node_modules",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".fintech",
+    ".complete",
+    "Dockerfile",
+    ".dockerignore",
+    "requirements-dev.txt",
+];
+
+/// Files of `dir` as (path in the zip, path on disk), sorted by zip path.
+pub fn files(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
+    let mut out = Vec::new();
+    let walk = WalkDir::new(dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0 || !(SKIP.contains(&name.as_ref()) || name.ends_with(".pyc"))
+        });
+    for entry in walk {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(dir).expect("under dir");
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((name, entry.path().to_path_buf()));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Zips `src` (and, at the root of the zip, the installed dependencies in `deps`). Files of `src`
+/// win over dependencies of the same path.
+pub fn build(src: &Path, deps: Option<&Path>) -> Result<Vec<u8>> {
+    let mut entries = files(src)?;
+    if let Some(d) = deps {
+        let own: std::collections::BTreeSet<String> =
+            entries.iter().map(|(n, _)| n.clone()).collect();
+        entries.extend(files(d)?.into_iter().filter(|(n, _)| !own.contains(n)));
+        entries.sort();
+    }
+    let opts = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(6))
+        .last_modified_time(DateTime::default())
+        .unix_permissions(0o644);
+    let mut zip = ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, path) in entries {
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        zip.start_file(name, opts)?;
+        zip.write_all(&bytes)?;
+    }
+    Ok(zip.finish()?.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(dir: &Path, stamp: bool) {
+        std::fs::create_dir_all(dir.join("app/sub")).unwrap();
+        std::fs::create_dir_all(dir.join("tests")).unwrap();
+        std::fs::create_dir_all(dir.join("__pycache__")).unwrap();
+        std::fs::write(dir.join("app/sub/b.py"), "b = 2\n").unwrap();
+        std::fs::write(dir.join("app/a.py"), "a = 1\n").unwrap();
+        std::fs::write(dir.join("lambda_handler.py"), "handler = None\n").unwrap();
+        std::fs::write(dir.join("tests/test_x.py"), "x").unwrap();
+        std::fs::write(dir.join("__pycache__/a.pyc"), "x").unwrap();
+        if stamp {
+            let f = std::fs::File::options()
+                .write(true)
+                .open(dir.join("app/a.py"))
+                .unwrap();
+            f.set_modified(
+                std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000),
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn same_tree_in_other_places_and_times_gives_the_same_bytes() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        tree(a.path(), false);
+        tree(&b.path().join("elsewhere"), true);
+        let za = build(a.path(), None).unwrap();
+        let zb = build(&b.path().join("elsewhere"), None).unwrap();
+        assert_eq!(
+            crate::package::digest_hex(&za),
+            crate::package::digest_hex(&zb)
+        );
+        let names: Vec<String> = files(a.path())
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["app/a.py", "app/sub/b.py", "lambda_handler.py"]);
+    }
+
+    #[test]
+    fn a_changed_file_changes_the_hash() {
+        let a = tempfile::tempdir().unwrap();
+        tree(a.path(), false);
+        let before = build(a.path(), None).unwrap();
+        std::fs::write(a.path().join("app/a.py"), "a = 3\n").unwrap();
+        assert_ne!(before, build(a.path(), None).unwrap());
+    }
+}

@@ -1,0 +1,96 @@
+//! Plans: what would change, resource by resource and attribute by attribute (pure), and how it is shown.
+
+pub mod diff;
+pub mod render;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// What happens to one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    NoOp,
+    Read,
+    Create,
+    Update,
+    Replace,
+    Delete,
+}
+
+impl Action {
+    pub fn is_change(self) -> bool {
+        !matches!(self, Action::NoOp | Action::Read)
+    }
+}
+
+/// One attribute's change. `after: None` with `known_after_apply` means it depends on something not created yet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttrChange {
+    pub attribute: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub forces_replacement: bool,
+    pub sensitive: bool,
+    pub known_after_apply: bool,
+}
+
+/// One resource's step.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub type_name: &'static str,
+    pub name: String,
+    pub action: Action,
+    pub changes: Vec<AttrChange>,
+    /// Replacing or deleting it destroys data.
+    pub data_loss: bool,
+}
+
+/// The whole plan, in dependency order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub app: String,
+    pub stage: String,
+    pub option: String,
+    pub region: String,
+    pub account: String,
+    pub resources: Vec<Step>,
+}
+
+/// Counts of each action, for the summary line.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub unchanged: usize,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for st in &self.resources {
+            match st.action {
+                Action::Create => s.create += 1,
+                Action::Update => s.update += 1,
+                Action::Replace => s.replace += 1,
+                Action::Delete => s.delete += 1,
+                Action::NoOp | Action::Read => s.unchanged += 1,
+            }
+        }
+        s
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.resources.iter().any(|s| s.action.is_change())
+    }
+
+    /// Steps that would destroy data (replace or delete a database, cache or bucket).
+    pub fn data_loss(&self) -> Vec<&Step> {
+        self.resources.iter().filter(|s| s.data_loss).collect()
+    }
+}

@@ -1,0 +1,242 @@
+//! `fintech.yaml`: the app's name, region, stages and their parameters, payload paths, secrets, budget, usage.
+
+use std::collections::BTreeMap;
+
+use super::diag::{Diagnostic, Diagnostics, Loc, did_you_mean};
+use super::yaml::{Kind, Node};
+
+/// The project file, checked for shape; values stay located nodes until the model resolves them.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub app: String,
+    pub region: Option<String>,
+    pub default_option: Option<String>,
+    pub payload: BTreeMap<String, Node>,
+    pub params: BTreeMap<String, Node>,
+    pub stages: BTreeMap<String, StageSpec>,
+    pub secrets: BTreeMap<String, SecretSpec>,
+    pub budget: BTreeMap<String, Node>,
+    pub usage: BTreeMap<String, Node>,
+    pub loc: Loc,
+}
+
+/// One stage: parameter overrides and protection.
+#[derive(Debug, Clone, Default)]
+pub struct StageSpec {
+    pub params: BTreeMap<String, Node>,
+    pub budget: BTreeMap<String, Node>,
+    pub protect: bool,
+    pub region: Option<String>,
+    pub option: Option<String>,
+}
+
+/// A secret the app needs: read from the deployer's environment at deploy time, never written down.
+#[derive(Debug, Clone)]
+pub struct SecretSpec {
+    pub from_env: String,
+    pub loc: Loc,
+}
+
+const TOP_KEYS: &[&str] = &[
+    "app",
+    "region",
+    "default_option",
+    "payload",
+    "params",
+    "stages",
+    "secrets",
+    "budget",
+    "usage",
+];
+const STAGE_KEYS: &[&str] = &["params", "budget", "protect", "region", "option"];
+pub const BUDGET_KEYS: &[&str] = &["monthly_usd", "alert_emails", "thresholds_percent"];
+
+/// Checks the project file's shape and collects every error in `diags`.
+pub fn parse(root: &Node, diags: &mut Diagnostics) -> Project {
+    let mut p = Project {
+        app: String::new(),
+        region: None,
+        default_option: None,
+        payload: BTreeMap::new(),
+        params: BTreeMap::new(),
+        stages: BTreeMap::new(),
+        secrets: BTreeMap::new(),
+        budget: BTreeMap::new(),
+        usage: BTreeMap::new(),
+        loc: root.loc.clone(),
+    };
+    let Some(entries) = expect_map(root, "the project file", diags) else {
+        return p;
+    };
+    for (key, value) in entries {
+        match key.name.as_str() {
+            "app" => {
+                if let Some(s) = expect_str(value, diags) {
+                    if !is_name(s) {
+                        diags.push(
+                            Diagnostic::new(value.loc.clone(), format!("`{s}` is not a valid app name"))
+                                .hint("use 3-24 lowercase letters, digits and dashes, starting with a letter"),
+                        );
+                    }
+                    p.app = s.to_string();
+                }
+            }
+            "region" => p.region = expect_str(value, diags).map(str::to_string),
+            "default_option" => p.default_option = expect_str(value, diags).map(str::to_string),
+            "payload" => p.payload = string_keyed(value, diags),
+            "params" => p.params = string_keyed(value, diags),
+            "budget" => p.budget = keyed(value, BUDGET_KEYS, "budget", diags),
+            "usage" => p.usage = string_keyed(value, diags),
+            "stages" => {
+                for (name, node) in string_keyed(value, diags) {
+                    p.stages.insert(name, parse_stage(&node, diags));
+                }
+            }
+            "secrets" => {
+                for (name, node) in string_keyed(value, diags) {
+                    if let Some(s) = parse_secret(&name, &node, diags) {
+                        p.secrets.insert(name, s);
+                    }
+                }
+            }
+            other => diags.push(unknown_key(&key.loc, other, TOP_KEYS, "the project file")),
+        }
+    }
+    if p.app.is_empty() && root.get("app").is_none() {
+        diags.push(
+            Diagnostic::new(root.loc.clone(), "the project file has no `app` name")
+                .hint("add `app: my-app` at the top of fintech.yaml"),
+        );
+    }
+    if p.stages.is_empty() && root.get("stages").is_none() {
+        p.stages.insert("dev".into(), StageSpec::default());
+    }
+    p
+}
+
+fn parse_stage(node: &Node, diags: &mut Diagnostics) -> StageSpec {
+    let mut s = StageSpec::default();
+    if matches!(node.kind, Kind::Null) {
+        return s;
+    }
+    for (key, value) in expect_map(node, "a stage", diags).unwrap_or_default() {
+        match key.name.as_str() {
+            "params" => s.params = string_keyed(value, diags),
+            "budget" => s.budget = keyed(value, BUDGET_KEYS, "budget", diags),
+            "protect" => match value.kind {
+                Kind::Bool(b) => s.protect = b,
+                _ => diags.push(expected(value, "true or false")),
+            },
+            "region" => s.region = expect_str(value, diags).map(str::to_string),
+            "option" => s.option = expect_str(value, diags).map(str::to_string),
+            other => diags.push(unknown_key(&key.loc, other, STAGE_KEYS, "a stage")),
+        }
+    }
+    s
+}
+
+fn parse_secret(name: &str, node: &Node, diags: &mut Diagnostics) -> Option<SecretSpec> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        diags.push(
+            Diagnostic::new(
+                node.loc.clone(),
+                format!("secret name `{name}` must be letters, digits and `_`"),
+            )
+            .hint("name it like the environment variable the app reads, e.g. FINPREP_API_KEY"),
+        );
+    }
+    let mut from_env = None;
+    for (key, value) in expect_map(node, "a secret", diags).unwrap_or_default() {
+        match key.name.as_str() {
+            "from_env" => from_env = expect_str(value, diags).map(str::to_string),
+            "value" => diags.push(
+                Diagnostic::new(
+                    key.loc.clone(),
+                    "secret values must not be written in the stack file",
+                )
+                .hint("use `from_env: VARIABLE` and set the variable when you deploy"),
+            ),
+            other => diags.push(unknown_key(&key.loc, other, &["from_env"], "a secret")),
+        }
+    }
+    Some(SecretSpec {
+        from_env: from_env.unwrap_or_else(|| name.to_string()),
+        loc: node.loc.clone(),
+    })
+}
+
+/// A valid app or stage name: goes into every physical resource name.
+pub fn is_name(s: &str) -> bool {
+    (3..=24).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.ends_with('-')
+}
+
+pub fn expect_map<'a>(
+    node: &'a Node,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<Vec<&'a (super::yaml::Key, Node)>> {
+    match &node.kind {
+        Kind::Map(m) => Some(m.iter().collect()),
+        Kind::Null => Some(Vec::new()),
+        _ => {
+            diags.push(expected(node, &format!("a mapping for {what}")));
+            None
+        }
+    }
+}
+
+pub fn expect_str<'a>(node: &'a Node, diags: &mut Diagnostics) -> Option<&'a str> {
+    match &node.kind {
+        Kind::Str(s) => Some(s),
+        _ => {
+            diags.push(expected(node, "a string"));
+            None
+        }
+    }
+}
+
+fn string_keyed(node: &Node, diags: &mut Diagnostics) -> BTreeMap<String, Node> {
+    expect_map(node, "this section", diags)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k.name.clone(), v.clone()))
+        .collect()
+}
+
+fn keyed(
+    node: &Node,
+    allowed: &[&str],
+    what: &str,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, Node> {
+    let mut out = BTreeMap::new();
+    for (k, v) in expect_map(node, what, diags).unwrap_or_default() {
+        if allowed.contains(&k.name.as_str()) {
+            out.insert(k.name.clone(), v.clone());
+        } else {
+            diags.push(unknown_key(&k.loc, &k.name, allowed, what));
+        }
+    }
+    out
+}
+
+/// "expected X, found Y" at the node.
+pub fn expected(node: &Node, what: &str) -> Diagnostic {
+    Diagnostic::new(
+        node.loc.clone(),
+        format!("expected {what}, found {} `{node}`", node.describe()),
+    )
+}
+
+/// "unknown key" with the closest allowed key as a hint.
+pub fn unknown_key(loc: &Loc, key: &str, allowed: &[&str], what: &str) -> Diagnostic {
+    let d = Diagnostic::new(loc.clone(), format!("unknown key `{key}` in {what}"));
+    match did_you_mean(key, allowed.iter().copied()) {
+        Some(s) => d.hint(format!("did you mean `{s}`?")),
+        None => d.hint(format!("allowed keys: {}", allowed.join(", "))),
+    }
+}

@@ -1,0 +1,3 @@
+//! Terminal output: progress spinners on a terminal, plain lines otherwise.
+
+pub mod progress;
