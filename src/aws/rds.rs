@@ -180,16 +180,18 @@ pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
             c.name
         );
     }
+    let final_snapshot = p
+        .get("final_snapshot")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    // With a final snapshot the data is kept there; without one, the automated backups are kept instead.
     let mut d = c
         .aws
         .rds
         .delete_db_instance()
         .db_instance_identifier(&c.name)
-        .delete_automated_backups(false);
-    if p.get("final_snapshot")
-        .and_then(Value::as_bool)
-        .unwrap_or(true)
-    {
+        .delete_automated_backups(final_snapshot);
+    if final_snapshot {
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())

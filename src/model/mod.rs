@@ -92,7 +92,7 @@ pub fn load(root: &Path, sel: &Selection) -> Result<Desired, Diagnostics> {
                 proj.loc.clone(),
                 format!("`{stage_name}` is not a valid stage name"),
             )
-            .hint("use 3-24 lowercase letters, digits and dashes"),
+            .hint("use 2-24 lowercase letters, digits and dashes, starting with a letter"),
         );
     }
     let option = sel

@@ -66,7 +66,7 @@ pub fn resource(ctx: &Ctx, spec: &ResourceSpec, diags: &mut Diagnostics) -> Opti
         let names = schema::TYPES.iter().map(|t| t.name);
         let d = Diagnostic::new(
             spec.type_name.loc.clone(),
-            format!("unknown resource type `{}`", spec.type_name),
+            format!("unknown resource type `{type_name}`"),
         );
         diags.push(match did_you_mean(type_name, names) {
             Some(s) => d.hint(format!("did you mean `{s}`?")),
@@ -104,9 +104,9 @@ pub fn resource(ctx: &Ctx, spec: &ResourceSpec, diags: &mut Diagnostics) -> Opti
             continue;
         };
         let resolved = substitute(ctx, value, &mut deps, diags, 0);
-        if let Some(v) = check(&resolved, &field.ty, diags) {
-            props.insert(field.name.to_string(), v);
-        }
+        // An invalid value is already reported: keep the field as given so it is not also "missing".
+        let v = check(&resolved, &field.ty, diags).unwrap_or(Value::Null);
+        props.insert(field.name.to_string(), v);
     }
     fill_defaults(
         schema.fields,
@@ -502,12 +502,11 @@ fn check(node: &Node, ty: &Ty, diags: &mut Diagnostics) -> Option<Value> {
             let mut ok = true;
             for (k, v) in entries {
                 match fields.iter().find(|f| f.name == k.name) {
-                    Some(f) => match check(v, &f.ty, diags) {
-                        Some(v) => {
-                            props.insert(f.name.to_string(), v);
-                        }
-                        None => ok = false,
-                    },
+                    Some(f) => {
+                        let v = check(v, &f.ty, diags);
+                        ok &= v.is_some();
+                        props.insert(f.name.to_string(), v.unwrap_or(Value::Null));
+                    }
                     None => {
                         diags.push(unknown_key(&k.loc, &k.name, &names, "this entry"));
                         ok = false;

@@ -75,7 +75,7 @@ pub fn parse(root: &Node, diags: &mut Diagnostics) -> Project {
                     if !is_name(s) {
                         diags.push(
                             Diagnostic::new(value.loc.clone(), format!("`{s}` is not a valid app name"))
-                                .hint("use 3-24 lowercase letters, digits and dashes, starting with a letter"),
+                                .hint("use 2-24 lowercase letters, digits and dashes, starting with a letter"),
                         );
                     }
                     p.app = s.to_string();
@@ -167,7 +167,7 @@ fn parse_secret(name: &str, node: &Node, diags: &mut Diagnostics) -> Option<Secr
 
 /// A valid app or stage name: goes into every physical resource name.
 pub fn is_name(s: &str) -> bool {
-    (3..=24).contains(&s.len())
+    (2..=24).contains(&s.len())
         && s.starts_with(|c: char| c.is_ascii_lowercase())
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')

@@ -1,0 +1,276 @@
+//! Deploying the serverless option: everything created and tagged, idempotent, exact diffs, state-loss
+//! proof, drift repair, progress lines, and the outputs.
+
+use crate::harness::{Moto, Project, deployed};
+
+const SECRET: &str = "sk-live-do-not-print-4242";
+
+#[test]
+fn fresh_deploy_creates_every_resource_tagged_and_prints_outputs_without_secrets() {
+    let moto = Moto::start();
+    let mut p = Project::new(&moto);
+    p.env.push(("FINPREP_API_KEY".into(), SECRET.into()));
+    let run = p
+        .run(&[
+            "deploy",
+            "--option",
+            "serverless",
+            "--stage",
+            "dev",
+            "--yes",
+        ])
+        .expect(0);
+    let all = format!("{}{}", run.stdout(), run.stderr());
+    assert!(all.contains("16 created"), "{all}");
+    assert!(
+        !all.contains(SECRET),
+        "the secret leaked into the output:\n{all}"
+    );
+
+    // Every resource of the stage, as AWS has it, with its ownership tags.
+    let found = p.py(
+        "tags = lambda l: {t['Key']: t['Value'] for t in l}\n\
+         r = {}\n\
+         r['db'] = tags(c('rds').describe_db_instances(DBInstanceIdentifier='fintech-tracker-dev-db')['DBInstances'][0]['TagList'])\n\
+         rg = c('elasticache').describe_replication_groups(ReplicationGroupId='fintech-tracker-dev-cache')['ReplicationGroups'][0]\n\
+         r['cache'] = tags(c('elasticache').list_tags_for_resource(ResourceName=rg['ARN'])['TagList'])\n\
+         for sg in c('ec2').describe_security_groups(Filters=[{'Name': 'tag:fintech:stage', 'Values': ['dev']}])['SecurityGroups']:\n\
+         \x20   r[sg['GroupName']] = tags(sg['Tags'])\n\
+         r['role'] = tags(c('iam').list_role_tags(RoleName='fintech-tracker-dev-fn-role')['Tags'])\n\
+         for f in ['api', 'ingest']:\n\
+         \x20   r[f] = c('lambda').get_function(FunctionName='fintech-tracker-dev-' + f)['Tags']\n\
+         api = [a for a in c('apigatewayv2').get_apis()['Items'] if a['Name'] == 'fintech-tracker-dev-api-origin'][0]\n\
+         r['http'] = api['Tags']\n\
+         r['routes'] = sorted(x['RouteKey'] for x in c('apigatewayv2').get_routes(ApiId=api['ApiId'])['Items'])\n\
+         r['stages'] = [s['StageName'] for s in c('apigatewayv2').get_stages(ApiId=api['ApiId'])['Items']]\n\
+         b = 'fintech-tracker-dev-site-bucket-123456789012-us-east-1'\n\
+         r['bucket'] = tags(c('s3').get_bucket_tagging(Bucket=b)['TagSet'])\n\
+         r['bucket_block'] = c('s3').get_public_access_block(Bucket=b)['PublicAccessBlockConfiguration']\n\
+         r['objects'] = sorted(o['Key'] for o in c('s3').list_objects_v2(Bucket=b)['Contents'])\n\
+         d = c('cloudfront').list_distributions()['DistributionList']['Items'][0]\n\
+         r['cdn'] = tags(c('cloudfront').list_tags_for_resource(Resource=d['ARN'])['Tags']['Items'])\n\
+         rule = c('events').describe_rule(Name='fintech-tracker-dev-daily-ingest')\n\
+         r['rule'] = tags(c('events').list_tags_for_resource(ResourceARN=rule['Arn'])['Tags'])\n\
+         r['schedule'] = rule['ScheduleExpression']\n\
+         r['target'] = c('events').list_targets_by_rule(Rule=rule['Name'])['Targets'][0]['Arn']\n\
+         s = c('secretsmanager').describe_secret(SecretId='fintech-tracker/dev/FINPREP_API_KEY')\n\
+         r['secret'] = tags(s['Tags'])\n\
+         r['secret_value'] = c('secretsmanager').get_secret_value(SecretId=s['ARN'])['SecretString']\n\
+         r['budget'] = c('budgets').describe_budget(AccountId='123456789012', BudgetName='fintech-tracker-dev-spend-budget')['Budget']['BudgetLimit']\n\
+         r['db_public'] = c('rds').describe_db_instances(DBInstanceIdentifier='fintech-tracker-dev-db')['DBInstances'][0]['PubliclyAccessible']\n\
+         out(r)",
+    );
+    for (key, id) in [
+        ("db", "db"),
+        ("cache", "cache"),
+        ("fintech-tracker-dev-app-sg", "app_sg"),
+        ("fintech-tracker-dev-data-sg", "data_sg"),
+        ("role", "fn_role"),
+        ("api", "api"),
+        ("ingest", "ingest"),
+        ("http", "api_origin"),
+        ("bucket", "site_bucket"),
+        ("cdn", "cdn"),
+        ("rule", "daily_ingest"),
+        ("secret", "secrets.FINPREP_API_KEY"),
+    ] {
+        assert_eq!(
+            found[key]["fintech:app"], "fintech-tracker",
+            "{key}: {}",
+            found[key]
+        );
+        assert_eq!(found[key]["fintech:stage"], "dev", "{key}");
+        assert_eq!(found[key]["fintech:id"], id, "{key}");
+    }
+    assert_eq!(
+        found["routes"],
+        serde_json::json!(["ANY /api/{proxy+}", "GET /api/health"])
+    );
+    assert_eq!(found["stages"], serde_json::json!(["$default"]));
+    assert_eq!(
+        found["objects"],
+        serde_json::json!(["_next/static/chunks/app.js", "index.html"])
+    );
+    assert_eq!(found["bucket_block"]["BlockPublicPolicy"], true);
+    assert_eq!(found["schedule"], "cron(0 6 * * ? *)");
+    assert!(
+        found["target"]
+            .as_str()
+            .unwrap()
+            .ends_with(":function:fintech-tracker-dev-ingest")
+    );
+    assert_eq!(
+        found["secret_value"], SECRET,
+        "the secret reached Secrets Manager"
+    );
+    assert_eq!(
+        found["budget"]["Amount"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap(),
+        30.0
+    );
+    assert_eq!(found["db_public"], false);
+
+    let outputs = p.run(&["outputs", "--json"]).expect(0);
+    let o = outputs.json();
+    assert!(
+        o["api_url"].as_str().unwrap().starts_with("https://"),
+        "{o}"
+    );
+    assert!(
+        o["site_domain"]
+            .as_str()
+            .unwrap()
+            .ends_with(".cloudfront.net"),
+        "{o}"
+    );
+    assert!(
+        o["db_endpoint"]
+            .as_str()
+            .unwrap()
+            .contains("fintech-tracker-dev-db"),
+        "{o}"
+    );
+    assert!(
+        !outputs.stdout().contains(SECRET) && !outputs.stdout().to_lowercase().contains("password")
+    );
+}
+
+#[test]
+fn a_second_deploy_makes_no_mutating_call_and_plan_says_no_changes() {
+    let (moto, p) = deployed();
+    let run = p
+        .run(&["deploy", "--option", "serverless", "--yes"])
+        .expect(0);
+    assert!(run.stdout().contains("No changes."), "{}", run.stdout());
+    assert!(
+        run.stdout().contains("0 mutating API calls"),
+        "{}",
+        run.stdout()
+    );
+    let mutating = moto.mutating_calls();
+    assert!(
+        mutating.is_empty(),
+        "a no-op deploy changed things: {:?}",
+        mutating.iter().map(|c| c.name()).collect::<Vec<_>>()
+    );
+    assert!(!moto.calls().is_empty(), "the recorder saw the reads");
+    let plan = p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    assert!(plan.stdout().contains("No changes."), "{}", plan.stdout());
+}
+
+#[test]
+fn one_changed_parameter_is_one_attribute_in_the_plan_and_one_call_in_the_deploy() {
+    let (moto, p) = deployed();
+    p.edit("fintech.yaml", "api_memory_mb: 512", "api_memory_mb: 1024");
+    let plan = p.run(&["plan", "--detailed-exitcode"]).expect(2);
+    let text = plan.stdout();
+    assert!(
+        text.contains("~ api (lambda.function) will be updated in place"),
+        "{text}"
+    );
+    assert!(text.contains("memory_mb: 512 -> 1024"), "{text}");
+    assert!(!text.contains("forces replacement"), "{text}");
+    assert!(
+        text.contains("Plan: 0 to create, 1 to update, 0 to replace, 0 to delete"),
+        "{text}"
+    );
+
+    let json = p.run(&["plan", "--json"]).expect(0).json();
+    assert_eq!(json["format_version"], 1);
+    assert_eq!(json["changes"], true);
+    let changed: Vec<&serde_json::Value> = json["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] != "no_op" && r["action"] != "read")
+        .collect();
+    assert_eq!(changed.len(), 1, "{json}");
+    assert_eq!(changed[0]["id"], "api");
+    assert_eq!(changed[0]["action"], "update");
+    assert_eq!(
+        changed[0]["changes"],
+        serde_json::json!([{"attribute": "memory_mb", "before": 512, "after": 1024, "forces_replacement": false, "sensitive": false, "known_after_apply": false}])
+    );
+
+    moto.reset_recording();
+    p.run(&["deploy", "--yes"]).expect(0);
+    let names: Vec<String> = moto.mutating_calls().iter().map(|c| c.name()).collect();
+    assert_eq!(
+        names,
+        ["PUT /2015-03-31/functions/fintech-tracker-dev-api/configuration"],
+        "only that change is applied"
+    );
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+
+    // An environment variable change is shown entry by entry.
+    p.edit(
+        "stacks/serverless.yaml",
+        "REDIS_URL: ${cache.url}",
+        "REDIS_URL: ${cache.url}\n      FEATURE_FLAGS: charts",
+    );
+    let text = p.run(&["plan", "--detailed-exitcode"]).expect(2).stdout();
+    assert!(
+        text.contains("env[\"FEATURE_FLAGS\"]: (added) \"charts\""),
+        "{text}"
+    );
+
+    // A replacement is marked as such.
+    p.edit(
+        "stacks/common.yaml",
+        "db_name: fintech_tracker",
+        "db_name: tracker",
+    );
+    let text = p.run(&["plan"]).expect(0).stdout();
+    assert!(
+        text.contains("-/+ db (rds.postgres) will be replaced"),
+        "{text}"
+    );
+    assert!(
+        text.contains("db_name: \"fintech_tracker\" -> \"tracker\"  # forces replacement"),
+        "{text}"
+    );
+}
+
+#[test]
+fn losing_every_local_file_changes_nothing() {
+    let (moto, p) = deployed();
+    assert!(
+        p.path(".fintech").exists(),
+        "the build directory exists before"
+    );
+    std::fs::remove_dir_all(p.path(".fintech")).unwrap();
+    let plan = p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    assert!(plan.stdout().contains("No changes."), "{}", plan.stdout());
+    p.run(&["deploy", "--yes"]).expect(0);
+    assert!(moto.mutating_calls().is_empty());
+}
+
+#[test]
+fn drift_behind_the_tools_back_is_shown_and_repaired() {
+    let (_moto, p) = deployed();
+    p.py("c('lambda').update_function_configuration(FunctionName='fintech-tracker-dev-api', MemorySize=256)\n\
+          c('s3').put_object(Bucket='fintech-tracker-dev-site-bucket-123456789012-us-east-1', Key='index.html', Body=b'defaced')\n\
+          out(1)");
+    let text = p.run(&["plan", "--detailed-exitcode"]).expect(2).stdout();
+    assert!(text.contains("memory_mb: 256 -> 512"), "{text}");
+    assert!(text.contains("files[\"index.html\"]"), "{text}");
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    let mem = p.py("out(c('lambda').get_function_configuration(FunctionName='fintech-tracker-dev-api')['MemorySize'])");
+    assert_eq!(mem, 512);
+}
+
+#[test]
+fn progress_is_plain_lines_without_a_terminal() {
+    let moto = Moto::start();
+    let p = Project::new(&moto);
+    let err = p.run(&["deploy", "--yes"]).expect(0).stderr();
+    for id in ["db", "cache", "api", "cdn", "site"] {
+        assert!(err.contains(&format!("] {id}: creating")), "{err}");
+        assert!(err.contains(&format!("] {id}: created in ")), "{err}");
+    }
+    assert!(!err.contains('\u{1b}'), "no terminal escapes in plain mode");
+}

@@ -1,0 +1,87 @@
+//! Failures: a resource that fails stops its dependents only, the run names the resource, the AWS
+//! error and the command to re-run, and the re-run converges without duplicates.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::harness::{Moto, Project};
+use crate::proxy::{Proxy, Request};
+
+#[test]
+fn a_failed_resource_skips_its_dependents_and_a_rerun_converges() {
+    let moto = Moto::start();
+    let rule = Arc::new(|r: &Request| {
+        (r.method == "POST"
+            && r.path.ends_with("/functions")
+            && r.body_text().contains("fintech-tracker-dev-ingest"))
+        .then(|| {
+            (
+                400,
+                "InvalidParameterValueException".to_string(),
+                "injected failure".to_string(),
+            )
+        })
+    });
+    let proxy = Proxy::start(&moto.url, Duration::ZERO, rule);
+    let mut p = Project::new(&moto);
+    p.endpoint = proxy.url.clone();
+    let run = p.run(&["deploy", "--yes"]).expect(1);
+    let err = run.stderr();
+    assert!(
+        err.contains(
+            "ingest: lambda:CreateFunction: InvalidParameterValueException: injected failure"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("not attempted (they depend on a failed resource): daily_ingest"),
+        "{err}"
+    );
+    assert!(
+        err.contains("re-run: fintech deploy --option serverless --stage dev"),
+        "{err}"
+    );
+    assert!(
+        err.contains("] api: created in"),
+        "independent resources still ran:\n{err}"
+    );
+    assert!(err.contains("] cdn: created in"), "{err}");
+
+    // The next run, without the fault, finishes the job: only what was missing is created.
+    p.endpoint = moto.url.clone();
+    let plan = p.run(&["plan"]).expect(0).stdout();
+    assert!(plan.contains("Plan: 2 to create, 0 to update"), "{plan}");
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    let counts = p.py(
+        "out([len([f for f in c('lambda').list_functions()['Functions'] if f['FunctionName'].startswith('fintech-tracker-dev-')]),\n\
+              len(c('apigatewayv2').get_apis()['Items']), len(c('cloudfront').list_distributions()['DistributionList']['Items'])])",
+    );
+    assert_eq!(counts, serde_json::json!([2, 1, 1]), "no duplicates");
+}
+
+#[test]
+fn independent_resources_are_worked_on_at_the_same_time() {
+    let moto = Moto::start();
+    let proxy = Proxy::start(
+        &moto.url,
+        Duration::from_millis(40),
+        Arc::new(|_: &Request| None),
+    );
+    let mut p = Project::new(&moto);
+    p.endpoint = proxy.url.clone();
+    let err = p.run(&["deploy", "--yes"]).expect(0).stderr();
+    let pos = |s: &str| err.find(s).unwrap_or_else(|| panic!("{s} not in\n{err}"));
+    // db and cache only wait for the security groups: both start before either is done.
+    assert!(
+        pos("] db: creating") < pos("] cache: created")
+            && pos("] cache: creating") < pos("] db: created"),
+        "{err}"
+    );
+    // and nothing that needs the database starts before it is there.
+    assert!(pos("] db: created") < pos("] fn_role: creating"), "{err}");
+    assert!(
+        pos("] api: created") < pos("] api_origin: creating"),
+        "{err}"
+    );
+}

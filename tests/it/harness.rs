@@ -1,0 +1,318 @@
+//! The test harness: a moto_server per test on a free loopback port (killed on drop), a project
+//! directory copied from the repo with a small payload, the binary run as a user would, moto's
+//! request recorder to count mutating calls, and boto3 (which moto ships with) to look behind the
+//! tool's back or to change things there.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::Value;
+
+pub struct Moto {
+    child: Child,
+    pub url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Moto {
+    /// Starts `moto_server` on a free port with the request recorder on, and waits until it answers.
+    pub fn start() -> Moto {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("MOTO_ENABLE_RECORDING", "true")
+            .env("MOTO_RECORDER_FILEPATH", dir.path().join("recording"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server is installed (pip install 'moto[server]')");
+        let moto = Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        };
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "moto_server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        moto.reset_recording();
+        moto
+    }
+
+    fn post(&self, path: &str) -> String {
+        let out = Command::new("curl")
+            .args(["-sf", "-X", "POST", &format!("{}{path}", self.url)])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    /// Forgets the requests recorded so far.
+    pub fn reset_recording(&self) {
+        self.post("/moto-api/recorder/reset-recording");
+    }
+
+    /// Operations recorded since the last reset, as `service:Operation` (or `METHOD path` for REST APIs).
+    pub fn calls(&self) -> Vec<Call> {
+        let out = Command::new("curl")
+            .args([
+                "-sf",
+                &format!("{}/moto-api/recorder/download-recording", self.url),
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| Call::parse(&serde_json::from_str(l).unwrap()))
+            .collect()
+    }
+
+    /// The recorded calls that change something.
+    pub fn mutating_calls(&self) -> Vec<Call> {
+        self.calls().into_iter().filter(Call::is_mutating).collect()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One recorded request.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: String,
+    pub path: String,
+    /// The operation for query (`Action=`) and JSON (`X-Amz-Target`) protocols.
+    pub op: Option<String>,
+}
+
+impl Call {
+    fn parse(v: &Value) -> Call {
+        let method = v["method"].as_str().unwrap_or_default().to_string();
+        let url = v["url"].as_str().unwrap_or_default();
+        let path = url
+            .splitn(4, '/')
+            .nth(3)
+            .map(|p| format!("/{p}"))
+            .unwrap_or_default();
+        let headers = v["headers"].as_object().cloned().unwrap_or_default();
+        let target = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
+            .and_then(|(_, v)| v.as_str());
+        let body = match (v["body"].as_str(), v["body_encoded"].as_bool()) {
+            (Some(b), Some(true)) => String::from_utf8_lossy(
+                &base64::engine::general_purpose::STANDARD
+                    .decode(b)
+                    .unwrap_or_default(),
+            )
+            .to_string(),
+            (Some(b), _) => b.to_string(),
+            _ => String::new(),
+        };
+        let op = target
+            .map(|t| t.rsplit('.').next().unwrap_or(t).to_string())
+            .or_else(|| {
+                body.split('&')
+                    .find_map(|kv| kv.strip_prefix("Action="))
+                    .map(str::to_string)
+            });
+        Call { method, path, op }
+    }
+
+    pub fn is_mutating(&self) -> bool {
+        match &self.op {
+            Some(op) => !["Describe", "List", "Get", "Head"]
+                .iter()
+                .any(|p| op.starts_with(p)),
+            None => !matches!(self.method.as_str(), "GET" | "HEAD"),
+        }
+    }
+
+    pub fn name(&self) -> String {
+        self.op.clone().unwrap_or_else(|| {
+            format!(
+                "{} {}",
+                self.method,
+                self.path.split('?').next().unwrap_or_default()
+            )
+        })
+    }
+}
+
+/// A project directory: the repo's fintech.yaml and stacks/, a small backend and a built site.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+    pub endpoint: String,
+    pub env: Vec<(String, String)>,
+}
+
+/// The repository root (where Cargo.toml is).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+impl Project {
+    /// The bundled stack files with a tiny payload (no Python dependencies to install).
+    pub fn new(moto: &Moto) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::copy(repo().join("fintech.yaml"), root.join("fintech.yaml")).unwrap();
+        copy_dir(&repo().join("stacks"), &root.join("stacks"));
+        let backend = root.join("app/backend");
+        std::fs::create_dir_all(&backend).unwrap();
+        std::fs::write(
+            backend.join("lambda_handler.py"),
+            "def handler(event, context):\n    return {'statusCode': 200, 'body': 'ok'}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            backend.join("ingest.py"),
+            "def handler(event, context):\n    return {'ingested': 0}\n",
+        )
+        .unwrap();
+        let site = root.join("app/frontend/out");
+        std::fs::create_dir_all(site.join("_next/static/chunks")).unwrap();
+        std::fs::write(
+            site.join("index.html"),
+            "<html><body>Fintech Tracker</body></html>",
+        )
+        .unwrap();
+        std::fs::write(
+            site.join("_next/static/chunks/app.js"),
+            "console.log('app')",
+        )
+        .unwrap();
+        Project {
+            dir,
+            endpoint: moto.url.clone(),
+            env: Vec::new(),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Replaces `from` with `to` in a project file (the test fails if `from` is not there).
+    pub fn edit(&self, file: &str, from: &str, to: &str) {
+        let p = self.path(file);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(from), "{file} has no {from:?}");
+        std::fs::write(p, text.replacen(from, to, 1)).unwrap();
+    }
+
+    /// Runs `fintech ARGS` in the project, against this project's endpoint.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fintech"));
+        cmd.args(args)
+            .arg("--no-progress")
+            .current_dir(self.dir.path())
+            .env_remove("AWS_PROFILE")
+            .env_remove("FINTECH_STAGE")
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .stdin(Stdio::null());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        Run(cmd.output().unwrap())
+    }
+
+    /// Runs a boto3 snippet against the endpoint; it must print one JSON value.
+    pub fn py(&self, code: &str) -> Value {
+        py(&self.endpoint, code)
+    }
+}
+
+/// Runs Python with boto3 against `endpoint`; `code` prints one JSON value with `out(...)`.
+pub fn py(endpoint: &str, code: &str) -> Value {
+    let prelude = "import boto3, json\n\
+        def c(s): return boto3.client(s, region_name='us-east-1', endpoint_url=ENDPOINT, aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+        def out(v): print(json.dumps(v, default=str))\n";
+    let script = format!("ENDPOINT = {endpoint:?}\n{prelude}{code}");
+    let o = Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "python failed:\n{}\n{}",
+        script,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+/// A finished run of the binary.
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).to_string()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).to_string()
+    }
+    /// Asserts exit code `code`, showing the output when it is not.
+    pub fn expect(self, code: i32) -> Self {
+        assert_eq!(
+            self.code(),
+            code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout()).unwrap_or_else(|e| panic!("{e}: {}", self.stdout()))
+    }
+}
+
+/// A fresh emulator and a project deployed to stage dev.
+pub fn deployed() -> (Moto, Project) {
+    let moto = Moto::start();
+    let p = Project::new(&moto);
+    p.run(&["deploy", "--yes"]).expect(0);
+    moto.reset_recording();
+    (moto, p)
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the `fintech` binary against a real `moto_server` started on 127.0.0.1 per test.
+
+mod harness;
+mod proxy;
+
+mod bad_input;
+mod data_safety;
+mod deploy;
+mod destroy;
+mod failures;
