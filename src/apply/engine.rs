@@ -88,7 +88,16 @@ impl Engine {
                 let r = &self.desired.resources[&id];
                 let (mut props, unknown) =
                     eval_props(&r.props, &state.lock().expect("not poisoned").0.env);
+                let packaged = matches!(r.schema.name, "lambda.function" | "s3.site");
+                let t = Instant::now();
+                if packaged {
+                    self.reporter.start(&id, "packaging");
+                }
                 package::prepare(&self.desired, r, &mut props, self.offline)?;
+                if packaged {
+                    self.reporter
+                        .finish(&id, "packaging", t.elapsed().as_secs_f64());
+                }
                 self.reporter.start(&id, "reading");
                 let t = Instant::now();
                 let c = self.call(r);

@@ -2,6 +2,7 @@
 //! computed attributes (hashes) that the plan compares with what is live.
 
 pub mod deps;
+pub mod frontend;
 pub mod site;
 pub mod zip;
 
@@ -60,10 +61,11 @@ pub fn prepare(d: &Desired, r: &Resource, props: &mut Attrs, offline_deps: bool)
                 offline_deps,
             )
             .with_context(|| format!("installing the dependencies of `{}`", r.id))?;
-            let bytes = zip::build(&src, deps.as_deref())?;
+            let bytes = zip::build_cached(&src, deps.as_deref())?;
             let out = build_dir(&d.root).join(format!("{}-{}.zip", d.stage, r.id));
             std::fs::create_dir_all(out.parent().expect("has a parent"))?;
-            std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            std::fs::write(&out, bytes.as_slice())
+                .with_context(|| format!("writing {}", out.display()))?;
             props.insert("code_sha256".into(), Value::from(digest_b64(&bytes)));
             props.insert(
                 "code_zip".into(),
@@ -73,6 +75,12 @@ pub fn prepare(d: &Desired, r: &Resource, props: &mut Attrs, offline_deps: bool)
         }
         "s3.site" => {
             let src = payload_path(d, props.s("source"));
+            if props.contains_key("build") {
+                let dir = payload_path(d, props.s("build"));
+                let stamp = build_dir(&d.root).join(format!("{}-{}.frontend", d.stage, r.id));
+                frontend::build(&dir, &src, &stamp)
+                    .with_context(|| format!("building the frontend of `{}`", r.id))?;
+            }
             if !src.is_dir() {
                 bail!(
                     "`{}`: site directory {} does not exist; build the frontend first (`npm ci && npm run build` in the frontend)",

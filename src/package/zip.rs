@@ -76,6 +76,22 @@ pub fn build(src: &Path, deps: Option<&Path>) -> Result<Vec<u8>> {
     Ok(zip.finish()?.into_inner())
 }
 
+/// [`build`], once per process for the same inputs (two functions packaged from one directory
+/// share one zip).
+pub fn build_cached(src: &Path, deps: Option<&Path>) -> Result<std::sync::Arc<Vec<u8>>> {
+    type Key = (std::path::PathBuf, Option<std::path::PathBuf>);
+    static BUILT: std::sync::Mutex<Vec<(Key, std::sync::Arc<Vec<u8>>)>> =
+        std::sync::Mutex::new(Vec::new());
+    let key = (src.to_path_buf(), deps.map(Path::to_path_buf));
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, z)) = built.iter().find(|(k, _)| *k == key) {
+        return Ok(z.clone());
+    }
+    let z = std::sync::Arc::new(build(src, deps)?);
+    built.push((key, z.clone()));
+    Ok(z)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

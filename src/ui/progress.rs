@@ -29,6 +29,7 @@ fn done_word(verb: &str) -> &'static str {
         "updating" => "updated",
         "replacing" => "replaced",
         "deleting" => "deleted",
+        "packaging" => "packaged",
         _ => "read",
     }
 }

@@ -212,11 +212,14 @@ impl Project {
             "console.log('app')",
         )
         .unwrap();
-        Project {
+        let p = Project {
             dir,
             endpoint: moto.url.clone(),
             env: Vec::new(),
-        }
+        };
+        // The site here is prebuilt: no npm build (the bundled app's own test builds it).
+        p.edit("stacks/common.yaml", "    build: ${payload.frontend}\n", "");
+        p
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
