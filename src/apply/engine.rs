@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::executor::{self, Outcome};
 use super::reporter::Reporter;
+use crate::aws::owned::{self, Owned};
 use crate::aws::{self, Attrs, Aws, Call, Live, Names};
 use crate::model::eval::{Env, eval_props};
 use crate::model::{Desired, Resource};
@@ -32,6 +33,8 @@ pub struct Snapshot {
     pub live: BTreeMap<String, Option<Live>>,
     pub prepared: BTreeMap<String, Attrs>,
     pub env: Env,
+    /// Live resources of the stage that the stack no longer declares, in deletion order.
+    pub undeclared: Vec<Owned>,
 }
 
 impl Engine {
@@ -132,14 +135,17 @@ impl Engine {
         .await;
         self.reporter.close();
         failures("read", &outcomes, &self.rerun("plan"))?;
-        let (snap, mut steps) = state.into_inner().expect("not poisoned");
-        let plan = self.plan_of(
-            self.desired
-                .order
-                .iter()
-                .filter_map(|id| steps.remove(id))
-                .collect(),
-        );
+        let (mut snap, mut steps) = state.into_inner().expect("not poisoned");
+        let declared: Vec<&str> = self.desired.resources.keys().map(String::as_str).collect();
+        snap.undeclared = owned::undeclared(&self.aws, &self.names, &declared).await?;
+        let mut resources: Vec<Step> = self
+            .desired
+            .order
+            .iter()
+            .filter_map(|id| steps.remove(id))
+            .collect();
+        resources.extend(self.undeclared_steps(&snap));
+        let plan = self.plan_of(resources);
         Ok((plan, snap))
     }
 
@@ -163,7 +169,12 @@ impl Engine {
             live,
             prepared,
             env,
+            undeclared,
         } = snap;
+        let snap_undeclared = Snapshot {
+            undeclared,
+            ..Snapshot::default()
+        };
         let env = Mutex::new(env);
         let outcomes = executor::run(&self.deps(), self.limit, |id| {
             let (env, live, prepared, steps) = (&env, &live, &prepared, &steps);
@@ -232,12 +243,13 @@ impl Engine {
         self.report_skips(&outcomes);
         self.reporter.close();
         failures("apply", &outcomes, &self.rerun("deploy"))?;
+        self.delete_undeclared(&snap_undeclared).await?;
         Ok(env.into_inner().expect("not poisoned"))
     }
 
     /// A plan deleting every live resource of the stage.
     pub fn destroy_plan(&self, snap: &Snapshot) -> Plan {
-        let steps = self
+        let mut steps: Vec<Step> = self
             .desired
             .order
             .iter()
@@ -248,7 +260,35 @@ impl Engine {
                 diff::delete(id, &self.names.physical(r.schema, id), r.schema)
             })
             .collect();
+        steps.extend(self.undeclared_steps(snap));
         self.plan_of(steps)
+    }
+
+    fn undeclared_steps<'a>(&'a self, snap: &'a Snapshot) -> impl Iterator<Item = Step> + 'a {
+        snap.undeclared
+            .iter()
+            .map(|o| diff::delete(&o.id, &self.names.physical(o.schema, &o.id), o.schema))
+    }
+
+    /// Deletes what the stack no longer declares, one at a time, dependents first. Only reached
+    /// when the plan was allowed (data-bearing ones need --allow-data-loss), so a bucket is emptied.
+    async fn delete_undeclared(&self, snap: &Snapshot) -> Result<()> {
+        for o in &snap.undeclared {
+            let props = Attrs::from([("force_destroy".to_string(), Value::Bool(true))]);
+            self.reporter.start(&o.id, "deleting");
+            let t = Instant::now();
+            let c = Call::new(&self.aws, &self.names, o.schema, &o.id);
+            if let Err(e) = aws::delete(&c, &props, &o.live).await {
+                self.reporter.fail(&o.id, &format!("{e:#}"));
+                return Err(e.context(format!(
+                    "deleting `{}`, which the stack no longer declares",
+                    o.id
+                )));
+            }
+            self.reporter
+                .finish(&o.id, "deleting", t.elapsed().as_secs_f64());
+        }
+        Ok(())
     }
 
     /// Deletes every live resource, dependents first, tolerating half-created ones.
@@ -284,7 +324,8 @@ impl Engine {
         .await;
         self.report_skips(&outcomes);
         self.reporter.close();
-        failures("destroy", &outcomes, &self.rerun("destroy"))
+        failures("destroy", &outcomes, &self.rerun("destroy"))?;
+        self.delete_undeclared(snap).await
     }
 
     /// The stack's declared outputs, evaluated against what is live (`null` where not deployed).

@@ -13,7 +13,7 @@ use aws_sdk_cloudfront::types::{
 };
 use serde_json::{Value, json};
 
-use super::{Attrs, Call, Live, Props, aws_error, code, wait};
+use super::{Attrs, Aws, Call, Live, Props, aws_error, code, wait};
 
 /// AWS-managed cache and origin request policies.
 const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
@@ -21,30 +21,31 @@ const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 const ALL_VIEWER_EXCEPT_HOST: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
 struct Found {
+    comment: String,
     id: String,
     arn: String,
     domain: String,
 }
 
-async fn find(c: &Call<'_>) -> Result<Option<Found>> {
+/// Every distribution of the account with its comment (which holds our physical name).
+async fn list(aws: &Aws) -> Result<Vec<Found>> {
+    let mut out = Vec::new();
     let mut marker = None;
     loop {
-        let out = c
-            .aws
+        let page = aws
             .cloudfront
             .list_distributions()
             .set_marker(marker)
             .send()
             .await
             .map_err(|e| aws_error("cloudfront:ListDistributions", e))?;
-        let Some(list) = out.distribution_list() else {
-            return Ok(None);
+        let Some(list) = page.distribution_list() else {
+            return Ok(out);
         };
         for d in list.items() {
             // moto quirk: distribution summaries come without their comment; read it from the config then.
             let comment = if d.comment().is_empty() {
-                c.aws
-                    .cloudfront
+                aws.cloudfront
                     .get_distribution_config()
                     .id(d.id())
                     .send()
@@ -56,19 +57,27 @@ async fn find(c: &Call<'_>) -> Result<Option<Found>> {
             } else {
                 d.comment().to_string()
             };
-            if comment == c.name {
-                return Ok(Some(Found {
-                    id: d.id().to_string(),
-                    arn: d.arn().to_string(),
-                    domain: d.domain_name().to_string(),
-                }));
-            }
+            out.push(Found {
+                comment,
+                id: d.id().to_string(),
+                arn: d.arn().to_string(),
+                domain: d.domain_name().to_string(),
+            });
         }
         marker = list.next_marker().map(str::to_string);
         if marker.is_none() || !list.is_truncated() {
-            return Ok(None);
+            return Ok(out);
         }
     }
+}
+
+async fn find(c: &Call<'_>) -> Result<Option<Found>> {
+    Ok(list(c.aws).await?.into_iter().find(|d| d.comment == c.name))
+}
+
+/// The comments of every distribution (our distributions carry their physical name there).
+pub async fn comments(aws: &Aws) -> Result<Vec<String>> {
+    Ok(list(aws).await?.into_iter().map(|d| d.comment).collect())
 }
 
 pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {

@@ -8,6 +8,7 @@ mod elasticache;
 mod events;
 mod iam;
 mod lambda;
+pub mod owned;
 mod rds;
 mod s3;
 mod secrets;
@@ -144,7 +145,7 @@ impl Names {
         ]
     }
 
-    /// Refuses to adopt a resource with our name that another app or stage owns.
+    /// Refuses to adopt a resource with our name that another app or stage owns (a [`NotOwned`] error).
     pub fn check_owner<'a>(
         &self,
         what: &str,
@@ -155,15 +156,28 @@ impl Names {
         if app == Some(&self.app.as_str()) && stage == Some(&self.stage.as_str()) {
             return Ok(());
         }
-        Err(anyhow!(
+        Err(NotOwned(format!(
             "{what} exists but is not owned by {}/{} (its tags: fintech:app={}, fintech:stage={}); refusing to adopt it",
             self.app,
             self.stage,
             app.unwrap_or(&"-"),
             stage.unwrap_or(&"-"),
         ))
+        .into())
     }
 }
+
+/// A resource with our name that belongs to another app or stage.
+#[derive(Debug)]
+pub struct NotOwned(pub String);
+
+impl std::fmt::Display for NotOwned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotOwned {}
 
 /// Truncates `name` to `max` characters, keeping it unique with a short hash of the whole.
 fn fit(name: &str, max: usize) -> String {

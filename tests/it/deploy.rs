@@ -274,3 +274,63 @@ fn progress_is_plain_lines_without_a_terminal() {
     }
     assert!(!err.contains('\u{1b}'), "no terminal escapes in plain mode");
 }
+
+#[test]
+fn a_resource_removed_from_the_stack_is_planned_as_a_delete_and_deleted() {
+    let (moto, p) = deployed();
+    let common = std::fs::read_to_string(p.path("stacks/common.yaml")).unwrap();
+    let start = common.find("  daily_ingest:").unwrap();
+    let end = common[start..].find("\n\n").unwrap() + start;
+    std::fs::write(
+        p.path("stacks/common.yaml"),
+        format!("{}{}", &common[..start], &common[end + 2..]),
+    )
+    .unwrap();
+    let text = p.run(&["plan", "--detailed-exitcode"]).expect(2).stdout();
+    assert!(
+        text.contains(
+            "- daily_ingest (events.schedule) will be deleted: fintech-tracker-dev-daily-ingest"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Plan: 0 to create, 0 to update, 0 to replace, 1 to delete"),
+        "{text}"
+    );
+    let json = p.run(&["plan", "--json"]).expect(0).json();
+    let last = json["resources"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (last["id"].as_str(), last["action"].as_str()),
+        (Some("daily_ingest"), Some("delete"))
+    );
+
+    moto.reset_recording();
+    p.run(&["deploy", "--yes"]).expect(0);
+    let names: Vec<String> = moto.mutating_calls().iter().map(|c| c.name()).collect();
+    assert_eq!(names, ["RemoveTargets", "DeleteRule"]);
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+
+    // Renaming the cache deletes the old one: a data-destroying plan, refused without the flag.
+    for file in ["stacks/common.yaml", "stacks/serverless.yaml"] {
+        let text = std::fs::read_to_string(p.path(file)).unwrap();
+        std::fs::write(
+            p.path(file),
+            text.replace("  cache:\n", "  cache2:\n")
+                .replace("${cache.", "${cache2."),
+        )
+        .unwrap();
+    }
+    let run = p.run(&["deploy", "--yes"]).expect(1);
+    assert!(
+        run.stderr().contains(
+            "refusing to replace or delete data-bearing resources: cache (elasticache.redis)"
+        ),
+        "{}",
+        run.stderr()
+    );
+}
