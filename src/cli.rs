@@ -25,7 +25,8 @@ pub struct Global {
     /// Stage to work on (declared under `stages:` in fintech.yaml).
     #[arg(long, short = 's', global = true, env = "FINTECH_STAGE")]
     pub stage: Option<String>,
-    /// Architecture option: serverless or containers (default: the stage's, then fintech.yaml's).
+    /// Architecture option: serverless or containers (default: the stage's, then fintech.yaml's);
+    /// `cost` also takes `all`.
     #[arg(long, global = true)]
     pub option: Option<String>,
     /// AWS region (default: the stage's, then fintech.yaml's).
@@ -93,4 +94,22 @@ pub enum Command {
     },
     /// Build the artifacts (Lambda zips, site manifest) without touching AWS.
     Package,
+    /// Estimate the monthly bill from the stack file alone (no AWS call), per service.
+    /// `--option all` compares the options side by side.
+    Cost {
+        #[arg(long)]
+        json: bool,
+        /// legacy: accounts created before 2025-07-15 (12-month tier); credits: newer accounts; none.
+        #[arg(long, value_enum, default_value = "legacy")]
+        free_tier: crate::cost::FreeTier,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod commands;
+pub mod cost;
 pub mod model;
 pub mod package;
 pub mod plan;

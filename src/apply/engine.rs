@@ -264,6 +264,26 @@ impl Engine {
         self.plan_of(steps)
     }
 
+    /// The undeclared live resources as resources (their live attributes as properties), for costing.
+    pub fn undeclared_resources(&self, snap: &Snapshot) -> Vec<Resource> {
+        snap.undeclared
+            .iter()
+            .map(|o| Resource {
+                id: o.id.clone(),
+                schema: o.schema,
+                props: o.live.attrs.clone(),
+                deps: Default::default(),
+                loc: self
+                    .desired
+                    .resources
+                    .values()
+                    .next()
+                    .map(|r| r.loc.clone())
+                    .unwrap_or_else(|| crate::spec::Loc::new(&"aws".into(), 0, 0)),
+            })
+            .collect()
+    }
+
     fn undeclared_steps<'a>(&'a self, snap: &'a Snapshot) -> impl Iterator<Item = Step> + 'a {
         snap.undeclared
             .iter()

@@ -130,6 +130,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         ),
     );
     o.insert("endpoint".into(), Value::from(endpoint));
+    o.insert("protocol".into(), Value::from("https"));
     Ok(Some(Live {
         attrs: a,
         outputs: o,

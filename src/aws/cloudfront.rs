@@ -123,6 +123,17 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     a.insert("bucket".into(), Value::from(bucket.unwrap_or_default()));
     if let Some(api) = origins.iter().find(|o| o.id() == "api") {
         a.insert("api_domain".into(), Value::from(api.domain_name()));
+        if let Some(policy) = api
+            .custom_origin_config()
+            .map(|c| c.origin_protocol_policy())
+        {
+            let protocol = if *policy == OriginProtocolPolicy::HttpOnly {
+                "http"
+            } else {
+                "https"
+            };
+            a.insert("api_protocol".into(), Value::from(protocol));
+        }
     }
     if let Some(b) = cfg
         .cache_behaviors()
@@ -219,7 +230,11 @@ fn config(c: &Call<'_>, p: &Attrs, oac_id: &str, caller_ref: &str) -> Result<Dis
                     CustomOriginConfig::builder()
                         .http_port(80)
                         .https_port(443)
-                        .origin_protocol_policy(OriginProtocolPolicy::HttpsOnly)
+                        .origin_protocol_policy(if p.s("api_protocol") == "http" {
+                            OriginProtocolPolicy::HttpOnly
+                        } else {
+                            OriginProtocolPolicy::HttpsOnly
+                        })
                         .origin_ssl_protocols(
                             OriginSslProtocols::builder()
                                 .quantity(1)
@@ -354,6 +369,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
     let config_changed = [
         "bucket",
         "api_domain",
+        "api_protocol",
         "api_path",
         "default_root_object",
         "price_class",

@@ -240,6 +240,24 @@ impl<'a> Call<'a> {
     }
 }
 
+/// Resource types this module can deploy. The others (the containers option's) can be validated
+/// and priced, not deployed yet.
+pub const DEPLOYABLE: &[&str] = &[
+    "ec2.default_vpc",
+    "ec2.security_group",
+    "rds.postgres",
+    "elasticache.redis",
+    "iam.role",
+    "lambda.function",
+    "apigateway.http_api",
+    "s3.bucket",
+    "cloudfront.distribution",
+    "s3.site",
+    "events.schedule",
+    "budgets.budget",
+    "secretsmanager.secret",
+];
+
 /// Reads the live resource, `None` when it does not exist.
 pub async fn read(c: &Call<'_>, props: &Attrs) -> Result<Option<Live>> {
     match c.schema.name {

@@ -6,6 +6,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::cli::Global;
+use crate::cost::delta::delta;
 use crate::plan::render;
 
 pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
@@ -15,6 +16,11 @@ pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
     let (plan, snap) = engine.plan().await?;
     if !g.quiet {
         print!("{}", render::text(&plan));
+        if plan.has_changes()
+            && let Some(c) = delta(&engine.desired, &plan, engine.undeclared_resources(&snap))
+        {
+            println!("{c}");
+        }
     }
     super::guard_data_loss(&plan, allow_data_loss)?;
     let env = if plan.has_changes() {

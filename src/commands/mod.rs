@@ -1,5 +1,6 @@
 //! One file per subcommand; this module wires the stages together (load, connect, engine).
 
+mod cost;
 mod deploy;
 mod destroy;
 mod outputs;
@@ -35,6 +36,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         } => destroy::run(g, yes, allow_data_loss).await,
         Command::Outputs { json } => outputs::run(g, json).await,
         Command::Package => package::run(g),
+        Command::Cost { json, free_tier } => cost::run(g, g.option.as_deref(), json, free_tier),
     }
 }
 
@@ -51,8 +53,25 @@ pub fn load(g: &Global) -> Result<Desired> {
     Ok(model::load(&g.dir, &selection(g))?)
 }
 
-/// Connects to AWS for the stage's region and builds the engine.
+/// Connects to AWS for the stage's region and builds the engine. A stack with resource types that
+/// cannot be deployed yet is refused before any AWS call.
 pub async fn engine(g: &Global, desired: Desired) -> Result<Engine> {
+    let mut missing: Vec<&str> = desired
+        .resources
+        .values()
+        .map(|r| r.schema.name)
+        .filter(|t| !crate::aws::DEPLOYABLE.contains(t))
+        .collect();
+    missing.dedup();
+    if !missing.is_empty() {
+        missing.sort();
+        missing.dedup();
+        bail!(
+            "the {} option cannot be deployed yet: no driver for {} (`fintech validate` and `fintech cost` work for it; deploy the serverless option meanwhile)",
+            desired.option,
+            missing.join(", ")
+        );
+    }
     let aws = Aws::connect(&Connect {
         region: desired.region.clone(),
         profile: g.profile.clone(),

@@ -1,18 +1,28 @@
-//! `fintech plan`: the exact diff between the stack and live AWS.
+//! `fintech plan`: the exact diff between the stack and live AWS, and what it does to the bill.
 
 use anyhow::Result;
 
 use crate::cli::Global;
+use crate::cost::delta::delta;
 use crate::plan::render;
 
 pub async fn run(g: &Global, json: bool, detailed_exitcode: bool) -> Result<i32> {
     let desired = super::load(g)?;
     let engine = super::engine(g, desired).await?;
-    let (plan, _) = engine.plan().await?;
+    let (plan, snap) = engine.plan().await?;
+    let cost = plan
+        .has_changes()
+        .then(|| delta(&engine.desired, &plan, engine.undeclared_resources(&snap)))
+        .flatten();
     if json {
-        println!("{}", serde_json::to_string_pretty(&render::json(&plan))?);
+        let mut v = render::json(&plan);
+        v["monthly_cost"] = serde_json::to_value(cost)?;
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print!("{}", render::text(&plan));
+        if let Some(c) = cost {
+            println!("{c}");
+        }
     }
     Ok(if detailed_exitcode && plan.has_changes() {
         2

@@ -48,6 +48,8 @@ pub struct Desired {
     /// Resource ids, each after everything it depends on.
     pub order: Vec<String>,
     pub usage: BTreeMap<String, Value>,
+    /// The stage's monthly budget, for the cost warning.
+    pub budget_usd: Option<f64>,
     /// Declared outputs, with runtime references as text.
     pub outputs: BTreeMap<String, Value>,
 }
@@ -180,6 +182,11 @@ pub fn load(root: &Path, sel: &Selection) -> Result<Desired, Diagnostics> {
         resources,
         order,
         usage,
+        budget_usd: stage
+            .budget
+            .get("monthly_usd")
+            .or_else(|| proj.budget.get("monthly_usd"))
+            .and_then(|n| n.to_json().as_f64()),
         outputs,
     })
 }
@@ -195,6 +202,7 @@ fn unreachable_desired() -> Desired {
         resources: BTreeMap::new(),
         order: Vec::new(),
         usage: BTreeMap::new(),
+        budget_usd: None,
         outputs: BTreeMap::new(),
     }
 }

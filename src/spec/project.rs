@@ -86,7 +86,7 @@ pub fn parse(root: &Node, diags: &mut Diagnostics) -> Project {
             "payload" => p.payload = string_keyed(value, diags),
             "params" => p.params = string_keyed(value, diags),
             "budget" => p.budget = keyed(value, BUDGET_KEYS, "budget", diags),
-            "usage" => p.usage = string_keyed(value, diags),
+            "usage" => p.usage = usage(value, diags),
             "stages" => {
                 for (name, node) in string_keyed(value, diags) {
                     p.stages.insert(name, parse_stage(&node, diags));
@@ -112,6 +112,21 @@ pub fn parse(root: &Node, diags: &mut Diagnostics) -> Project {
         p.stages.insert("dev".into(), StageSpec::default());
     }
     p
+}
+
+/// Usage assumptions: known keys with numbers only.
+fn usage(node: &Node, diags: &mut Diagnostics) -> BTreeMap<String, Node> {
+    let keys: Vec<&str> = crate::cost::usage::KEYS
+        .iter()
+        .map(|(k, _, _)| *k)
+        .collect();
+    let out = keyed(node, &keys, "usage", diags);
+    for v in out.values() {
+        if !matches!(v.kind, Kind::Int(_) | Kind::Float(_)) {
+            diags.push(expected(v, "a number"));
+        }
+    }
+    out
 }
 
 fn parse_stage(node: &Node, diags: &mut Diagnostics) -> StageSpec {

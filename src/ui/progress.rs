@@ -47,12 +47,13 @@ impl Lines {
 
 impl Reporter for Lines {
     fn start(&self, id: &str, verb: &str) {
-        if verb != "reading" {
+        if !matches!(verb, "reading" | "packaging") {
             self.line(&format!("{id}: {verb}"));
         }
     }
     fn finish(&self, id: &str, verb: &str, secs: f64) {
-        if verb != "reading" {
+        // Packaging that found everything built already is not worth a line.
+        if verb != "reading" && (verb != "packaging" || secs >= 0.5) {
             self.line(&format!("{id}: {} in {secs:.1}s", done_word(verb)));
         }
     }

@@ -1,0 +1,63 @@
+//! The monthly cost delta of a plan: the estimate of the stack as it will be against the stack as it
+//! is (live values of changed attributes, resources to be created left out, undeclared ones counted).
+
+use serde::Serialize;
+
+use super::{Catalog, FreeTier, estimate};
+use crate::model::{Desired, Resource};
+use crate::plan::{Action, Plan};
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Delta {
+    pub before: f64,
+    pub after: f64,
+}
+
+/// Monthly cost after the free tier, before and after `plan`; `None` when prices are missing.
+pub fn delta(desired: &Desired, plan: &Plan, undeclared: Vec<Resource>) -> Option<Delta> {
+    let mut before = desired.clone();
+    for step in &plan.resources {
+        match step.action {
+            Action::Create => {
+                before.resources.remove(&step.id);
+            }
+            Action::Update | Action::Replace => {
+                if let Some(r) = before.resources.get_mut(&step.id) {
+                    for c in &step.changes {
+                        if let (Some(v), true) = (&c.before, r.schema.field(&c.attribute).is_some())
+                        {
+                            r.props.insert(c.attribute.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for r in undeclared {
+        before.order.push(r.id.clone());
+        before.resources.insert(r.id.clone(), r);
+    }
+    let catalog = Catalog::shipped();
+    let after = estimate(desired, catalog, FreeTier::Legacy, None)
+        .ok()?
+        .total_after;
+    let before = estimate(&before, catalog, FreeTier::Legacy, None)
+        .ok()?
+        .total_after;
+    Some(Delta { before, after })
+}
+
+impl std::fmt::Display for Delta {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.after - self.before;
+        write!(
+            f,
+            "Monthly cost after the free tier: ${:.2} -> ${:.2} ({}${:.2}); `fintech cost` itemises it.",
+            self.before,
+            self.after,
+            if d < 0.0 { "-" } else { "+" },
+            d.abs()
+        )
+    }
+}
