@@ -90,11 +90,72 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     }))
 }
 
-fn zip_bytes(p: &Attrs) -> Result<Blob> {
+/// Lambda takes zips up to this size in the request; larger ones go through S3.
+pub const DIRECT_UPLOAD_LIMIT: u64 = 50 * 1024 * 1024;
+
+/// Where the function's code comes from.
+enum Code {
+    Zip(Blob),
+    S3 { bucket: String, key: String },
+}
+
+/// The packaged zip: in the request when small enough, otherwise uploaded once (by content hash) to
+/// the stack's artifact bucket.
+async fn code_source(c: &Call<'_>, p: &Attrs) -> Result<Code> {
     let path = p.s("code_zip");
-    Ok(Blob::new(std::fs::read(path).with_context(|| {
-        format!("reading the packaged zip {path}")
-    })?))
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading the packaged zip {path}"))?
+        .len();
+    if size <= DIRECT_UPLOAD_LIMIT {
+        return Ok(Code::Zip(Blob::new(
+            std::fs::read(path).with_context(|| format!("reading the packaged zip {path}"))?,
+        )));
+    }
+    let bucket = p.s("artifact_bucket");
+    if bucket.is_empty() {
+        anyhow::bail!(
+            "the zip of `{}` is {:.1} MB, over Lambda's {} MB direct-upload limit; give the function an `artifact_bucket`",
+            c.id,
+            size as f64 / 1e6,
+            DIRECT_UPLOAD_LIMIT / 1024 / 1024
+        );
+    }
+    let hash = hex::encode(
+        base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            p.s("code_sha256"),
+        )
+        .unwrap_or_default(),
+    );
+    let key = format!("lambda/{}/{hash}.zip", c.id);
+    if c.aws
+        .s3
+        .head_object()
+        .bucket(bucket)
+        .key(&key)
+        .send()
+        .await
+        .is_err()
+    {
+        c.aws.mutated();
+        c.aws
+            .s3
+            .put_object()
+            .bucket(bucket)
+            .key(&key)
+            .body(
+                aws_sdk_s3::primitives::ByteStream::from_path(path)
+                    .await
+                    .with_context(|| format!("reading {path}"))?,
+            )
+            .send()
+            .await
+            .map_err(|e| aws_error("s3:PutObject", e))?;
+    }
+    Ok(Code::S3 {
+        bucket: bucket.to_string(),
+        key,
+    })
 }
 
 fn environment(p: &Attrs) -> Environment {
@@ -131,7 +192,15 @@ fn role_not_ready<E: aws_smithy_types::error::metadata::ProvideErrorMetadata>(e:
 }
 
 pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
-    let zip = zip_bytes(p)?;
+    let source = match code_source(c, p).await? {
+        Code::Zip(zip) => aws_sdk_lambda::types::FunctionCode::builder()
+            .zip_file(zip)
+            .build(),
+        Code::S3 { bucket, key } => aws_sdk_lambda::types::FunctionCode::builder()
+            .s3_bucket(bucket)
+            .s3_key(key)
+            .build(),
+    };
     c.aws.mutated();
     let r = wait::retry(Duration::from_secs(90), role_not_ready, || {
         c.aws
@@ -146,11 +215,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
             .architectures(Architecture::from(p.s("architecture")))
             .environment(environment(p))
             .vpc_config(vpc(p))
-            .code(
-                aws_sdk_lambda::types::FunctionCode::builder()
-                    .zip_file(zip.clone())
-                    .build(),
-            )
+            .code(source.clone())
             .set_tags(Some(c.tags().into_iter().collect()))
             .send()
     })
@@ -163,7 +228,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
     wait_ready(c).await
 }
 
-pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live, changed: &[String]) -> Result<()> {
+pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
     let config: Vec<&String> = changed
         .iter()
         .filter(|k| !matches!(k.as_str(), "code_sha256" | "architecture"))
@@ -194,14 +259,13 @@ pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live, changed: &[String]) ->
     }
     let arch_changed = changed.iter().any(|k| k == "architecture");
     if changed.iter().any(|k| k == "code_sha256") || arch_changed {
-        let _ = live;
+        let u = c.aws.lambda.update_function_code().function_name(&c.name);
+        let u = match code_source(c, p).await? {
+            Code::Zip(zip) => u.zip_file(zip),
+            Code::S3 { bucket, key } => u.s3_bucket(bucket).s3_key(key),
+        };
         c.aws.mutated();
-        c.aws
-            .lambda
-            .update_function_code()
-            .function_name(&c.name)
-            .zip_file(zip_bytes(p)?)
-            .architectures(Architecture::from(p.s("architecture")))
+        u.architectures(Architecture::from(p.s("architecture")))
             .send()
             .await
             .map_err(|e| aws_error("lambda:UpdateFunctionCode", e))?;

@@ -312,7 +312,7 @@ pub async fn update(c: &Call<'_>, props: &Attrs, live: &Live, changed: &[String]
         "rds.postgres" => rds::update(c, props, changed).await?,
         "elasticache.redis" => elasticache::update(c, props, changed).await?,
         "iam.role" => iam::update(c, props, changed).await?,
-        "lambda.function" => lambda::update(c, props, live, changed).await?,
+        "lambda.function" => lambda::update(c, props, changed).await?,
         "apigateway.http_api" => apigw::update(c, props, live).await?,
         "s3.bucket" => s3::update(c, props, changed).await?,
         "cloudfront.distribution" => cloudfront::update(c, props, live).await?,

@@ -203,11 +203,15 @@ pub fn estimate(
     };
     // Who invokes each function: the API's routes, or a schedule (with its runs per month).
     let mut api_fns = Vec::new();
+    let mut site_buckets = Vec::new();
     let mut scheduled: BTreeMap<String, f64> = BTreeMap::new();
     for r in d.resources.values() {
         match r.schema.name {
             "apigateway.http_api" => {
                 api_fns.extend(r.props.get("routes").map(referenced).unwrap_or_default())
+            }
+            "cloudfront.distribution" => {
+                site_buckets.extend(r.props.get("bucket").map(referenced).unwrap_or_default())
             }
             "events.schedule" => {
                 for f in r.props.get("function").map(referenced).unwrap_or_default() {
@@ -342,6 +346,16 @@ pub fn estimate(
                     "cloudfront.invalidation_path".into(),
                     usage.get("invalidation_paths_per_month"),
                     "paths",
+                )?;
+            }
+            "s3.bucket" if !site_buckets.contains(&r.id) => {
+                b.add(
+                    "S3",
+                    r,
+                    "standard storage (artifacts)".into(),
+                    "s3.storage.standard".into(),
+                    usage.get("artifact_storage_gb"),
+                    "GB-months",
                 )?;
             }
             "s3.bucket" => {

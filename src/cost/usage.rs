@@ -26,6 +26,11 @@ pub const KEYS: &[(&str, f64, &str)] = &[
     ),
     ("site_storage_gb", 0.1, "static site stored in S3"),
     (
+        "artifact_storage_gb",
+        0.0,
+        "Lambda zips over 50 MB kept in the artifact bucket",
+    ),
+    (
         "s3_get_requests_per_month",
         100_000.0,
         "CloudFront cache misses fetched from the bucket",

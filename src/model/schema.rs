@@ -258,6 +258,7 @@ pub static TYPES: &[TypeSchema] = &[
             f("env", Ty::Map(&Ty::Str), Default("{}"), InPlace, "environment variables (secrets go by ARN: ${secrets.NAME})"),
             f("subnets", STRS, Default("[]"), InPlace, "VPC subnets (to reach the database and cache)"),
             f("security_groups", STRS, Default("[]"), InPlace, "VPC security groups"),
+            f("artifact_bucket", STR, Optional, Local, "bucket for zips over Lambda's 50 MB direct-upload limit"),
         ],
         computed: &[("code_sha256", InPlace)],
         outputs: &["arn", "name"],

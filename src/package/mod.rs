@@ -62,10 +62,14 @@ pub fn prepare(d: &Desired, r: &Resource, props: &mut Attrs, offline_deps: bool)
             )
             .with_context(|| format!("installing the dependencies of `{}`", r.id))?;
             let bytes = zip::build_cached(&src, deps.as_deref())?;
-            let out = build_dir(&d.root).join(format!("{}-{}.zip", d.stage, r.id));
-            std::fs::create_dir_all(out.parent().expect("has a parent"))?;
-            std::fs::write(&out, bytes.as_slice())
-                .with_context(|| format!("writing {}", out.display()))?;
+            // Named by content: functions packaged from one directory share one file.
+            let sha = digest_hex(&bytes);
+            let out = build_dir(&d.root).join(format!("lambda-{}.zip", &sha[..16]));
+            if !out.is_file() {
+                std::fs::create_dir_all(out.parent().expect("has a parent"))?;
+                std::fs::write(&out, bytes.as_slice())
+                    .with_context(|| format!("writing {}", out.display()))?;
+            }
             props.insert("code_sha256".into(), Value::from(digest_b64(&bytes)));
             props.insert(
                 "code_zip".into(),

@@ -73,10 +73,12 @@ impl Moto {
             ])
             .output()
             .unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| Call::parse(&serde_json::from_str(l).unwrap()))
+        // moto appends each entry and its newline in separate writes: concurrent requests can put two
+        // entries on one line, so read a stream of JSON values rather than lines.
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        serde_json::Deserializer::from_str(&text)
+            .into_iter::<Value>()
+            .map(|v| Call::parse(&v.expect("a recorded request")))
             .collect()
     }
 

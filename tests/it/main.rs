@@ -9,3 +9,4 @@ mod data_safety;
 mod deploy;
 mod destroy;
 mod failures;
+mod payload;
