@@ -89,7 +89,7 @@ impl Engine {
             let state = &state;
             async move {
                 let r = &self.desired.resources[&id];
-                let (mut props, unknown) =
+                let (mut props, mut unknown) =
                     eval_props(&r.props, &state.lock().expect("not poisoned").0.env);
                 let packaged = matches!(r.schema.name, "lambda.function" | "s3.site");
                 let t = Instant::now();
@@ -104,6 +104,7 @@ impl Engine {
                 self.reporter.start(&id, "reading");
                 let t = Instant::now();
                 let c = self.call(r);
+                aws::complete(&self.aws, r.schema, &mut props, &mut unknown).await?;
                 let live = if unknown.keys().any(|u| needed_to_read(r, u)) {
                     None
                 } else {
@@ -136,7 +137,12 @@ impl Engine {
         self.reporter.close();
         failures("read", &outcomes, &self.rerun("plan"))?;
         let (mut snap, mut steps) = state.into_inner().expect("not poisoned");
-        let declared: Vec<&str> = self.desired.resources.keys().map(String::as_str).collect();
+        let declared: Vec<(&str, &str)> = self
+            .desired
+            .resources
+            .values()
+            .map(|r| (r.schema.name, r.id.as_str()))
+            .collect();
         snap.undeclared = owned::undeclared(&self.aws, &self.names, &declared).await?;
         let mut resources: Vec<Step> = self
             .desired
@@ -163,8 +169,14 @@ impl Engine {
 
     /// Applies `plan`: each resource as soon as its dependencies are done, bounded; returns the outputs.
     pub async fn apply(&self, plan: &Plan, snap: Snapshot) -> Result<Env> {
-        let steps: BTreeMap<&str, &Step> =
-            plan.resources.iter().map(|s| (s.id.as_str(), s)).collect();
+        // The declared resources' steps; deletes of undeclared ones (which may share an id with a
+        // declared resource of another type) run after them.
+        let steps: BTreeMap<&str, &Step> = plan
+            .resources
+            .iter()
+            .filter(|s| s.action != Action::Delete)
+            .map(|s| (s.id.as_str(), s))
+            .collect();
         let Snapshot {
             live,
             prepared,
@@ -191,7 +203,8 @@ impl Engine {
                         unknown.into_keys().collect::<Vec<_>>().join(", ")
                     );
                 }
-                overlay(r, &mut props, &prepared[&id]);
+                overlay(&mut props, &prepared[&id]);
+                aws::complete_for_apply(&self.aws, r.schema, &id, &mut props).await?;
                 let verb = verb(step.action);
                 self.reporter.start(&id, verb);
                 let t = Instant::now();
@@ -293,20 +306,33 @@ impl Engine {
     /// Deletes what the stack no longer declares, one at a time, dependents first. Only reached
     /// when the plan was allowed (data-bearing ones need --allow-data-loss), so a bucket is emptied.
     async fn delete_undeclared(&self, snap: &Snapshot) -> Result<()> {
+        let mut detached = false;
         for o in &snap.undeclared {
+            if o.schema.name == "ec2.security_group" && !detached {
+                detached = true;
+                for g in snap
+                    .undeclared
+                    .iter()
+                    .filter(|g| g.schema.name == "ec2.security_group")
+                {
+                    aws::detach(&Call::new(&self.aws, &self.names, g.schema, &g.id), &g.live)
+                        .await?;
+                }
+            }
             let props = Attrs::from([("force_destroy".to_string(), Value::Bool(true))]);
-            self.reporter.start(&o.id, "deleting");
+            let label = format!("{} ({})", o.id, o.schema.name);
+            self.reporter.start(&label, "deleting");
             let t = Instant::now();
             let c = Call::new(&self.aws, &self.names, o.schema, &o.id);
             if let Err(e) = aws::delete(&c, &props, &o.live).await {
-                self.reporter.fail(&o.id, &format!("{e:#}"));
+                self.reporter.fail(&label, &format!("{e:#}"));
                 return Err(e.context(format!(
                     "deleting `{}`, which the stack no longer declares",
                     o.id
                 )));
             }
             self.reporter
-                .finish(&o.id, "deleting", t.elapsed().as_secs_f64());
+                .finish(&label, "deleting", t.elapsed().as_secs_f64());
         }
         Ok(())
     }
@@ -325,7 +351,7 @@ impl Engine {
                     return Ok(());
                 }
                 let (mut props, _) = eval_props(&r.props, &snap.env);
-                overlay(r, &mut props, &snap.prepared[&id]);
+                overlay(&mut props, &snap.prepared[&id]);
                 self.reporter.start(&id, "deleting");
                 let t = Instant::now();
                 match aws::delete(&self.call(r), &props, l).await {
@@ -380,18 +406,21 @@ impl Engine {
     }
 }
 
-/// Attributes the plan prepared (zip, hashes, manifests) that evaluation alone does not give.
-fn overlay(r: &Resource, props: &mut Attrs, prepared: &Attrs) {
+/// What the plan prepared: attributes evaluation alone does not give (zip, hashes, manifests, the
+/// image digest) and values packaging normalised (a balancer's subnets). Values unknown at plan time
+/// are not there and keep their fresh evaluation.
+fn overlay(props: &mut Attrs, prepared: &Attrs) {
     for (k, v) in prepared {
-        if r.schema.field(k).is_none() {
-            props.insert(k.clone(), v.clone());
-        }
+        props.insert(k.clone(), v.clone());
     }
 }
 
 /// A resource whose lookup needs this attribute cannot be read until it is known.
 fn needed_to_read(r: &Resource, attr: &str) -> bool {
-    r.schema.name == "s3.site" && attr == "bucket"
+    matches!(
+        (r.schema.name, attr),
+        ("s3.site", "bucket") | ("ecs.service", "cluster")
+    )
 }
 
 fn verb(a: Action) -> &'static str {

@@ -161,6 +161,30 @@ async fn authorize(c: &Call<'_>, id: &str, rules: &BTreeSet<Rule>) -> Result<()>
     Ok(())
 }
 
+/// Revokes every ingress rule of the group, so that groups referring to each other can be deleted
+/// in any order.
+pub async fn revoke_all(c: &Call<'_>, live: &Live) -> Result<()> {
+    let id = live
+        .outputs
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let rules = rule_set(live.attrs.get("ingress"));
+    if rules.is_empty() {
+        return Ok(());
+    }
+    c.aws.mutated();
+    c.aws
+        .ec2
+        .revoke_security_group_ingress()
+        .group_id(id)
+        .set_ip_permissions(Some(rules.iter().map(permission).collect()))
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:RevokeSecurityGroupIngress", e))?;
+    Ok(())
+}
+
 pub async fn delete_sg(c: &Call<'_>, live: &Live) -> Result<()> {
     let id = live
         .outputs

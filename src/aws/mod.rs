@@ -4,10 +4,14 @@ mod apigw;
 mod budgets;
 mod cloudfront;
 mod ec2;
+mod ecr;
+mod ecs;
 mod elasticache;
+mod elbv2;
 mod events;
 mod iam;
 mod lambda;
+mod logs;
 pub mod owned;
 mod rds;
 mod s3;
@@ -60,6 +64,10 @@ pub struct Aws {
     pub events: aws_sdk_eventbridge::Client,
     pub budgets: aws_sdk_budgets::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     /// Mutating calls made by this process (create/update/delete/put/tag...), for the run summary.
     pub mutations: AtomicUsize,
 }
@@ -100,6 +108,10 @@ impl Aws {
             events: aws_sdk_eventbridge::Client::new(&sdk),
             budgets: aws_sdk_budgets::Client::new(&sdk),
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
+            ecs: aws_sdk_ecs::Client::new(&sdk),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&sdk),
+            ecr: aws_sdk_ecr::Client::new(&sdk),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
             mutations: AtomicUsize::new(0),
         }))
     }
@@ -132,6 +144,7 @@ impl Names {
                 id.trim_start_matches("secrets.")
             ),
             "elasticache.redis" => fit(&base, 40),
+            "logs.log_group" => format!("/ecs/{}", fit(&base, 63)),
             _ => fit(&base, 63),
         }
     }
@@ -180,7 +193,7 @@ impl std::fmt::Display for NotOwned {
 impl std::error::Error for NotOwned {}
 
 /// Truncates `name` to `max` characters, keeping it unique with a short hash of the whole.
-fn fit(name: &str, max: usize) -> String {
+pub(crate) fn fit(name: &str, max: usize) -> String {
     if name.len() <= max {
         return name.to_string();
     }
@@ -256,6 +269,11 @@ pub const DEPLOYABLE: &[&str] = &[
     "events.schedule",
     "budgets.budget",
     "secretsmanager.secret",
+    "ecr.repository",
+    "ecs.cluster",
+    "logs.log_group",
+    "elbv2.load_balancer",
+    "ecs.service",
 ];
 
 /// Reads the live resource, `None` when it does not exist.
@@ -274,6 +292,11 @@ pub async fn read(c: &Call<'_>, props: &Attrs) -> Result<Option<Live>> {
         "events.schedule" => events::read(c).await,
         "budgets.budget" => budgets::read(c).await,
         "secretsmanager.secret" => secrets::read(c, props).await,
+        "ecr.repository" => ecr::read(c).await,
+        "ecs.cluster" => ecs::read_cluster(c).await,
+        "logs.log_group" => logs::read(c).await,
+        "elbv2.load_balancer" => elbv2::read(c).await,
+        "ecs.service" => ecs::read_service(c, props).await,
         other => Err(anyhow!("no driver for {other}")),
     }
 }
@@ -293,6 +316,11 @@ pub async fn create(c: &Call<'_>, props: &Attrs) -> Result<Live> {
         "events.schedule" => events::create(c, props).await?,
         "budgets.budget" => budgets::create(c, props).await?,
         "secretsmanager.secret" => secrets::create(c, props).await?,
+        "ecr.repository" => ecr::create(c, props).await?,
+        "ecs.cluster" => ecs::create_cluster(c, props).await?,
+        "logs.log_group" => logs::create(c, props).await?,
+        "elbv2.load_balancer" => elbv2::create(c, props).await?,
+        "ecs.service" => ecs::create_service(c, props).await?,
         "ec2.default_vpc" => {
             return Err(anyhow!(
                 "the region has no default VPC; create one with `aws ec2 create-default-vpc`"
@@ -319,11 +347,25 @@ pub async fn update(c: &Call<'_>, props: &Attrs, live: &Live, changed: &[String]
         "s3.site" => site::sync(c, props).await?,
         "events.schedule" => events::update(c, props).await?,
         "secretsmanager.secret" => secrets::update(c, props).await?,
+        "ecr.repository" => ecr::update(c, props, changed).await?,
+        "ecs.cluster" => ecs::update_cluster(c, props).await?,
+        "logs.log_group" => logs::update(c, props).await?,
+        "elbv2.load_balancer" => elbv2::update(c, props, live, changed).await?,
+        "ecs.service" => ecs::update_service(c, props, changed).await?,
         other => return Err(anyhow!("{other} cannot be updated in place")),
     }
     read(c, props)
         .await?
         .ok_or_else(|| anyhow!("{} disappeared while being updated", c.name))
+}
+
+/// Before deleting several resources of a kind that refer to each other (security groups whose
+/// rules name each other), drops those references.
+pub async fn detach(c: &Call<'_>, live: &Live) -> Result<()> {
+    match c.schema.name {
+        "ec2.security_group" => ec2::revoke_all(c, live).await,
+        _ => Ok(()),
+    }
 }
 
 /// Deletes the resource; gone already is fine.
@@ -342,8 +384,92 @@ pub async fn delete(c: &Call<'_>, props: &Attrs, live: &Live) -> Result<()> {
         "events.schedule" => events::delete(c).await,
         "budgets.budget" => budgets::delete(c).await,
         "secretsmanager.secret" => secrets::delete(c).await,
+        "ecr.repository" => ecr::delete(c).await,
+        "ecs.cluster" => ecs::delete_cluster(c).await,
+        "logs.log_group" => logs::delete(c).await,
+        "elbv2.load_balancer" => elbv2::delete(c, live).await,
+        "ecs.service" => ecs::delete_service(c, props, live).await,
         other => Err(anyhow!("no driver for {other}")),
     }
+}
+
+/// The digest-pinned image of an ECS service (`props`: image URL and tag), if the registry has it.
+pub async fn find_image(aws: &Aws, props: &Attrs) -> Result<Option<String>> {
+    let url = props.s("image").split('@').next().unwrap_or_default();
+    let repo = url
+        .rsplit_once(':')
+        .filter(|(_, t)| !t.contains('/'))
+        .map_or(url, |(r, _)| r);
+    Ok(ecr::find_image(aws, repo, props.s("image_tag"))
+        .await?
+        .map(|d| format!("{repo}@{d}")))
+}
+
+/// [`find_image`], building and pushing the image first when it is missing (docker or podman), or
+/// an error that says how to push it.
+pub async fn ensure_image(aws: &Aws, id: &str, props: &Attrs) -> Result<String> {
+    if let Some(r) = find_image(aws, props).await? {
+        return Ok(r);
+    }
+    let url = props.s("image");
+    let tag = props.s("image_tag");
+    let dir = std::path::PathBuf::from(props.s("build_dir"));
+    if props.s("build_dir").is_empty() {
+        anyhow::bail!(
+            "`{id}`: image {url}:{tag} is not in the registry and the service has no `build` directory to build it from"
+        );
+    }
+    let Some(builder) = crate::package::image::builder() else {
+        anyhow::bail!(
+            "`{id}`: image {url}:{tag} is not in the registry yet; {}",
+            crate::package::image::how_to_push(&dir, url, tag)
+        );
+    };
+    let (user, password) = ecr::login(aws).await?;
+    aws.mutated();
+    crate::package::image::build_and_push(builder, &dir, url, tag, &user, &password)?;
+    find_image(aws, props)
+        .await?
+        .ok_or_else(|| anyhow!("`{id}`: pushed {url}:{tag} but the registry does not list it"))
+}
+
+/// At plan time, fills in what only AWS knows before applying (an ECS service's image digest); what
+/// it cannot know yet becomes unknown ("known after apply").
+pub async fn complete(
+    aws: &Aws,
+    schema: &TypeSchema,
+    props: &mut Attrs,
+    unknown: &mut Attrs,
+) -> Result<()> {
+    if schema.name == "ecs.service" && !props.contains_key("image_ref") {
+        match (unknown.contains_key("image"), find_image(aws, props).await) {
+            (false, Ok(Some(r))) => {
+                props.insert("image_ref".into(), Value::from(r));
+            }
+            (false, Err(e)) => return Err(e),
+            _ => {
+                unknown.insert(
+                    "image_ref".into(),
+                    Value::from(crate::model::eval::KNOWN_AFTER_APPLY),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// At apply time, the same, building and pushing what is missing.
+pub async fn complete_for_apply(
+    aws: &Aws,
+    schema: &TypeSchema,
+    id: &str,
+    props: &mut Attrs,
+) -> Result<()> {
+    if schema.name == "ecs.service" && !props.contains_key("image_ref") {
+        let r = ensure_image(aws, id, props).await?;
+        props.insert("image_ref".into(), Value::from(r));
+    }
+    Ok(())
 }
 
 /// Small helpers to pull typed values out of evaluated properties.

@@ -6,15 +6,22 @@ use anyhow::Result;
 use aws_sdk_ec2::types::Filter;
 use futures::future::try_join_all;
 
-use super::{Aws, Call, Live, Names, NotOwned, aws_error, read};
+use serde_json::Value;
+
+use super::{Attrs, Aws, Call, Live, Names, NotOwned, aws_error, read};
 use crate::model::schema::{self, TypeSchema};
 
 /// Types found this way, dependents first: the order their orphans are deleted in.
 pub const DELETE_ORDER: &[&str] = &[
     "events.schedule",
     "apigateway.http_api",
+    "ecs.service",
+    "elbv2.load_balancer",
     "cloudfront.distribution",
     "lambda.function",
+    "ecs.cluster",
+    "ecr.repository",
+    "logs.log_group",
     "budgets.budget",
     "iam.role",
     "secretsmanager.secret",
@@ -31,21 +38,16 @@ pub struct Owned {
     pub live: Live,
 }
 
-/// Every live resource the stage owns whose id is not in `declared`, in [`DELETE_ORDER`].
-pub async fn undeclared(aws: &Aws, names: &Names, declared: &[&str]) -> Result<Vec<Owned>> {
+/// Every live resource the stage owns that is not declared as (type, id), in [`DELETE_ORDER`].
+pub async fn undeclared(aws: &Aws, names: &Names, declared: &[(&str, &str)]) -> Result<Vec<Owned>> {
     let lists = try_join_all(DELETE_ORDER.iter().map(|t| async move {
         let schema = schema::lookup(t).expect("known type");
-        let ids = candidates(aws, names, schema).await?;
         let mut found = Vec::new();
-        for id in ids
-            .into_iter()
-            .filter(|id| !declared.contains(&id.as_str()))
-        {
-            let c = Call::new(aws, names, schema, &id);
-            if c.name != names.physical(schema, &id) {
+        for (id, props) in candidates(aws, names, schema).await? {
+            if declared.contains(&(schema.name, id.as_str())) {
                 continue;
             }
-            match read(&c, &Default::default()).await {
+            match read(&Call::new(aws, names, schema, &id), &props).await {
                 Ok(Some(live)) => found.push(Owned { schema, id, live }),
                 Ok(None) => {}
                 Err(e) if e.is::<NotOwned>() => {}
@@ -58,9 +60,13 @@ pub async fn undeclared(aws: &Aws, names: &Names, declared: &[&str]) -> Result<V
     Ok(lists.into_iter().flatten().collect())
 }
 
-/// Ids of the resources of `schema` whose names carry the stage's prefix.
-async fn candidates(aws: &Aws, names: &Names, schema: &TypeSchema) -> Result<Vec<String>> {
+/// Ids of the resources of `schema` whose names carry the stage's prefix, with what reading them needs.
+async fn candidates(aws: &Aws, names: &Names, schema: &TypeSchema) -> Result<Vec<(String, Attrs)>> {
     let prefix = format!("{}-{}-", names.app, names.stage);
+    let id_of = |name: &str| {
+        name.strip_prefix(&prefix)
+            .map(|rest| rest.replace('-', "_"))
+    };
     let physical: Vec<String> = match schema.name {
         "rds.postgres" => {
             let mut out = Vec::new();
@@ -233,7 +239,7 @@ async fn candidates(aws: &Aws, names: &Names, schema: &TypeSchema) -> Result<Vec
                 .filter_map(|s| {
                     s.name()?
                         .strip_prefix(&secret_prefix)
-                        .map(|n| format!("secrets.{n}"))
+                        .map(|n| (format!("secrets.{n}"), Attrs::new()))
                 })
                 .collect());
         }
@@ -255,11 +261,100 @@ async fn candidates(aws: &Aws, names: &Names, schema: &TypeSchema) -> Result<Vec
                 .filter_map(|g| g.group_name().map(str::to_string))
                 .collect()
         }
+        "ecr.repository" => {
+            let page = aws
+                .ecr
+                .describe_repositories()
+                .send()
+                .await
+                .map_err(|e| aws_error("ecr:DescribeRepositories", e))?;
+            page.repositories()
+                .iter()
+                .filter_map(|r| r.repository_name().map(str::to_string))
+                .collect()
+        }
+        "ecs.cluster" => clusters(aws, &prefix)
+            .await?
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect(),
+        "ecs.service" => {
+            let mut out = Vec::new();
+            for (_, arn) in clusters(aws, &prefix).await? {
+                let page = aws
+                    .ecs
+                    .list_services()
+                    .cluster(&arn)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("ecs:ListServices", e))?;
+                for s in page.service_arns() {
+                    let name = s.rsplit('/').next().unwrap_or(s);
+                    if let Some(id) = id_of(name) {
+                        out.push((
+                            id,
+                            Attrs::from([("cluster".to_string(), Value::from(arn.clone()))]),
+                        ));
+                    }
+                }
+            }
+            return Ok(out);
+        }
+        "elbv2.load_balancer" => {
+            let page = aws
+                .elbv2
+                .describe_load_balancers()
+                .send()
+                .await
+                .map_err(|e| aws_error("elbv2:DescribeLoadBalancers", e))?;
+            page.load_balancers()
+                .iter()
+                .filter_map(|l| l.load_balancer_name().map(str::to_string))
+                .collect()
+        }
+        "logs.log_group" => {
+            let page = aws
+                .logs
+                .describe_log_groups()
+                .log_group_name_prefix(format!("/ecs/{prefix}"))
+                .send()
+                .await
+                .map_err(|e| aws_error("logs:DescribeLogGroups", e))?;
+            page.log_groups()
+                .iter()
+                .filter_map(|g| {
+                    g.log_group_name()?
+                        .strip_prefix("/ecs/")
+                        .map(str::to_string)
+                })
+                .collect()
+        }
         _ => Vec::new(),
     };
     Ok(physical
         .iter()
-        .filter_map(|n| n.strip_prefix(&prefix))
-        .map(|rest| rest.replace('-', "_"))
+        .filter_map(|n| id_of(n))
+        .map(|id| (id, Attrs::new()))
+        .collect())
+}
+
+/// The stage's ECS clusters: (name, ARN).
+async fn clusters(aws: &Aws, prefix: &str) -> Result<Vec<(String, String)>> {
+    let page = aws
+        .ecs
+        .list_clusters()
+        .send()
+        .await
+        .map_err(|e| aws_error("ecs:ListClusters", e))?;
+    Ok(page
+        .cluster_arns()
+        .iter()
+        .map(|arn| {
+            (
+                arn.rsplit('/').next().unwrap_or(arn).to_string(),
+                arn.clone(),
+            )
+        })
+        .filter(|(name, _)| name.starts_with(prefix))
         .collect())
 }

@@ -35,7 +35,9 @@ pub fn delta(desired: &Desired, plan: &Plan, undeclared: Vec<Resource>) -> Optio
         }
     }
     for r in undeclared {
-        before.order.push(r.id.clone());
+        if !before.order.contains(&r.id) {
+            before.order.push(r.id.clone());
+        }
         before.resources.insert(r.id.clone(), r);
     }
     let catalog = Catalog::shipped();

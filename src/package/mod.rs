@@ -3,6 +3,7 @@
 
 pub mod deps;
 pub mod frontend;
+pub mod image;
 pub mod site;
 pub mod zip;
 
@@ -110,6 +111,37 @@ pub fn prepare(d: &Desired, r: &Resource, props: &mut Attrs, offline_deps: bool)
         }
         "cloudfront.distribution" => {
             props.insert("bucket_policy".into(), Value::Bool(true));
+        }
+        "elbv2.load_balancer" => {
+            props.insert("listening".into(), Value::Bool(true));
+            // One subnet per AZ in the default VPC: the first `az_count` of them.
+            if let Some(Value::Array(subnets)) = props.get("subnets") {
+                let mut s: Vec<Value> = subnets.clone();
+                s.sort_by_key(|v| v.to_string());
+                s.truncate(props.i("az_count").max(2) as usize);
+                props.insert("subnets".into(), Value::Array(s));
+            }
+        }
+        "ecs.service" => {
+            let image = props.s("image").to_string();
+            let tag = if props.contains_key("build") {
+                let dir = payload_path(d, props.s("build"));
+                props.insert(
+                    "build_dir".into(),
+                    Value::from(dir.to_string_lossy().to_string()),
+                );
+                image::tag_for(&dir)?
+            } else {
+                image
+                    .rsplit_once(':')
+                    .filter(|(_, t)| !t.contains('/'))
+                    .map_or("latest", |(_, t)| t)
+                    .to_string()
+            };
+            props.insert("image_tag".into(), Value::from(tag));
+            if image.contains('@') {
+                props.insert("image_ref".into(), Value::from(image));
+            }
         }
         "secretsmanager.secret" => {
             if let Some(v) = crate::aws::secret_value(props) {

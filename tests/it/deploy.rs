@@ -334,16 +334,3 @@ fn a_resource_removed_from_the_stack_is_planned_as_a_delete_and_deleted() {
         run.stderr()
     );
 }
-
-#[test]
-fn the_containers_option_is_refused_before_any_aws_call_until_it_has_drivers() {
-    let moto = Moto::start();
-    let p = Project::new(&moto);
-    let err = p
-        .run(&["plan", "--option", "containers"])
-        .expect(1)
-        .stderr();
-    assert!(err.contains("the containers option cannot be deployed yet: no driver for ecr.repository, ecs.cluster, ecs.service, elbv2.load_balancer, logs.log_group"), "{err}");
-    assert!(moto.calls().is_empty(), "{:?}", moto.calls());
-    p.run(&["validate", "--option", "containers"]).expect(0);
-}

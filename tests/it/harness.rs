@@ -102,6 +102,7 @@ pub struct Call {
     pub path: String,
     /// The operation for query (`Action=`) and JSON (`X-Amz-Target`) protocols.
     pub op: Option<String>,
+    pub body: String,
 }
 
 impl Call {
@@ -135,7 +136,12 @@ impl Call {
                     .find_map(|kv| kv.strip_prefix("Action="))
                     .map(str::to_string)
             });
-        Call { method, path, op }
+        Call {
+            method,
+            path,
+            op,
+            body,
+        }
     }
 
     pub fn is_mutating(&self) -> bool {

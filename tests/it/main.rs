@@ -4,6 +4,7 @@ mod harness;
 mod proxy;
 
 mod bad_input;
+mod containers;
 mod cost;
 mod data_safety;
 mod deploy;

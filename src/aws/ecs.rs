@@ -1,0 +1,500 @@
+//! ECS on Fargate: the cluster, and a service with its task definition. The task definition pins the
+//! image by digest; a change to it registers a new revision and rolls the service, a change of
+//! desired count or network only updates the service.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, bail};
+use aws_sdk_ecs::types::{
+    AssignPublicIp, AwsVpcConfiguration, ClusterField, ClusterSetting, ClusterSettingName,
+    Compatibility, ContainerDefinition, CpuArchitecture, DeploymentCircuitBreaker,
+    DeploymentConfiguration, KeyValuePair, LaunchType, LoadBalancer, LogConfiguration, LogDriver,
+    NetworkConfiguration, NetworkMode, OsFamily, PortMapping, PropagateTags, RuntimePlatform,
+    Secret, ServiceField, Tag, TaskDefinition, TransportProtocol,
+};
+use serde_json::Value;
+
+use super::{Attrs, Call, Live, Props, aws_error, code, sorted};
+
+const CONTAINER: &str = "app";
+
+fn tags(c: &Call<'_>) -> Vec<Tag> {
+    c.tags()
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+pub async fn read_cluster(c: &Call<'_>) -> Result<Option<Live>> {
+    let out = c
+        .aws
+        .ecs
+        .describe_clusters()
+        .clusters(&c.name)
+        .include(ClusterField::Tags)
+        .include(ClusterField::Settings)
+        .send()
+        .await
+        .map_err(|e| aws_error("ecs:DescribeClusters", e))?;
+    let Some(cl) = out
+        .clusters()
+        .iter()
+        .find(|cl| cl.status() == Some("ACTIVE"))
+    else {
+        return Ok(None);
+    };
+    c.names.check_owner(
+        &format!("ECS cluster {}", c.name),
+        cl.tags()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+    )?;
+    let mut a = Attrs::new();
+    if let Some(s) = cl
+        .settings()
+        .iter()
+        .find(|s| s.name() == Some(&ClusterSettingName::ContainerInsights))
+    {
+        a.insert(
+            "container_insights".into(),
+            Value::from(s.value() == Some("enabled")),
+        );
+    }
+    let mut o = Attrs::new();
+    o.insert(
+        "arn".into(),
+        Value::from(cl.cluster_arn().unwrap_or_default()),
+    );
+    o.insert("name".into(), Value::from(c.name.clone()));
+    Ok(Some(Live {
+        attrs: a,
+        outputs: o,
+    }))
+}
+
+fn insights(p: &Attrs) -> ClusterSetting {
+    ClusterSetting::builder()
+        .name(ClusterSettingName::ContainerInsights)
+        .value(if p.b("container_insights") {
+            "enabled"
+        } else {
+            "disabled"
+        })
+        .build()
+}
+
+pub async fn create_cluster(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    c.aws.mutated();
+    c.aws
+        .ecs
+        .create_cluster()
+        .cluster_name(&c.name)
+        .settings(insights(p))
+        .set_tags(Some(tags(c)))
+        .send()
+        .await
+        .map_err(|e| aws_error("ecs:CreateCluster", e))?;
+    Ok(())
+}
+
+pub async fn update_cluster(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    c.aws.mutated();
+    c.aws
+        .ecs
+        .update_cluster()
+        .cluster(&c.name)
+        .settings(insights(p))
+        .send()
+        .await
+        .map_err(|e| aws_error("ecs:UpdateCluster", e))?;
+    Ok(())
+}
+
+pub async fn delete_cluster(c: &Call<'_>) -> Result<()> {
+    c.aws.mutated();
+    match c.aws.ecs.delete_cluster().cluster(&c.name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "ClusterNotFoundException" => Ok(()),
+        Err(e) => Err(aws_error("ecs:DeleteCluster", e)),
+    }
+}
+
+/// Attributes that live in the task definition: changing one registers a new revision.
+const TASK_ATTRS: &[&str] = &[
+    "image_ref",
+    "cpu",
+    "memory_mb",
+    "architecture",
+    "port",
+    "env",
+    "secrets",
+    "log_group",
+    "execution_role",
+];
+
+fn map(v: Option<&Value>) -> BTreeMap<String, String> {
+    v.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn task_attrs(td: &TaskDefinition, a: &mut Attrs) {
+    let Some(cd) = td
+        .container_definitions()
+        .iter()
+        .find(|d| d.name() == Some(CONTAINER))
+    else {
+        return;
+    };
+    a.insert(
+        "image_ref".into(),
+        Value::from(cd.image().unwrap_or_default()),
+    );
+    if let Some(cpu) = td.cpu() {
+        a.insert("cpu".into(), Value::from(cpu));
+    }
+    if let Some(m) = td.memory().and_then(|m| m.parse::<i64>().ok()) {
+        a.insert("memory_mb".into(), Value::from(m));
+    }
+    if let Some(arch) = td.runtime_platform().and_then(|r| r.cpu_architecture()) {
+        a.insert(
+            "architecture".into(),
+            Value::from(if *arch == CpuArchitecture::Arm64 {
+                "arm64"
+            } else {
+                "x86_64"
+            }),
+        );
+    }
+    if let Some(port) = cd.port_mappings().first().and_then(|p| p.container_port()) {
+        a.insert("port".into(), Value::from(port));
+    }
+    let env: serde_json::Map<String, Value> = cd
+        .environment()
+        .iter()
+        .map(|kv| {
+            (
+                kv.name().unwrap_or_default().to_string(),
+                Value::from(kv.value().unwrap_or_default()),
+            )
+        })
+        .collect();
+    a.insert("env".into(), Value::Object(env));
+    let secrets: serde_json::Map<String, Value> = cd
+        .secrets()
+        .iter()
+        .map(|s| (s.name().to_string(), Value::from(s.value_from())))
+        .collect();
+    a.insert("secrets".into(), Value::Object(secrets));
+    if let Some(g) = cd
+        .log_configuration()
+        .and_then(|l| l.options())
+        .and_then(|o| o.get("awslogs-group"))
+    {
+        a.insert("log_group".into(), Value::from(g.as_str()));
+    }
+    if let Some(r) = td.execution_role_arn() {
+        a.insert("execution_role".into(), Value::from(r));
+    }
+}
+
+pub async fn read_service(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
+    let cluster = p.s("cluster");
+    if cluster.is_empty() {
+        return Ok(None);
+    }
+    let out = match c
+        .aws
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(&c.name)
+        .include(ServiceField::Tags)
+        .send()
+        .await
+    {
+        Ok(o) => o,
+        Err(e) if code(&e) == "ClusterNotFoundException" => return Ok(None),
+        Err(e) => return Err(aws_error("ecs:DescribeServices", e)),
+    };
+    let Some(s) = out.services().iter().find(|s| s.status() == Some("ACTIVE")) else {
+        return Ok(None);
+    };
+    c.names.check_owner(
+        &format!("ECS service {}", c.name),
+        s.tags()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+    )?;
+    let mut a = Attrs::new();
+    a.insert(
+        "cluster".into(),
+        Value::from(s.cluster_arn().unwrap_or_default()),
+    );
+    a.insert("desired_count".into(), Value::from(s.desired_count()));
+    if let Some(vpc) = s
+        .network_configuration()
+        .and_then(|n| n.awsvpc_configuration())
+    {
+        a.insert("subnets".into(), sorted(vpc.subnets().to_vec()));
+        a.insert(
+            "security_groups".into(),
+            sorted(vpc.security_groups().to_vec()),
+        );
+        if let Some(ip) = vpc.assign_public_ip() {
+            a.insert(
+                "assign_public_ip".into(),
+                Value::from(*ip == AssignPublicIp::Enabled),
+            );
+        }
+    }
+    if let Some(tg) = s
+        .load_balancers()
+        .first()
+        .and_then(|l| l.target_group_arn())
+    {
+        a.insert("target_group".into(), Value::from(tg));
+    }
+    let td_arn = s.task_definition().unwrap_or_default().to_string();
+    let td = c
+        .aws
+        .ecs
+        .describe_task_definition()
+        .task_definition(&td_arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("ecs:DescribeTaskDefinition", e))?;
+    if let Some(td) = td.task_definition() {
+        task_attrs(td, &mut a);
+    }
+    let mut o = Attrs::new();
+    o.insert("name".into(), Value::from(c.name.clone()));
+    o.insert(
+        "arn".into(),
+        Value::from(s.service_arn().unwrap_or_default()),
+    );
+    o.insert("task_definition".into(), Value::from(td_arn));
+    Ok(Some(Live {
+        attrs: a,
+        outputs: o,
+    }))
+}
+
+async fn register(c: &Call<'_>, p: &Attrs) -> Result<String> {
+    let image = p.s("image_ref");
+    if image.is_empty() {
+        bail!("`{}` has no image to run", c.id);
+    }
+    let log = LogConfiguration::builder()
+        .log_driver(LogDriver::Awslogs)
+        .options("awslogs-group", p.s("log_group"))
+        .options("awslogs-region", &c.aws.region)
+        .options("awslogs-stream-prefix", CONTAINER)
+        .build()?;
+    let port = p.i("port") as i32;
+    let container = ContainerDefinition::builder()
+        .name(CONTAINER)
+        .image(image)
+        .essential(true)
+        .port_mappings(
+            PortMapping::builder()
+                .container_port(port)
+                .protocol(TransportProtocol::Tcp)
+                .build(),
+        )
+        .set_environment(Some(
+            map(p.get("env"))
+                .into_iter()
+                .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
+                .collect(),
+        ))
+        .set_secrets(Some(
+            map(p.get("secrets"))
+                .into_iter()
+                .map(|(k, v)| Secret::builder().name(k).value_from(v).build())
+                .collect::<Result<Vec<_>, _>>()?,
+        ))
+        .log_configuration(log)
+        .build();
+    let arch = if p.s("architecture") == "arm64" {
+        CpuArchitecture::Arm64
+    } else {
+        CpuArchitecture::X8664
+    };
+    c.aws.mutated();
+    let out = c
+        .aws
+        .ecs
+        .register_task_definition()
+        .family(&c.name)
+        .network_mode(NetworkMode::Awsvpc)
+        .requires_compatibilities(Compatibility::Fargate)
+        .cpu(p.s("cpu"))
+        .memory(p.i("memory_mb").to_string())
+        .runtime_platform(
+            RuntimePlatform::builder()
+                .cpu_architecture(arch)
+                .operating_system_family(OsFamily::Linux)
+                .build(),
+        )
+        .execution_role_arn(p.s("execution_role"))
+        .container_definitions(container)
+        .set_tags(Some(tags(c)))
+        .send()
+        .await
+        .map_err(|e| aws_error("ecs:RegisterTaskDefinition", e))?;
+    Ok(out
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .unwrap_or_default()
+        .to_string())
+}
+
+fn network(p: &Attrs) -> Result<NetworkConfiguration> {
+    let ip = if p.b("assign_public_ip") {
+        AssignPublicIp::Enabled
+    } else {
+        AssignPublicIp::Disabled
+    };
+    Ok(NetworkConfiguration::builder()
+        .awsvpc_configuration(
+            AwsVpcConfiguration::builder()
+                .set_subnets(Some(p.list("subnets")))
+                .set_security_groups(Some(p.list("security_groups")))
+                .assign_public_ip(ip)
+                .build()?,
+        )
+        .build())
+}
+
+pub async fn create_service(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    let td = register(c, p).await?;
+    c.aws.mutated();
+    c.aws
+        .ecs
+        .create_service()
+        .cluster(p.s("cluster"))
+        .service_name(&c.name)
+        .task_definition(td)
+        .desired_count(p.i("desired_count") as i32)
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(network(p)?)
+        .load_balancers(
+            LoadBalancer::builder()
+                .target_group_arn(p.s("target_group"))
+                .container_name(CONTAINER)
+                .container_port(p.i("port") as i32)
+                .build(),
+        )
+        .health_check_grace_period_seconds(60)
+        .deployment_configuration(
+            DeploymentConfiguration::builder()
+                .deployment_circuit_breaker(
+                    DeploymentCircuitBreaker::builder()
+                        .enable(true)
+                        .rollback(true)
+                        .build(),
+                )
+                .minimum_healthy_percent(100)
+                .maximum_percent(200)
+                .build(),
+        )
+        .propagate_tags(PropagateTags::Service)
+        .set_tags(Some(tags(c)))
+        .send()
+        .await
+        .map_err(|e| aws_error("ecs:CreateService", e))?;
+    Ok(())
+}
+
+pub async fn update_service(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
+    let mut u = c
+        .aws
+        .ecs
+        .update_service()
+        .cluster(p.s("cluster"))
+        .service(&c.name);
+    if changed.iter().any(|k| TASK_ATTRS.contains(&k.as_str())) {
+        u = u.task_definition(register(c, p).await?);
+    }
+    if changed.iter().any(|k| k == "desired_count") {
+        u = u.desired_count(p.i("desired_count") as i32);
+    }
+    if changed.iter().any(|k| {
+        matches!(
+            k.as_str(),
+            "subnets" | "security_groups" | "assign_public_ip"
+        )
+    }) {
+        u = u.network_configuration(network(p)?);
+    }
+    c.aws.mutated();
+    u.send()
+        .await
+        .map_err(|e| aws_error("ecs:UpdateService", e))?;
+    Ok(())
+}
+
+/// Scales to zero, deletes the service, then deregisters its task definitions.
+pub async fn delete_service(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
+    let cluster = live
+        .attrs
+        .get("cluster")
+        .and_then(Value::as_str)
+        .unwrap_or(p.s("cluster"))
+        .to_string();
+    c.aws.mutated();
+    match c
+        .aws
+        .ecs
+        .delete_service()
+        .cluster(&cluster)
+        .service(&c.name)
+        .force(true)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e)
+            if matches!(
+                code(&e),
+                "ServiceNotFoundException" | "ClusterNotFoundException"
+            ) => {}
+        Err(e) => return Err(aws_error("ecs:DeleteService", e)),
+    }
+    let defs = c
+        .aws
+        .ecs
+        .list_task_definitions()
+        .family_prefix(&c.name)
+        .send()
+        .await
+        .map_err(|e| aws_error("ecs:ListTaskDefinitions", e))?;
+    let family = format!(":task-definition/{}:", c.name);
+    for arn in defs
+        .task_definition_arns()
+        .iter()
+        .filter(|a| a.contains(&family))
+    {
+        c.aws.mutated();
+        c.aws
+            .ecs
+            .deregister_task_definition()
+            .task_definition(arn)
+            .send()
+            .await
+            .map_err(|e| aws_error("ecs:DeregisterTaskDefinition", e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,404 @@
+//! Application Load Balancer: the load balancer in the first `az_count` subnets, one IP target group
+//! health-checked on the app's health path, and an HTTP listener (HTTPS with a certificate, HTTP then
+//! redirecting to it).
+
+use std::time::Duration;
+
+use anyhow::Result;
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, Certificate, IpAddressType, LoadBalancerSchemeEnum,
+    LoadBalancerTypeEnum, ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum, Tag,
+    TargetTypeEnum,
+};
+use serde_json::Value;
+
+use super::{Attrs, Call, Live, Props, aws_error, code, sorted, wait};
+
+/// Load balancer and target group names are at most 32 characters.
+fn names(c: &Call<'_>) -> (String, String) {
+    (
+        super::fit(&c.name, 32),
+        super::fit(&format!("{}-tg", c.name), 32),
+    )
+}
+
+fn tags(c: &Call<'_>) -> Vec<Tag> {
+    c.tags()
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+    let (lb_name, tg_name) = names(c);
+    let lb = match c
+        .aws
+        .elbv2
+        .describe_load_balancers()
+        .names(&lb_name)
+        .send()
+        .await
+    {
+        Ok(out) => match out.load_balancers().first() {
+            Some(lb) => lb.clone(),
+            None => return Ok(None),
+        },
+        Err(e) if code(&e) == "LoadBalancerNotFound" => return Ok(None),
+        Err(e) => return Err(aws_error("elbv2:DescribeLoadBalancers", e)),
+    };
+    let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
+    let tags = c
+        .aws
+        .elbv2
+        .describe_tags()
+        .resource_arns(&arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("elbv2:DescribeTags", e))?;
+    let tag_list = tags
+        .tag_descriptions()
+        .first()
+        .map(|d| d.tags().to_vec())
+        .unwrap_or_default();
+    c.names.check_owner(
+        &format!("load balancer {lb_name}"),
+        tag_list
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+    )?;
+    let mut a = Attrs::new();
+    let subnets: Vec<String> = lb
+        .availability_zones()
+        .iter()
+        .filter_map(|z| z.subnet_id().map(str::to_string))
+        .collect();
+    a.insert("az_count".into(), Value::from(subnets.len()));
+    a.insert("subnets".into(), sorted(subnets));
+    a.insert(
+        "security_groups".into(),
+        sorted(lb.security_groups().to_vec()),
+    );
+    let mut o = Attrs::new();
+    let tg = match c
+        .aws
+        .elbv2
+        .describe_target_groups()
+        .names(&tg_name)
+        .send()
+        .await
+    {
+        Ok(out) => out.target_groups().first().cloned(),
+        Err(e) if code(&e) == "TargetGroupNotFound" => None,
+        Err(e) => return Err(aws_error("elbv2:DescribeTargetGroups", e)),
+    };
+    if let Some(tg) = &tg {
+        if let Some(port) = tg.port() {
+            a.insert("target_port".into(), Value::from(port));
+        }
+        if let Some(path) = tg.health_check_path() {
+            a.insert("health_check_path".into(), Value::from(path));
+        }
+        o.insert(
+            "target_group_arn".into(),
+            Value::from(tg.target_group_arn().unwrap_or_default()),
+        );
+    }
+    let listeners = c
+        .aws
+        .elbv2
+        .describe_listeners()
+        .load_balancer_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("elbv2:DescribeListeners", e))?;
+    let https = listeners
+        .listeners()
+        .iter()
+        .find(|l| l.protocol() == Some(&ProtocolEnum::Https));
+    if let Some(cert) = https
+        .and_then(|l| l.certificates().first())
+        .and_then(|c| c.certificate_arn())
+    {
+        a.insert("certificate_arn".into(), Value::from(cert));
+    }
+    // A half-created balancer (no target group or listener yet) shows as drift and is finished.
+    a.insert(
+        "listening".into(),
+        Value::from(tg.is_some() && !listeners.listeners().is_empty()),
+    );
+    let dns = lb.dns_name().unwrap_or_default().to_string();
+    o.insert("arn".into(), Value::from(arn));
+    o.insert("domain".into(), Value::from(dns.clone()));
+    o.insert("dns".into(), Value::from(dns));
+    o.insert(
+        "protocol".into(),
+        Value::from(if https.is_some() { "https" } else { "http" }),
+    );
+    Ok(Some(Live {
+        attrs: a,
+        outputs: o,
+    }))
+}
+
+/// The VPC of the balancer's subnets (the target group lives there).
+async fn vpc_of(c: &Call<'_>, subnet: &str) -> Result<String> {
+    let out = c
+        .aws
+        .ec2
+        .describe_subnets()
+        .subnet_ids(subnet)
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeSubnets", e))?;
+    Ok(out
+        .subnets()
+        .first()
+        .and_then(|s| s.vpc_id())
+        .unwrap_or_default()
+        .to_string())
+}
+
+pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    let (lb_name, _) = names(c);
+    let subnets = p.list("subnets");
+    let lb_arn = match c
+        .aws
+        .elbv2
+        .describe_load_balancers()
+        .names(&lb_name)
+        .send()
+        .await
+        .ok()
+        .and_then(|o| o.load_balancers().first().cloned())
+    {
+        Some(lb) => lb.load_balancer_arn().unwrap_or_default().to_string(),
+        None => {
+            c.aws.mutated();
+            let out = c
+                .aws
+                .elbv2
+                .create_load_balancer()
+                .name(&lb_name)
+                .set_subnets(Some(subnets.clone()))
+                .set_security_groups(Some(p.list("security_groups")))
+                .scheme(LoadBalancerSchemeEnum::InternetFacing)
+                .r#type(LoadBalancerTypeEnum::Application)
+                .ip_address_type(IpAddressType::Ipv4)
+                .set_tags(Some(tags(c)))
+                .send()
+                .await
+                .map_err(|e| aws_error("elbv2:CreateLoadBalancer", e))?;
+            out.load_balancers()
+                .first()
+                .and_then(|l| l.load_balancer_arn())
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
+    let vpc = vpc_of(c, subnets.first().map(String::as_str).unwrap_or_default()).await?;
+    let tg_arn = target_group(c, p, &vpc).await?;
+    listeners(c, p, &lb_arn, &tg_arn).await
+}
+
+async fn target_group(c: &Call<'_>, p: &Attrs, vpc: &str) -> Result<String> {
+    let (_, tg_name) = names(c);
+    if let Some(tg) = c
+        .aws
+        .elbv2
+        .describe_target_groups()
+        .names(&tg_name)
+        .send()
+        .await
+        .ok()
+        .and_then(|o| o.target_groups().first().cloned())
+    {
+        return Ok(tg.target_group_arn().unwrap_or_default().to_string());
+    }
+    c.aws.mutated();
+    let out = c
+        .aws
+        .elbv2
+        .create_target_group()
+        .name(&tg_name)
+        .protocol(ProtocolEnum::Http)
+        .port(p.i("target_port") as i32)
+        .vpc_id(vpc)
+        .target_type(TargetTypeEnum::Ip)
+        .health_check_path(p.s("health_check_path"))
+        .health_check_interval_seconds(15)
+        .healthy_threshold_count(2)
+        .set_tags(Some(tags(c)))
+        .send()
+        .await
+        .map_err(|e| aws_error("elbv2:CreateTargetGroup", e))?;
+    Ok(out
+        .target_groups()
+        .first()
+        .and_then(|t| t.target_group_arn())
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// Replaces the listeners with: HTTP forwarding to the target group, or, with a certificate, HTTPS
+/// forwarding and HTTP redirecting to HTTPS.
+async fn listeners(c: &Call<'_>, p: &Attrs, lb_arn: &str, tg_arn: &str) -> Result<()> {
+    let existing = c
+        .aws
+        .elbv2
+        .describe_listeners()
+        .load_balancer_arn(lb_arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("elbv2:DescribeListeners", e))?;
+    for l in existing.listeners() {
+        c.aws.mutated();
+        c.aws
+            .elbv2
+            .delete_listener()
+            .listener_arn(l.listener_arn().unwrap_or_default())
+            .send()
+            .await
+            .map_err(|e| aws_error("elbv2:DeleteListener", e))?;
+    }
+    let forward = Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .target_group_arn(tg_arn)
+        .build();
+    let cert = p.s("certificate_arn");
+    let http_action = if cert.is_empty() {
+        forward.clone()
+    } else {
+        c.aws.mutated();
+        c.aws
+            .elbv2
+            .create_listener()
+            .load_balancer_arn(lb_arn)
+            .protocol(ProtocolEnum::Https)
+            .port(443)
+            .ssl_policy("ELBSecurityPolicy-TLS13-1-2-2021-06")
+            .certificates(Certificate::builder().certificate_arn(cert).build())
+            .default_actions(forward)
+            .send()
+            .await
+            .map_err(|e| aws_error("elbv2:CreateListener", e))?;
+        Action::builder()
+            .r#type(ActionTypeEnum::Redirect)
+            .redirect_config(
+                RedirectActionConfig::builder()
+                    .protocol("HTTPS")
+                    .port("443")
+                    .status_code(RedirectActionStatusCodeEnum::Http301)
+                    .build(),
+            )
+            .build()
+    };
+    c.aws.mutated();
+    c.aws
+        .elbv2
+        .create_listener()
+        .load_balancer_arn(lb_arn)
+        .protocol(ProtocolEnum::Http)
+        .port(80)
+        .default_actions(http_action)
+        .send()
+        .await
+        .map_err(|e| aws_error("elbv2:CreateListener", e))?;
+    Ok(())
+}
+
+pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live, changed: &[String]) -> Result<()> {
+    let lb_arn = live
+        .outputs
+        .get("arn")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    for k in changed {
+        match k.as_str() {
+            "security_groups" => {
+                c.aws.mutated();
+                c.aws
+                    .elbv2
+                    .set_security_groups()
+                    .load_balancer_arn(&lb_arn)
+                    .set_security_groups(Some(p.list("security_groups")))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("elbv2:SetSecurityGroups", e))?;
+            }
+            "health_check_path" => {
+                c.aws.mutated();
+                c.aws
+                    .elbv2
+                    .modify_target_group()
+                    .target_group_arn(
+                        live.outputs
+                            .get("target_group_arn")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default(),
+                    )
+                    .health_check_path(p.s("health_check_path"))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("elbv2:ModifyTargetGroup", e))?;
+            }
+            _ => {}
+        }
+    }
+    if changed
+        .iter()
+        .any(|k| k == "certificate_arn" || k == "listening")
+    {
+        let vpc = vpc_of(
+            c,
+            p.list("subnets")
+                .first()
+                .map(String::as_str)
+                .unwrap_or_default(),
+        )
+        .await?;
+        let tg = target_group(c, p, &vpc).await?;
+        listeners(c, p, &lb_arn, &tg).await?;
+    }
+    Ok(())
+}
+
+/// Deletes the load balancer, then its target group once nothing uses it.
+pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
+    if let Some(arn) = live.outputs.get("arn").and_then(Value::as_str) {
+        c.aws.mutated();
+        match c
+            .aws
+            .elbv2
+            .delete_load_balancer()
+            .load_balancer_arn(arn)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if code(&e) == "LoadBalancerNotFound" => {}
+            Err(e) => return Err(aws_error("elbv2:DeleteLoadBalancer", e)),
+        }
+    }
+    if let Some(tg) = live.outputs.get("target_group_arn").and_then(Value::as_str) {
+        c.aws.mutated();
+        let r = wait::retry(
+            Duration::from_secs(300),
+            |e: &aws_sdk_elasticloadbalancingv2::error::SdkError<_, _>| code(e) == "ResourceInUse",
+            || {
+                c.aws
+                    .elbv2
+                    .delete_target_group()
+                    .target_group_arn(tg)
+                    .send()
+            },
+        )
+        .await;
+        match r {
+            Ok(_) => {}
+            Err(e) if code(&e) == "TargetGroupNotFound" => {}
+            Err(e) => return Err(aws_error("elbv2:DeleteTargetGroup", e)),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,359 @@
+//! The containers option against moto: ECR, ECS Fargate, ALB and the shared resources; the image is
+//! pinned by digest (moto has no registry protocol, so the test "pushes" with PutImage, as a CI job
+//! would push elsewhere); idempotent; task changes roll a new revision; switching options keeps data.
+
+use serde_json::{Value, json};
+
+use crate::harness::{Moto, Project};
+
+const REPO: &str = "fintech-tracker-dev-repo";
+
+/// Registers an image manifest under `tag` (what `docker push` ends with), returning its digest.
+/// moto quirk: without `imageDigest` every image gets the digest of empty content, so one is given.
+fn push(p: &Project, tag: &str, config_digest: char) -> String {
+    p.py(&format!(
+        "m = {{'schemaVersion': 2, 'mediaType': 'application/vnd.docker.distribution.manifest.v2+json',\n\
+              'config': {{'mediaType': 'application/vnd.docker.container.image.v1+json', 'size': 1, 'digest': 'sha256:' + '{config_digest}' * 64}}, 'layers': []}}\n\
+         out(c('ecr').put_image(repositoryName='{REPO}', imageManifest=json.dumps(m), imageTag='{tag}', imageDigest='sha256:' + '{config_digest}' * 64)['image']['imageId']['imageDigest'])"
+    ))
+    .as_str()
+    .unwrap()
+    .to_string()
+}
+
+/// The tag fintech expects, from the error that says how to push it.
+fn wanted_tag(stderr: &str) -> String {
+    let at = stderr
+        .find(":src-")
+        .unwrap_or_else(|| panic!("no image tag in\n{stderr}"));
+    stderr[at + 1..at + 21].to_string()
+}
+
+/// A project deployed with `--option containers`, its image pushed.
+fn containers() -> (Moto, Project, String) {
+    let moto = Moto::start();
+    let p = Project::new(&moto);
+    p.edit(
+        "stacks/containers.yaml",
+        "    build: ${payload.backend}",
+        "    build: ${payload.backend}",
+    );
+    let first = p
+        .run(&["deploy", "--option", "containers", "--yes"])
+        .expect(1);
+    let err = first.stderr();
+    assert!(
+        err.contains(
+            "is not in the registry yet; neither docker nor podman can build images on this machine"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "docker push 123456789012.dkr.ecr.us-east-1.amazonaws.com/fintech-tracker-dev-repo:src-"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("not attempted") || !err.contains("cdn: FAILED"),
+        "only the service waits for the image: {err}"
+    );
+    let digest = push(&p, &wanted_tag(&err), 'a');
+    moto.reset_recording();
+    p.run(&["deploy", "--option", "containers", "--yes"])
+        .expect(0);
+    (moto, p, digest)
+}
+
+#[test]
+fn a_fresh_deploy_creates_the_container_stack_pinned_by_digest() {
+    let (moto, p, digest) = containers();
+    let found = p.py(
+        "ecs, elb = c('ecs'), c('elbv2')\n\
+         svc = ecs.describe_services(cluster='fintech-tracker-dev-cluster', services=['fintech-tracker-dev-api-service'], include=['TAGS'])['services'][0]\n\
+         td = ecs.describe_task_definition(taskDefinition=svc['taskDefinition'])['taskDefinition']\n\
+         cd = td['containerDefinitions'][0]\n\
+         lb = elb.describe_load_balancers(Names=['fintech-tracker-dev-api-origin'])['LoadBalancers'][0]\n\
+         tg = elb.describe_target_groups(LoadBalancerArn=lb['LoadBalancerArn'])['TargetGroups'][0]\n\
+         ls = elb.describe_listeners(LoadBalancerArn=lb['LoadBalancerArn'])['Listeners']\n\
+         repo = c('ecr').describe_repositories(repositoryNames=['fintech-tracker-dev-repo'])['repositories'][0]\n\
+         lg = c('logs').describe_log_groups(logGroupNamePrefix='/ecs/fintech-tracker-dev-api-logs')['logGroups'][0]\n\
+         out({'image': cd['image'], 'cpu': td['cpu'], 'memory': td['memory'], 'mode': td['networkMode'], 'compat': td['requiresCompatibilities'],\n\
+              'secrets': sorted(s['name'] for s in cd.get('secrets', [])), 'env': sorted(e['name'] for e in cd.get('environment', [])),\n\
+              'log': cd['logConfiguration']['options']['awslogs-group'], 'count': svc['desiredCount'],\n\
+                            'tags': {t['key']: t['value'] for t in svc['tags']},\n\
+              'public': svc['networkConfiguration']['awsvpcConfiguration']['assignPublicIp'],\n\
+              'azs': len(lb['AvailabilityZones']), 'scheme': lb['Scheme'], 'health': tg['HealthCheckPath'], 'tg_port': tg['Port'],\n\
+              'listeners': [(l['Protocol'], l['Port']) for l in ls], 'scan': repo['imageScanningConfiguration']['scanOnPush'],\n\
+              'lifecycle': json.loads(c('ecr').get_lifecycle_policy(repositoryName='fintech-tracker-dev-repo')['lifecyclePolicyText'])['rules'][0]['selection']['countNumber'],\n\
+              'retention': lg.get('retentionInDays')})",
+    );
+    assert_eq!(
+        found["image"],
+        format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/{REPO}@{digest}")
+    );
+    assert_eq!(
+        (
+            found["cpu"].as_str(),
+            found["memory"].as_str(),
+            found["mode"].as_str()
+        ),
+        (Some("256"), Some("512"), Some("awsvpc"))
+    );
+    assert_eq!(found["compat"], json!(["FARGATE"]));
+    assert_eq!(
+        found["secrets"],
+        json!([
+            "ALPHAVANTAGE_API_KEY",
+            "DB_CREDENTIALS",
+            "FINPREP_API_KEY",
+            "MARKETAUX_API_KEY"
+        ]),
+        "secrets come from Secrets Manager"
+    );
+    assert_eq!(
+        found["env"],
+        json!(["DATABASE_URL", "REDIS_URL"]),
+        "no secret in plain environment values"
+    );
+    assert_eq!(found["log"], "/ecs/fintech-tracker-dev-api-logs");
+    assert_eq!(found["retention"], 14);
+    assert_eq!(found["count"], 1);
+    // moto quirk: DescribeServices leaves out deploymentConfiguration; the request shows it was asked for.
+    let create = moto
+        .calls()
+        .into_iter()
+        .find(|c| c.name() == "CreateService")
+        .expect("CreateService recorded");
+    assert!(
+        create
+            .body
+            .contains("\"deploymentCircuitBreaker\":{\"enable\":true,\"rollback\":true}"),
+        "{}",
+        create.body
+    );
+    assert_eq!(found["tags"]["fintech:id"], "api_service");
+    assert_eq!(
+        (found["azs"].as_i64(), found["scheme"].as_str()),
+        (Some(2), Some("internet-facing"))
+    );
+    assert_eq!(
+        (found["health"].as_str(), found["tg_port"].as_i64()),
+        (Some("/api/health"), Some(8000))
+    );
+    assert_eq!(found["listeners"], json!([["HTTP", 80]]));
+    assert_eq!(
+        (found["scan"].as_bool(), found["lifecycle"].as_i64()),
+        (Some(true), Some(10))
+    );
+
+    let o = p
+        .run(&["outputs", "--option", "containers", "--json"])
+        .expect(0)
+        .json();
+    assert!(
+        o["api_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://fintech-tracker-dev-api-origin"),
+        "{o}"
+    );
+    assert!(
+        o["site_url"].as_str().unwrap().ends_with(".cloudfront.net"),
+        "{o}"
+    );
+    // CloudFront sends /api/* to the load balancer, over HTTP as it has no certificate.
+    let origin = p.py(
+        "d = c('cloudfront').list_distributions()['DistributionList']['Items'][0]['Id']\n\
+                       cfg = c('cloudfront').get_distribution_config(Id=d)['DistributionConfig']\n\
+                       api = [o for o in cfg['Origins']['Items'] if o['Id'] == 'api'][0]\n\
+                       out([api['DomainName'], api['CustomOriginConfig']['OriginProtocolPolicy']])",
+    );
+    assert_eq!(origin[1], "http-only");
+    assert!(
+        origin[0].as_str().unwrap().contains("elb.amazonaws.com"),
+        "{origin}"
+    );
+}
+
+#[test]
+fn a_second_deploy_changes_nothing_and_task_changes_roll_a_new_revision_only() {
+    let (moto, p, _) = containers();
+    moto.reset_recording();
+    let run = p
+        .run(&["deploy", "--option", "containers", "--yes"])
+        .expect(0);
+    assert!(
+        run.stdout().contains("0 mutating API calls"),
+        "{}",
+        run.stdout()
+    );
+    assert!(
+        moto.mutating_calls().is_empty(),
+        "{:?}",
+        moto.mutating_calls()
+    );
+    p.run(&["plan", "--option", "containers", "--detailed-exitcode"])
+        .expect(0);
+
+    // CPU, memory and an environment variable: a new task definition revision and a service update.
+    p.edit("fintech.yaml", "task_cpu: \"256\"", "task_cpu: \"512\"");
+    p.edit(
+        "fintech.yaml",
+        "task_memory_mb: 512",
+        "task_memory_mb: 1024",
+    );
+    p.edit(
+        "stacks/containers.yaml",
+        "REDIS_URL: ${cache.url}",
+        "REDIS_URL: ${cache.url}\n      LOG_LEVEL: info",
+    );
+    let plan = p
+        .run(&["plan", "--option", "containers", "--detailed-exitcode"])
+        .expect(2)
+        .stdout();
+    assert!(
+        plan.contains("~ api_service (ecs.service) will be updated in place"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("cpu: \"256\" -> \"512\"")
+            && plan.contains("memory_mb: 512 -> 1024")
+            && plan.contains("env[\"LOG_LEVEL\"]: (added) \"info\""),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("Plan: 0 to create, 1 to update, 0 to replace, 0 to delete"),
+        "{plan}"
+    );
+    moto.reset_recording();
+    p.run(&["deploy", "--option", "containers", "--yes"])
+        .expect(0);
+    let names: Vec<String> = moto.mutating_calls().iter().map(|c| c.name()).collect();
+    assert_eq!(names, ["RegisterTaskDefinition", "UpdateService"]);
+    let revision = p.py("s = c('ecs').describe_services(cluster='fintech-tracker-dev-cluster', services=['fintech-tracker-dev-api-service'])['services'][0]\nout(s['taskDefinition'])");
+    assert!(revision.as_str().unwrap().ends_with(":2"), "{revision}");
+
+    // The desired count: the service in place, no new revision.
+    p.edit("fintech.yaml", "task_count: 1", "task_count: 2");
+    moto.reset_recording();
+    p.run(&["deploy", "--option", "containers", "--yes"])
+        .expect(0);
+    let names: Vec<String> = moto.mutating_calls().iter().map(|c| c.name()).collect();
+    assert_eq!(names, ["UpdateService"]);
+    p.run(&["plan", "--option", "containers", "--detailed-exitcode"])
+        .expect(0);
+
+    // A new image digest for the same sources' tag rolls the service; the same content changes nothing.
+    let tag = p.py("out(c('ecr').describe_images(repositoryName='fintech-tracker-dev-repo')['imageDetails'][0]['imageTags'][0])");
+    let new = push(&p, tag.as_str().unwrap(), 'b');
+    let plan = p
+        .run(&["plan", "--option", "containers"])
+        .expect(0)
+        .stdout();
+    assert!(plan.contains(&format!("@{new}\"")), "{plan}");
+}
+
+#[test]
+fn switching_a_stage_from_serverless_to_containers_keeps_the_data() {
+    let moto = Moto::start();
+    let p = Project::new(&moto);
+    p.run(&["deploy", "--option", "serverless", "--yes"])
+        .expect(0);
+    let plan = p
+        .run(&["plan", "--option", "containers", "--json"])
+        .expect(0)
+        .json();
+    let actions: Vec<(String, String, String)> = plan["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] != "no_op" && r["action"] != "read")
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().into(),
+                r["type"].as_str().unwrap().into(),
+                r["action"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let has = |id: &str, t: &str, a: &str| {
+        actions.contains(&(id.to_string(), t.to_string(), a.to_string()))
+    };
+    assert!(
+        has("api", "lambda.function", "delete")
+            && has("api_origin", "apigateway.http_api", "delete"),
+        "{actions:?}"
+    );
+    for (id, t) in [
+        ("api_origin", "elbv2.load_balancer"),
+        ("api_service", "ecs.service"),
+        ("repo", "ecr.repository"),
+        ("cluster", "ecs.cluster"),
+    ] {
+        assert!(has(id, t, "create"), "{id} {t}: {actions:?}");
+    }
+    for kept in ["db", "cache", "site_bucket"] {
+        assert!(
+            !actions.iter().any(|(id, _, _)| id == kept),
+            "{kept} is kept as it is: {actions:?}"
+        );
+    }
+    assert!(
+        has("cdn", "cloudfront.distribution", "update"),
+        "the distribution is kept and repointed: {actions:?}"
+    );
+    assert_eq!(
+        plan["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["data_loss"] == true)
+            .count(),
+        0
+    );
+
+    let first = p
+        .run(&["deploy", "--option", "containers", "--yes"])
+        .expect(1);
+    push(&p, &wanted_tag(&first.stderr()), 'a');
+    p.run(&["deploy", "--option", "containers", "--yes"])
+        .expect(0);
+    p.run(&["plan", "--option", "containers", "--detailed-exitcode"])
+        .expect(0);
+    let gone = p.py(
+        "out([len([f for f in c('lambda').list_functions()['Functions'] if f['FunctionName'] == 'fintech-tracker-dev-api']),\n\
+              len([a for a in c('apigatewayv2').get_apis()['Items'] if a['Name'] == 'fintech-tracker-dev-api-origin']),\n\
+              c('rds').describe_db_instances()['DBInstances'][0]['DBInstanceIdentifier']])",
+    );
+    assert_eq!(gone, json!([0, 0, "fintech-tracker-dev-db"]));
+    let _: Value = gone;
+}
+
+#[test]
+fn destroying_the_container_stage_leaves_nothing_of_it() {
+    let (_moto, p, _) = containers();
+    let run = p
+        .run(&[
+            "destroy",
+            "--option",
+            "containers",
+            "--yes",
+            "--allow-data-loss",
+        ])
+        .expect(0);
+    assert!(
+        run.stdout()
+            .contains("Destroyed 23 resources of stage `dev`."),
+        "{}",
+        run.stdout()
+    );
+    let left = p.py(
+        "active = [x['clusterName'] for x in c('ecs').describe_clusters(clusters=c('ecs').list_clusters()['clusterArns'])['clusters'] if x['status'] == 'ACTIVE']\n\
+         out([active, c('elbv2').describe_load_balancers()['LoadBalancers'], c('elbv2').describe_target_groups()['TargetGroups'],\n\
+              c('ecr').describe_repositories()['repositories'], c('logs').describe_log_groups(logGroupNamePrefix='/ecs/')['logGroups'],\n\
+              [s['serviceArn'] for s in c('ecs').describe_services(cluster='fintech-tracker-dev-cluster', services=['fintech-tracker-dev-api-service'])['services'] if s['status'] == 'ACTIVE'] if c('ecs').list_clusters()['clusterArns'] else []])",
+    );
+    // moto quirk: a deleted cluster stays in ListClusters (as INACTIVE), hence `active`.
+    assert_eq!(left, json!([[], [], [], [], [], []]));
+}
