@@ -13,7 +13,7 @@ use super::reporter::Reporter;
 use crate::aws::owned::{self, Owned};
 use crate::aws::{self, Attrs, Aws, Call, Live, Names};
 use crate::model::eval::{Env, eval_props};
-use crate::model::{Desired, Resource};
+use crate::model::{Desired, Resource, schema};
 use crate::package;
 use crate::plan::{Action, Plan, Step, diff};
 
@@ -125,7 +125,12 @@ impl Engine {
                     &live,
                     matches!(step.action, Action::Create | Action::Replace),
                 ) {
-                    st.0.env.outputs.insert(id.clone(), l.outputs.clone());
+                    // Outputs derived from an attribute this update changes are not known yet.
+                    let mut outputs = l.outputs.clone();
+                    for c in &step.changes {
+                        outputs.retain(|o, _| !schema::output_follows(r.schema, o, &c.attribute));
+                    }
+                    st.0.env.outputs.insert(id.clone(), outputs);
                 }
                 st.0.live.insert(id.clone(), live);
                 st.0.prepared.insert(id.clone(), props);
@@ -179,9 +184,9 @@ impl Engine {
             .collect();
         let Snapshot {
             live,
-            prepared,
             env,
             undeclared,
+            ..
         } = snap;
         let snap_undeclared = Snapshot {
             undeclared,
@@ -189,7 +194,7 @@ impl Engine {
         };
         let env = Mutex::new(env);
         let outcomes = executor::run(&self.deps(), self.limit, |id| {
-            let (env, live, prepared, steps) = (&env, &live, &prepared, &steps);
+            let (env, live, steps) = (&env, &live, &steps);
             async move {
                 let step = steps[id.as_str()];
                 if !step.action.is_change() {
@@ -203,7 +208,10 @@ impl Engine {
                         unknown.into_keys().collect::<Vec<_>>().join(", ")
                     );
                 }
-                overlay(&mut props, &prepared[&id]);
+                // Evaluated afresh: an output of a resource updated just now may differ from the
+                // plan's (a balancer given a certificate reports https). Packaging again is cheap:
+                // zips, site builds and dependencies are cached by content.
+                package::prepare(&self.desired, r, &mut props, self.offline)?;
                 aws::complete_for_apply(&self.aws, r.schema, &id, &mut props).await?;
                 let verb = verb(step.action);
                 self.reporter.start(&id, verb);

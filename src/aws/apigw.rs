@@ -245,30 +245,40 @@ async fn converge(
             }
         }
     }
+    // Integrations no route uses: left by a run killed between creating one and its route.
+    let mut spare = if want.keys().any(|k| !have.contains_key(k)) {
+        unused_integrations(c, api, have).await?
+    } else {
+        Vec::new()
+    };
     for (key, target) in want.iter().filter(|(k, _)| !have.contains_key(*k)) {
-        c.aws.mutated();
-        let int = c
-            .aws
-            .apigw
-            .create_integration()
-            .api_id(api)
-            .integration_type(IntegrationType::AwsProxy)
-            .integration_uri(target)
-            .payload_format_version("2.0")
-            .timeout_in_millis(30_000)
-            .send()
-            .await
-            .map_err(|e| aws_error("apigatewayv2:CreateIntegration", e))?;
+        let int = match spare.iter().position(|(_, uri)| uri == target) {
+            Some(i) => spare.remove(i).0,
+            None => {
+                c.aws.mutated();
+                c.aws
+                    .apigw
+                    .create_integration()
+                    .api_id(api)
+                    .integration_type(IntegrationType::AwsProxy)
+                    .integration_uri(target)
+                    .payload_format_version("2.0")
+                    .timeout_in_millis(30_000)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("apigatewayv2:CreateIntegration", e))?
+                    .integration_id()
+                    .unwrap_or_default()
+                    .to_string()
+            }
+        };
         c.aws.mutated();
         c.aws
             .apigw
             .create_route()
             .api_id(api)
             .route_key(key)
-            .target(format!(
-                "integrations/{}",
-                int.integration_id().unwrap_or_default()
-            ))
+            .target(format!("integrations/{int}"))
             .send()
             .await
             .map_err(|e| aws_error("apigatewayv2:CreateRoute", e))?;
@@ -296,6 +306,33 @@ async fn converge(
             .map_err(|e| aws_error("apigatewayv2:CreateStage", e))?;
     }
     Ok(())
+}
+
+/// Integrations of the API that no route targets: (id, URI).
+async fn unused_integrations(
+    c: &Call<'_>,
+    api: &str,
+    routes: &BTreeMap<String, (String, String, String)>,
+) -> Result<Vec<(String, String)>> {
+    let ints = c
+        .aws
+        .apigw
+        .get_integrations()
+        .api_id(api)
+        .send()
+        .await
+        .map_err(|e| aws_error("apigatewayv2:GetIntegrations", e))?;
+    Ok(ints
+        .items()
+        .iter()
+        .map(|i| {
+            (
+                i.integration_id().unwrap_or_default().to_string(),
+                i.integration_uri().unwrap_or_default().to_string(),
+            )
+        })
+        .filter(|(id, _)| !routes.values().any(|(_, used, _)| used == id))
+        .collect())
 }
 
 /// Lets this API invoke `function` (already permitted is fine).

@@ -115,12 +115,13 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         .listeners()
         .iter()
         .find(|l| l.protocol() == Some(&ProtocolEnum::Https));
-    if let Some(cert) = https
+    let cert = https
         .and_then(|l| l.certificates().first())
-        .and_then(|c| c.certificate_arn())
-    {
-        a.insert("certificate_arn".into(), Value::from(cert));
-    }
+        .and_then(|c| c.certificate_arn());
+    a.insert(
+        "certificate_arn".into(),
+        cert.map_or(Value::Null, Value::from),
+    );
     // A half-created balancer (no target group or listener yet) shows as drift and is finished.
     a.insert(
         "listening".into(),

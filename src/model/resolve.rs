@@ -104,6 +104,11 @@ pub fn resource(ctx: &Ctx, spec: &ResourceSpec, diags: &mut Diagnostics) -> Opti
             continue;
         };
         let resolved = substitute(ctx, value, &mut deps, diags, 0);
+        // `null` (often a parameter a stage may set) says an optional setting is off: "none".
+        if matches!(resolved.kind, Kind::Null) && matches!(field.req, Req::Optional) {
+            props.insert(field.name.to_string(), Value::Null);
+            continue;
+        }
         // An invalid value is already reported: keep the field as given so it is not also "missing".
         let v = check(&resolved, &field.ty, diags).unwrap_or(Value::Null);
         props.insert(field.name.to_string(), v);

@@ -439,6 +439,15 @@ pub fn lookup(name: &str) -> Option<&'static TypeSchema> {
     TYPES.iter().find(|t| t.name == name)
 }
 
+/// Whether output `output` of a resource of `schema` changes with its attribute `attr` (so an update
+/// of `attr` makes the output unknown until applied).
+pub fn output_follows(schema: &TypeSchema, output: &str, attr: &str) -> bool {
+    matches!(
+        (schema.name, output, attr),
+        ("elbv2.load_balancer", "protocol", "certificate_arn")
+    )
+}
+
 /// Attributes whose values are never shown.
 pub fn is_sensitive(schema: &TypeSchema, attr: &str) -> bool {
     schema.field(attr).is_some_and(|f| f.sensitive)

@@ -357,3 +357,44 @@ fn destroying_the_container_stage_leaves_nothing_of_it() {
     // moto quirk: a deleted cluster stays in ListClusters (as INACTIVE), hence `active`.
     assert_eq!(left, json!([[], [], [], [], [], []]));
 }
+
+#[test]
+fn a_stage_with_a_certificate_gets_https_at_the_load_balancer() {
+    let (_moto, p, _) = containers();
+    let cert =
+        p.py("out(c('acm').request_certificate(DomainName='api.example.com')['CertificateArn'])");
+    p.edit(
+        "fintech.yaml",
+        "certificate_arn: null",
+        &format!("certificate_arn: {}", cert.as_str().unwrap()),
+    );
+    let plan = p
+        .run(&["plan", "--option", "containers"])
+        .expect(0)
+        .stdout();
+    assert!(
+        plan.contains("certificate_arn: (none) -> \"arn:aws:acm:")
+            || plan.contains("certificate_arn"),
+        "{plan}"
+    );
+    p.run(&["deploy", "--option", "containers", "--yes"])
+        .expect(0);
+    p.run(&["plan", "--option", "containers", "--detailed-exitcode"])
+        .expect(0);
+    let found = p.py(
+        "elb = c('elbv2')\n\
+         lb = elb.describe_load_balancers(Names=['fintech-tracker-dev-api-origin'])['LoadBalancers'][0]\n\
+         ls = sorted((l['Protocol'], l['Port'], l['DefaultActions'][0]['Type']) for l in elb.describe_listeners(LoadBalancerArn=lb['LoadBalancerArn'])['Listeners'])\n\
+         d = c('cloudfront').list_distributions()['DistributionList']['Items'][0]['Id']\n\
+         cfg = c('cloudfront').get_distribution_config(Id=d)['DistributionConfig']\n\
+         api = [o for o in cfg['Origins']['Items'] if o['Id'] == 'api'][0]\n\
+         out([ls, api['CustomOriginConfig']['OriginProtocolPolicy']])",
+    );
+    assert_eq!(
+        found,
+        json!([
+            [["HTTP", 80, "redirect"], ["HTTPS", 443, "forward"]],
+            "https-only"
+        ])
+    );
+}

@@ -85,3 +85,42 @@ fn independent_resources_are_worked_on_at_the_same_time() {
         "{err}"
     );
 }
+
+#[test]
+fn a_deploy_killed_half_way_is_finished_by_the_next_with_no_duplicates() {
+    let moto = Moto::start();
+    let proxy = Proxy::start(
+        &moto.url,
+        Duration::from_millis(25),
+        Arc::new(|_: &Request| None),
+    );
+    let mut p = Project::new(&moto);
+    p.endpoint = proxy.url.clone();
+    // Killed at several points of a deploy, each run picking up where the last one died.
+    for ms in [450, 800, 1150, 1500, 1850] {
+        let mut child = p
+            .command(&["deploy", "--yes"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(ms));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    let counts = p.py(
+        "out({'functions': len(c('lambda').list_functions()['Functions']), 'apis': len(c('apigatewayv2').get_apis()['Items']),\n\
+              'distributions': len(c('cloudfront').list_distributions()['DistributionList']['Items']),\n\
+              'oacs': len(c('cloudfront').list_origin_access_controls()['OriginAccessControlList'].get('Items', [])),\n\
+              'groups': len([g for g in c('ec2').describe_security_groups()['SecurityGroups'] if g['GroupName'].startswith('fintech')]),\n\
+              'roles': len(c('iam').list_roles()['Roles']), 'rules': len(c('events').list_rules()['Rules']),\n\
+              'integrations': sum(len(c('apigatewayv2').get_integrations(ApiId=a['ApiId'])['Items']) for a in c('apigatewayv2').get_apis()['Items']),\n\
+              'routes': sum(len(c('apigatewayv2').get_routes(ApiId=a['ApiId'])['Items']) for a in c('apigatewayv2').get_apis()['Items'])})",
+    );
+    assert_eq!(
+        counts,
+        serde_json::json!({"functions": 2, "apis": 1, "distributions": 1, "oacs": 1, "groups": 2, "roles": 1, "rules": 1, "integrations": 2, "routes": 2})
+    );
+}

@@ -244,6 +244,11 @@ impl Project {
 
     /// Runs `fintech ARGS` in the project, against this project's endpoint.
     pub fn run(&self, args: &[&str]) -> Run {
+        Run(self.command(args).output().unwrap())
+    }
+
+    /// The `fintech ARGS` command, ready to run or spawn.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_fintech"));
         cmd.args(args)
             .arg("--no-progress")
@@ -260,7 +265,7 @@ impl Project {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        Run(cmd.output().unwrap())
+        cmd
     }
 
     /// Runs a boto3 snippet against the endpoint; it must print one JSON value.

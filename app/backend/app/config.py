@@ -42,6 +42,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str = DEFAULT_REDIS_URL
     db_secret_arn: str = ""
+    db_credentials: str = ""
     allowed_origins: list[str] = field(default_factory=list)
     provider_timeout: float = 8.0
     env: dict[str, str] = field(default_factory=dict, repr=False)
@@ -53,13 +54,17 @@ class Settings:
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=env.get("REDIS_URL", DEFAULT_REDIS_URL),
             db_secret_arn=env.get("DB_SECRET_ARN", ""),
+            db_credentials=env.get("DB_CREDENTIALS", ""),
             allowed_origins=parse_origins(env.get("ALLOWED_ORIGINS", "")),
             provider_timeout=float(env.get("PROVIDER_TIMEOUT_SECONDS") or 8.0),
             env=env,
         )
 
     def dsn(self) -> str:
-        """The database DSN, with credentials from DB_SECRET_ARN when that is set."""
+        """The database DSN, with credentials from DB_CREDENTIALS (the secret's JSON, injected by
+        ECS) or fetched through DB_SECRET_ARN (on Lambda) when either is set."""
+        if self.db_credentials:
+            return with_credentials(self.database_url, self.db_credentials)
         if self.db_secret_arn:
             return with_credentials(self.database_url, read_secret(self.db_secret_arn))
         return self.database_url

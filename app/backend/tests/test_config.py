@@ -36,3 +36,14 @@ def test_secret_arns_are_resolved(monkeypatch):
     assert [settings.api_key(n) for n in ("FINPREP_API_KEY", "MARKETAUX_API_KEY", "ALPHAVANTAGE_API_KEY")] == [
         "k1", "k2", "k3"]
     assert settings.api_key("OTHER_API_KEY") == ""
+
+
+def test_credentials_injected_by_ecs_need_no_lookup(monkeypatch):
+    def unreachable(arn):
+        raise AssertionError(f"no Secrets Manager call expected, got {arn}")
+
+    monkeypatch.setattr(config, "read_secret", unreachable)
+    settings = Settings.from_env({
+        "DATABASE_URL": "postgresql://h/db", "DB_CREDENTIALS": '{"username": "u", "password": "p"}',
+    })
+    assert conninfo_to_dict(settings.dsn()) == {"host": "h", "dbname": "db", "user": "u", "password": "p"}
