@@ -2,6 +2,7 @@
 //! Live AWS is the only state: nothing here is written to disk.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -91,25 +92,24 @@ impl Engine {
                 let r = &self.desired.resources[&id];
                 let (mut props, mut unknown) =
                     eval_props(&r.props, &state.lock().expect("not poisoned").0.env);
-                let packaged = matches!(r.schema.name, "lambda.function" | "s3.site");
-                let t = Instant::now();
-                if packaged {
-                    self.reporter.start(&id, "packaging");
-                }
-                package::prepare(&self.desired, r, &mut props, self.offline)?;
-                if packaged {
-                    self.reporter
-                        .finish(&id, "packaging", t.elapsed().as_secs_f64());
-                }
-                self.reporter.start(&id, "reading");
-                let t = Instant::now();
-                let c = self.call(r);
-                aws::complete(&self.aws, r.schema, &mut props, &mut unknown).await?;
-                let live = if unknown.keys().any(|u| needed_to_read(r, u)) {
-                    None
+                if matches!(r.schema.name, "lambda.function" | "s3.site") {
+                    let work =
+                        async { package::prepare(&self.desired, r, &mut props, self.offline) };
+                    self.reported(&id, "packaging", work).await?;
                 } else {
-                    aws::read(&c, &props).await?
-                };
+                    package::prepare(&self.desired, r, &mut props, self.offline)?;
+                }
+                let c = self.call(r);
+                let live = self
+                    .reported(&id, "reading", async {
+                        aws::complete(&self.aws, r.schema, &mut props, &mut unknown).await?;
+                        if unknown.keys().any(|u| needed_to_read(r, u)) {
+                            Ok(None)
+                        } else {
+                            aws::read(&c, &props).await
+                        }
+                    })
+                    .await?;
                 let step = diff::diff(
                     &id,
                     &c.name,
@@ -118,8 +118,6 @@ impl Engine {
                     &unknown,
                     live.as_ref().map(|l| &l.attrs),
                 );
-                self.reporter
-                    .finish(&id, "reading", t.elapsed().as_secs_f64());
                 let mut st = state.lock().expect("not poisoned");
                 if let (Some(l), false) = (
                     &live,
@@ -213,51 +211,42 @@ impl Engine {
                 // zips, site builds and dependencies are cached by content.
                 package::prepare(&self.desired, r, &mut props, self.offline)?;
                 aws::complete_for_apply(&self.aws, r.schema, &id, &mut props).await?;
-                let verb = verb(step.action);
-                self.reporter.start(&id, verb);
-                let t = Instant::now();
                 let c = self.call(r);
                 let current = live.get(&id).cloned().flatten();
-                let result = match (step.action, current) {
-                    (Action::Update, Some(l)) => {
-                        let changed: Vec<String> = diff::diff(
-                            &id,
-                            &c.name,
-                            r.schema,
-                            &props,
-                            &BTreeMap::new(),
-                            Some(&l.attrs),
-                        )
-                        .changes
-                        .into_iter()
-                        .map(|c| c.attribute)
-                        .collect();
-                        if changed.is_empty() {
-                            Ok(l)
-                        } else {
-                            aws::update(&c, &props, &l, &changed).await
+                let work = async {
+                    match (step.action, current) {
+                        (Action::Update, Some(l)) => {
+                            let changed: Vec<String> = diff::diff(
+                                &id,
+                                &c.name,
+                                r.schema,
+                                &props,
+                                &BTreeMap::new(),
+                                Some(&l.attrs),
+                            )
+                            .changes
+                            .into_iter()
+                            .map(|c| c.attribute)
+                            .collect();
+                            if changed.is_empty() {
+                                Ok(l)
+                            } else {
+                                aws::update(&c, &props, &l, &changed).await
+                            }
                         }
+                        (Action::Replace, Some(l)) => {
+                            aws::delete(&c, &props, &l).await?;
+                            aws::create(&c, &props).await
+                        }
+                        _ => aws::create(&c, &props).await,
                     }
-                    (Action::Replace, Some(l)) => match aws::delete(&c, &props, &l).await {
-                        Ok(()) => aws::create(&c, &props).await,
-                        Err(e) => Err(e),
-                    },
-                    _ => aws::create(&c, &props).await,
                 };
-                match result {
-                    Ok(l) => {
-                        env.lock()
-                            .expect("not poisoned")
-                            .outputs
-                            .insert(id.clone(), l.outputs);
-                        self.reporter.finish(&id, verb, t.elapsed().as_secs_f64());
-                        Ok(())
-                    }
-                    Err(e) => {
-                        self.reporter.fail(&id, &format!("{e:#}"));
-                        Err(e)
-                    }
-                }
+                let l = self.reported(&id, verb(step.action), work).await?;
+                env.lock()
+                    .expect("not poisoned")
+                    .outputs
+                    .insert(id.clone(), l.outputs);
+                Ok(())
             }
         })
         .await;
@@ -329,18 +318,15 @@ impl Engine {
             }
             let props = Attrs::from([("force_destroy".to_string(), Value::Bool(true))]);
             let label = format!("{} ({})", o.id, o.schema.name);
-            self.reporter.start(&label, "deleting");
-            let t = Instant::now();
             let c = Call::new(&self.aws, &self.names, o.schema, &o.id);
-            if let Err(e) = aws::delete(&c, &props, &o.live).await {
-                self.reporter.fail(&label, &format!("{e:#}"));
-                return Err(e.context(format!(
-                    "deleting `{}`, which the stack no longer declares",
-                    o.id
-                )));
-            }
-            self.reporter
-                .finish(&label, "deleting", t.elapsed().as_secs_f64());
+            self.reported(&label, "deleting", aws::delete(&c, &props, &o.live))
+                .await
+                .map_err(|e| {
+                    e.context(format!(
+                        "deleting `{}`, which the stack no longer declares",
+                        o.id
+                    ))
+                })?;
         }
         Ok(())
     }
@@ -360,19 +346,8 @@ impl Engine {
                 }
                 let (mut props, _) = eval_props(&r.props, &snap.env);
                 overlay(&mut props, &snap.prepared[&id]);
-                self.reporter.start(&id, "deleting");
-                let t = Instant::now();
-                match aws::delete(&self.call(r), &props, l).await {
-                    Ok(()) => {
-                        self.reporter
-                            .finish(&id, "deleting", t.elapsed().as_secs_f64());
-                        Ok(())
-                    }
-                    Err(e) => {
-                        self.reporter.fail(&id, &format!("{e:#}"));
-                        Err(e)
-                    }
-                }
+                self.reported(&id, "deleting", aws::delete(&self.call(r), &props, l))
+                    .await
             },
         )
         .await;
@@ -394,6 +369,27 @@ impl Engine {
                 )
             })
             .collect()
+    }
+
+    /// Runs `work` for `label`, telling the reporter when it starts, ends or fails.
+    async fn reported<T>(
+        &self,
+        label: &str,
+        verb: &str,
+        work: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        self.reporter.start(label, verb);
+        let t = Instant::now();
+        match work.await {
+            Ok(v) => {
+                self.reporter.finish(label, verb, t.elapsed().as_secs_f64());
+                Ok(v)
+            }
+            Err(e) => {
+                self.reporter.fail(label, &format!("{e:#}"));
+                Err(e)
+            }
+        }
     }
 
     fn report_skips(&self, outcomes: &BTreeMap<String, Outcome>) {
