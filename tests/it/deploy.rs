@@ -334,3 +334,36 @@ fn a_resource_removed_from_the_stack_is_planned_as_a_delete_and_deleted() {
         run.stderr()
     );
 }
+
+#[test]
+fn progress_is_spinners_on_a_terminal() {
+    let moto = Moto::start();
+    let p = Project::new(&moto);
+    // `script` gives the binary a pseudo-terminal, as a user's shell would.
+    let bin = env!("CARGO_BIN_EXE_fintech");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("{bin} deploy --yes"), "/dev/null"])
+        .current_dir(p.dir.path())
+        .env("AWS_ENDPOINT_URL", &p.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("script (util-linux) is installed");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(
+        screen.contains("✓ db: created in"),
+        "result lines per resource:\n{screen}"
+    );
+    assert!(
+        screen.contains('\u{1b}'),
+        "a terminal gets a live display:\n{screen}"
+    );
+    assert!(
+        !screen.contains("] db: creating"),
+        "not the plain lines:\n{screen}"
+    );
+}

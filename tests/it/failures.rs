@@ -124,3 +124,23 @@ fn a_deploy_killed_half_way_is_finished_by_the_next_with_no_duplicates() {
         serde_json::json!({"functions": 2, "apis": 1, "distributions": 1, "oacs": 1, "groups": 2, "roles": 1, "rules": 1, "integrations": 2, "routes": 2})
     );
 }
+
+#[test]
+fn a_resource_with_our_name_owned_by_another_stage_is_never_adopted() {
+    let moto = Moto::start();
+    let p = Project::new(&moto);
+    p.py("c('iam').create_role(RoleName='fintech-tracker-dev-fn-role', AssumeRolePolicyDocument='{}',\n\
+              Tags=[{'Key': 'fintech:app', 'Value': 'someone-else'}, {'Key': 'fintech:stage', 'Value': 'dev'}])\n\
+          out(1)");
+    moto.reset_recording();
+    let err = p.run(&["deploy", "--yes"]).expect(1).stderr();
+    assert!(
+        err.contains("IAM role fintech-tracker-dev-fn-role exists but is not owned by fintech-tracker/dev (its tags: fintech:app=someone-else, fintech:stage=dev); refusing to adopt it"),
+        "{err}"
+    );
+    assert!(
+        moto.mutating_calls().is_empty(),
+        "nothing was changed: {:?}",
+        moto.mutating_calls()
+    );
+}
