@@ -94,6 +94,11 @@ pub enum Command {
     },
     /// Build the artifacts (Lambda zips, site manifest) without touching AWS.
     Package,
+    /// Print the JSON Schema of the stack files (`stack`) or of fintech.yaml (`project`), for editors.
+    Schema {
+        #[arg(value_parser = ["stack", "project"], default_value = "stack")]
+        which: String,
+    },
     /// Estimate the monthly bill from the stack file alone (no AWS call), per service.
     /// `--option all` compares the options side by side.
     Cost {

@@ -36,6 +36,15 @@ pub async fn run(cli: Cli) -> Result<i32> {
         } => destroy::run(g, yes, allow_data_loss).await,
         Command::Outputs { json } => outputs::run(g, json).await,
         Command::Package => package::run(g),
+        Command::Schema { which } => {
+            let schema = if which == "project" {
+                model::jsonschema::project()
+            } else {
+                model::jsonschema::stack()
+            };
+            println!("{}", serde_json::to_string_pretty(&schema)?);
+            Ok(0)
+        }
         Command::Cost { json, free_tier } => cost::run(g, g.option.as_deref(), json, free_tier),
     }
 }

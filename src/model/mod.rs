@@ -3,6 +3,7 @@
 pub mod cron;
 pub mod eval;
 pub mod graph;
+pub mod jsonschema;
 pub mod resolve;
 pub mod schema;
 

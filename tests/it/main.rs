@@ -11,3 +11,4 @@ mod deploy;
 mod destroy;
 mod failures;
 mod payload;
+mod schema;
