@@ -94,6 +94,8 @@ pub enum Command {
     },
     /// Build the artifacts (Lambda zips, site manifest) without touching AWS.
     Package,
+    /// Clear the stage's lock, left by a deploy or destroy that was killed.
+    Unlock,
     /// Print the JSON Schema of the stack files (`stack`) or of fintech.yaml (`project`), for editors.
     Schema {
         #[arg(value_parser = ["stack", "project"], default_value = "stack")]

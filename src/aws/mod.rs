@@ -11,6 +11,7 @@ mod elbv2;
 mod events;
 mod iam;
 mod lambda;
+pub mod lock;
 mod logs;
 pub mod owned;
 mod rds;

@@ -28,7 +28,11 @@ pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
             println!("Nothing changed.");
             return Ok(1);
         }
-        engine.apply(&plan, snap).await?
+        drop(snap);
+        super::locked(&engine, "deploy", &plan, async |fresh, snap| {
+            engine.apply(fresh, snap).await
+        })
+        .await?
     } else {
         snap.env
     };

@@ -28,7 +28,11 @@ pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
         println!("Nothing changed.");
         return Ok(1);
     }
-    engine.destroy(&snap).await?;
+    drop(snap);
+    super::locked(&engine, "destroy", &plan, async |_, snap| {
+        engine.destroy(&snap).await
+    })
+    .await?;
     println!(
         "Destroyed {} resources of stage `{stage}`.",
         plan.summary().delete

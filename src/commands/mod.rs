@@ -12,7 +12,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Result, bail};
 
-use crate::apply::engine::Engine;
+use crate::apply::engine::{Engine, Snapshot};
 use crate::aws::{Aws, Connect};
 use crate::cli::{Cli, Command, Global};
 use crate::model::{self, Desired, Selection};
@@ -36,6 +36,17 @@ pub async fn run(cli: Cli) -> Result<i32> {
         } => destroy::run(g, yes, allow_data_loss).await,
         Command::Outputs { json } => outputs::run(g, json).await,
         Command::Package => package::run(g),
+        Command::Unlock => {
+            let engine = engine(g, load(g)?).await?;
+            match crate::aws::lock::unlock(&engine.aws, &engine.names).await? {
+                Some(held) => println!(
+                    "Unlocked stage `{}` (it was held by {held}).",
+                    engine.desired.stage
+                ),
+                None => println!("Stage `{}` was not locked.", engine.desired.stage),
+            }
+            Ok(0)
+        }
         Command::Schema { which } => {
             let schema = if which == "project" {
                 model::jsonschema::project()
@@ -110,6 +121,31 @@ pub fn confirm(yes: bool, question: &str) -> Result<bool> {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// Runs `work` holding the stage lock, on a plan read again under the lock, which must be the one
+/// the user saw (else another run or a hand change came in between). The lock is given back
+/// whatever happens.
+pub async fn locked<T>(
+    engine: &Engine,
+    command: &str,
+    shown: &crate::plan::Plan,
+    work: impl AsyncFnOnce(&crate::plan::Plan, Snapshot) -> Result<T>,
+) -> Result<T> {
+    let lock = crate::aws::lock::acquire(&engine.aws, &engine.names, command).await?;
+    let result = async {
+        let (fresh, snap) = engine.plan().await?;
+        let fresh = if command == "destroy" { engine.destroy_plan(&snap) } else { fresh };
+        if crate::plan::render::json(&fresh) != crate::plan::render::json(shown) {
+            bail!("the stage changed since the plan above was read (another run, or a change by hand); run `fintech {command}` again to see the new plan");
+        }
+        work(&fresh, snap).await
+    }
+    .await;
+    let released = crate::aws::lock::release(&engine.aws, lock).await;
+    let value = result?;
+    released?;
+    Ok(value)
 }
 
 /// Refuses a plan that would destroy data, naming what and how to allow it.

@@ -144,3 +144,42 @@ fn a_resource_with_our_name_owned_by_another_stage_is_never_adopted() {
         moto.mutating_calls()
     );
 }
+
+#[test]
+fn a_stage_is_locked_while_it_changes_and_unlock_clears_a_stale_lock() {
+    let (moto, p) = crate::harness::deployed();
+    p.edit("fintech.yaml", "api_memory_mb: 512", "api_memory_mb: 1024");
+    // A lock left by a run that died.
+    p.py("c('s3').put_object(Bucket='fintech-tracker-fintech-locks-123456789012-us-east-1', Key='stages/dev.lock',\n\
+              Body=json.dumps({'holder': 'ci@runner-7', 'pid': 4242, 'command': 'deploy', 'since_unix': 1}))\n\
+          out(1)");
+    moto.reset_recording();
+    let err = p.run(&["deploy", "--yes"]).expect(1).stderr();
+    assert!(
+        err.contains("stage `dev` is locked by ci@runner-7 running `deploy` (pid 4242"),
+        "{err}"
+    );
+    assert!(err.contains("fintech unlock --stage dev"), "{err}");
+    assert!(
+        moto.mutating_calls().is_empty(),
+        "{:?}",
+        moto.mutating_calls()
+    );
+    let out = p.run(&["unlock"]).expect(0).stdout();
+    assert!(out.contains("Unlocked stage `dev`"), "{out}");
+    p.run(&["deploy", "--yes"]).expect(0);
+    // The lock is given back after the run.
+    let left = p.py("out(c('s3').list_objects_v2(Bucket='fintech-tracker-fintech-locks-123456789012-us-east-1').get('KeyCount', 0))");
+    assert_eq!(left, 0);
+    let lock_writes: Vec<String> = moto
+        .calls()
+        .iter()
+        .filter(|c| c.is_mutating() && c.path.contains("-fintech-locks-"))
+        .map(|c| c.name())
+        .collect();
+    assert!(
+        lock_writes.iter().any(|c| c.starts_with("PUT "))
+            && lock_writes.iter().any(|c| c.starts_with("DELETE ")),
+        "{lock_writes:?}"
+    );
+}

@@ -1,0 +1,172 @@
+//! The stage lock: an object written only if absent (S3 conditional write) in a private bucket of the
+//! app's, naming who holds it, so two deploys of one stage never run at once. `fintech unlock`
+//! clears one left by a killed run.
+
+use anyhow::{Result, bail};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration, Tag,
+    Tagging,
+};
+use serde_json::{Value, json};
+
+use super::{Aws, Names, aws_error, code, fit};
+
+/// A held lock; release it with [`release`].
+pub struct Lock {
+    bucket: String,
+    key: String,
+}
+
+fn bucket(names: &Names) -> String {
+    fit(
+        &format!(
+            "{}-fintech-locks-{}-{}",
+            names.app, names.account, names.region
+        ),
+        63,
+    )
+}
+
+fn key(names: &Names) -> String {
+    format!("stages/{}.lock", names.stage)
+}
+
+/// Takes the lock of the stage for `command`, or fails naming its holder.
+pub async fn acquire(aws: &Aws, names: &Names, command: &str) -> Result<Lock> {
+    let bucket = bucket(names);
+    ensure_bucket(aws, names, &bucket).await?;
+    let key = key(names);
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_default();
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let holder = json!({"holder": format!("{user}@{host}"), "pid": std::process::id(), "command": command, "since_unix": since});
+    aws.mutated();
+    let r = aws
+        .s3
+        .put_object()
+        .bucket(&bucket)
+        .key(&key)
+        .if_none_match("*")
+        .content_type("application/json")
+        .body(ByteStream::from(holder.to_string().into_bytes()))
+        .send()
+        .await;
+    match r {
+        Ok(_) => Ok(Lock { bucket, key }),
+        Err(e)
+            if matches!(
+                code(&e),
+                "PreconditionFailed" | "ConditionalRequestConflict"
+            ) || e.raw_response().is_some_and(|r| r.status().as_u16() == 412) =>
+        {
+            let held = holder_of(aws, &bucket, &key).await.unwrap_or(Value::Null);
+            bail!(
+                "stage `{}` is locked by {} running `{}` (pid {}, since unix time {}); wait for it, or if that run is dead: fintech unlock --stage {}",
+                names.stage,
+                held["holder"].as_str().unwrap_or("?"),
+                held["command"].as_str().unwrap_or("?"),
+                held["pid"],
+                held["since_unix"],
+                names.stage
+            )
+        }
+        Err(e) => Err(aws_error("s3:PutObject (lock)", e)),
+    }
+}
+
+async fn holder_of(aws: &Aws, bucket: &str, key: &str) -> Result<Value> {
+    let out = aws
+        .s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| aws_error("s3:GetObject (lock)", e))?;
+    let bytes = out.body.collect().await?.into_bytes();
+    Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// Gives the lock back.
+pub async fn release(aws: &Aws, lock: Lock) -> Result<()> {
+    aws.mutated();
+    aws.s3
+        .delete_object()
+        .bucket(&lock.bucket)
+        .key(&lock.key)
+        .send()
+        .await
+        .map_err(|e| aws_error("s3:DeleteObject (lock)", e))?;
+    Ok(())
+}
+
+/// Removes the stage's lock whoever holds it; says whether there was one.
+pub async fn unlock(aws: &Aws, names: &Names) -> Result<Option<Value>> {
+    let (bucket, key) = (bucket(names), key(names));
+    let held = match holder_of(aws, &bucket, &key).await {
+        Ok(h) => h,
+        Err(_) => return Ok(None),
+    };
+    release(aws, Lock { bucket, key }).await?;
+    Ok(Some(held))
+}
+
+/// The lock bucket: private and tagged, created on first use.
+async fn ensure_bucket(aws: &Aws, names: &Names, bucket: &str) -> Result<()> {
+    if aws.s3.head_bucket().bucket(bucket).send().await.is_ok() {
+        return Ok(());
+    }
+    let mut b = aws.s3.create_bucket().bucket(bucket);
+    if aws.region != "us-east-1" {
+        b = b.create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(aws.region.as_str()))
+                .build(),
+        );
+    }
+    aws.mutated();
+    match b.send().await {
+        Ok(_) => {}
+        Err(e) if code(&e) == "BucketAlreadyOwnedByYou" => {}
+        Err(e) => return Err(aws_error("s3:CreateBucket (locks)", e)),
+    }
+    aws.mutated();
+    aws.s3
+        .put_public_access_block()
+        .bucket(bucket)
+        .public_access_block_configuration(
+            PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error("s3:PutPublicAccessBlock (locks)", e))?;
+    let tags = vec![
+        Tag::builder()
+            .key("fintech:app")
+            .value(&names.app)
+            .build()?,
+        Tag::builder().key("fintech:role").value("locks").build()?,
+    ];
+    aws.mutated();
+    aws.s3
+        .put_bucket_tagging()
+        .bucket(bucket)
+        .tagging(Tagging::builder().set_tag_set(Some(tags)).build()?)
+        .send()
+        .await
+        .map_err(|e| aws_error("s3:PutBucketTagging (locks)", e))?;
+    Ok(())
+}
