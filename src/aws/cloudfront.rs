@@ -166,8 +166,8 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     }))
 }
 
-/// The origin access control this distribution signs its bucket requests with (created once).
-async fn oac(c: &Call<'_>) -> Result<String> {
+/// The id of this distribution's origin access control, if it exists.
+async fn find_oac(c: &Call<'_>) -> Result<Option<String>> {
     let name = format!("{}-oac", c.name);
     let list = c
         .aws
@@ -176,14 +176,20 @@ async fn oac(c: &Call<'_>) -> Result<String> {
         .send()
         .await
         .map_err(|e| aws_error("cloudfront:ListOriginAccessControls", e))?;
-    if let Some(o) = list
+    Ok(list
         .origin_access_control_list()
         .map(|l| l.items())
         .unwrap_or_default()
         .iter()
         .find(|o| o.name() == name)
-    {
-        return Ok(o.id().to_string());
+        .map(|o| o.id().to_string()))
+}
+
+/// The origin access control this distribution signs its bucket requests with (created once).
+async fn oac(c: &Call<'_>) -> Result<String> {
+    let name = format!("{}-oac", c.name);
+    if let Some(id) = find_oac(c).await? {
+        return Ok(id);
     }
     c.aws.mutated();
     let out = c
@@ -506,26 +512,12 @@ pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
         Err(e) if code(&e) == "NoSuchDistribution" => {}
         Err(e) => return Err(aws_error("cloudfront:DeleteDistribution", e)),
     }
-    let name = format!("{}-oac", c.name);
-    let list = c
-        .aws
-        .cloudfront
-        .list_origin_access_controls()
-        .send()
-        .await
-        .map_err(|e| aws_error("cloudfront:ListOriginAccessControls", e))?;
-    if let Some(o) = list
-        .origin_access_control_list()
-        .map(|l| l.items())
-        .unwrap_or_default()
-        .iter()
-        .find(|o| o.name() == name)
-    {
+    if let Some(id) = find_oac(c).await? {
         let etag = c
             .aws
             .cloudfront
             .get_origin_access_control()
-            .id(o.id())
+            .id(&id)
             .send()
             .await
             .map_err(|e| aws_error("cloudfront:GetOriginAccessControl", e))?
@@ -536,7 +528,7 @@ pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
         c.aws
             .cloudfront
             .delete_origin_access_control()
-            .id(o.id())
+            .id(&id)
             .if_match(etag)
             .send()
             .await

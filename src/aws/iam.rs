@@ -182,15 +182,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
                     .collect();
                 let want = p.list("managed_policies");
                 for arn in have.iter().filter(|a| !want.contains(a)) {
-                    c.aws.mutated();
-                    c.aws
-                        .iam
-                        .detach_role_policy()
-                        .role_name(&c.name)
-                        .policy_arn(arn)
-                        .send()
-                        .await
-                        .map_err(|e| aws_error("iam:DetachRolePolicy", e))?;
+                    detach(c, arn).await?;
                 }
                 for arn in want.iter().filter(|a| !have.contains(a)) {
                     attach(c, arn).await?;
@@ -217,6 +209,19 @@ async fn put_policy(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .send()
         .await
         .map_err(|e| aws_error("iam:PutRolePolicy", e))?;
+    Ok(())
+}
+
+async fn detach(c: &Call<'_>, arn: &str) -> Result<()> {
+    c.aws.mutated();
+    c.aws
+        .iam
+        .detach_role_policy()
+        .role_name(&c.name)
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("iam:DetachRolePolicy", e))?;
     Ok(())
 }
 
@@ -247,15 +252,7 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
         Err(e) => return Err(aws_error("iam:ListAttachedRolePolicies", e)),
     };
     for p in attached.attached_policies() {
-        c.aws.mutated();
-        c.aws
-            .iam
-            .detach_role_policy()
-            .role_name(&c.name)
-            .policy_arn(p.policy_arn().unwrap_or_default())
-            .send()
-            .await
-            .map_err(|e| aws_error("iam:DetachRolePolicy", e))?;
+        detach(c, p.policy_arn().unwrap_or_default()).await?;
     }
     c.aws.mutated();
     match c
