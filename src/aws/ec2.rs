@@ -253,3 +253,140 @@ fn permission(r: &Rule) -> IpPermission {
     }
     b.build()
 }
+
+/// The stage's interface endpoint `c.id`, found by its ownership tags (endpoints have no names).
+async fn find_endpoint(c: &Call<'_>) -> Result<Option<aws_sdk_ec2::types::VpcEndpoint>> {
+    let out = c
+        .aws
+        .ec2
+        .describe_vpc_endpoints()
+        .filters(filter("tag:fintech:app", &c.names.app))
+        .filters(filter("tag:fintech:stage", &c.names.stage))
+        .filters(filter("tag:fintech:id", c.id))
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeVpcEndpoints", e))?;
+    Ok(out
+        .vpc_endpoints()
+        .iter()
+        .find(|e| {
+            !matches!(
+                e.state().map(|s| s.as_str()),
+                Some("deleted" | "deleting" | "Deleted" | "Deleting")
+            )
+        })
+        .cloned())
+}
+
+pub async fn read_endpoint(c: &Call<'_>) -> Result<Option<Live>> {
+    let Some(e) = find_endpoint(c).await? else {
+        return Ok(None);
+    };
+    let mut a = Attrs::new();
+    a.insert("vpc".into(), Value::from(e.vpc_id().unwrap_or_default()));
+    let service = e.service_name().unwrap_or_default();
+    a.insert(
+        "service".into(),
+        Value::from(service.rsplit('.').next().unwrap_or(service)),
+    );
+    a.insert("subnets".into(), sorted(e.subnet_ids().to_vec()));
+    a.insert(
+        "security_groups".into(),
+        sorted(
+            e.groups()
+                .iter()
+                .filter_map(|g| g.group_id().map(str::to_string))
+                .collect(),
+        ),
+    );
+    if let Some(dns) = e.private_dns_enabled() {
+        a.insert("private_dns".into(), Value::from(dns));
+    }
+    let mut o = Attrs::new();
+    o.insert(
+        "id".into(),
+        Value::from(e.vpc_endpoint_id().unwrap_or_default()),
+    );
+    Ok(Some(Live {
+        attrs: a,
+        outputs: o,
+    }))
+}
+
+pub async fn create_endpoint(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    let tags = TagSpecification::builder()
+        .resource_type(ResourceType::VpcEndpoint)
+        .set_tags(Some(
+            c.tags()
+                .into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ))
+        .build();
+    c.aws.mutated();
+    c.aws
+        .ec2
+        .create_vpc_endpoint()
+        .vpc_endpoint_type(aws_sdk_ec2::types::VpcEndpointType::Interface)
+        .vpc_id(p.s("vpc"))
+        .service_name(format!("com.amazonaws.{}.{}", c.aws.region, p.s("service")))
+        .set_subnet_ids(Some(p.list("subnets")))
+        .set_security_group_ids(Some(p.list("security_groups")))
+        .private_dns_enabled(p.b("private_dns"))
+        .tag_specifications(tags)
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:CreateVpcEndpoint", e))?;
+    Ok(())
+}
+
+pub async fn update_endpoint(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
+    let id = live
+        .outputs
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let diff = |k: &str| -> (Vec<String>, Vec<String>) {
+        let (want, have) = (p.list(k), super::strings(live.attrs.get(k)));
+        (
+            want.iter().filter(|x| !have.contains(x)).cloned().collect(),
+            have.iter().filter(|x| !want.contains(x)).cloned().collect(),
+        )
+    };
+    let ((add_subnets, remove_subnets), (add_groups, remove_groups)) =
+        (diff("subnets"), diff("security_groups"));
+    c.aws.mutated();
+    c.aws
+        .ec2
+        .modify_vpc_endpoint()
+        .vpc_endpoint_id(id)
+        .set_add_subnet_ids(Some(add_subnets))
+        .set_remove_subnet_ids(Some(remove_subnets))
+        .set_add_security_group_ids(Some(add_groups))
+        .set_remove_security_group_ids(Some(remove_groups))
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:ModifyVpcEndpoint", e))?;
+    Ok(())
+}
+
+pub async fn delete_endpoint(c: &Call<'_>, live: &Live) -> Result<()> {
+    let id = live
+        .outputs
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    c.aws.mutated();
+    match c
+        .aws
+        .ec2
+        .delete_vpc_endpoints()
+        .vpc_endpoint_ids(id)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "InvalidVpcEndpointId.NotFound" => Ok(()),
+        Err(e) => Err(aws_error("ec2:DeleteVpcEndpoints", e)),
+    }
+}

@@ -32,17 +32,67 @@ fn key(names: &Names) -> String {
     format!("stages/{}.lock", names.stage)
 }
 
-/// Takes the lock of the stage for `command`, or fails naming its holder.
+fn host() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
+fn user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_default()
+}
+
+/// A lock held by a process of this machine that no longer runs (a killed run) can be taken over.
+fn holder_is_dead_here(held: &Value) -> bool {
+    let here = format!("{}@{}", user(), host());
+    let pid = held["pid"].as_u64().unwrap_or(0);
+    held["holder"].as_str() == Some(here.as_str())
+        && pid > 0
+        && cfg!(target_os = "linux")
+        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Takes the lock of the stage for `command`, or fails naming its holder. A lock left by a run of
+/// this machine that died is taken over.
 pub async fn acquire(aws: &Aws, names: &Names, command: &str) -> Result<Lock> {
     let bucket = bucket(names);
     ensure_bucket(aws, names, &bucket).await?;
     let key = key(names);
-    let host = std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_default();
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_default();
+    for attempt in 0..2 {
+        match try_acquire(aws, command, &bucket, &key).await? {
+            None => return Ok(Lock { bucket, key }),
+            Some(held) if attempt == 0 && holder_is_dead_here(&held) => {
+                release(
+                    aws,
+                    Lock {
+                        bucket: bucket.clone(),
+                        key: key.clone(),
+                    },
+                )
+                .await?;
+            }
+            Some(held) => bail!(
+                "stage `{}` is locked by {} running `{}` (pid {}, since unix time {}); wait for it, or if that run is dead: fintech unlock --stage {}",
+                names.stage,
+                held["holder"].as_str().unwrap_or("?"),
+                held["command"].as_str().unwrap_or("?"),
+                held["pid"],
+                held["since_unix"],
+                names.stage
+            ),
+        }
+    }
+    bail!(
+        "stage `{}` is locked and the lock could not be taken over",
+        names.stage
+    )
+}
+
+/// Writes the lock if absent; `Some(holder)` when someone has it.
+async fn try_acquire(aws: &Aws, command: &str, bucket: &str, key: &str) -> Result<Option<Value>> {
+    let (host, user) = (host(), user());
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -52,31 +102,24 @@ pub async fn acquire(aws: &Aws, names: &Names, command: &str) -> Result<Lock> {
     let r = aws
         .s3
         .put_object()
-        .bucket(&bucket)
-        .key(&key)
+        .bucket(bucket)
+        .key(key)
         .if_none_match("*")
         .content_type("application/json")
         .body(ByteStream::from(holder.to_string().into_bytes()))
         .send()
         .await;
     match r {
-        Ok(_) => Ok(Lock { bucket, key }),
+        Ok(_) => Ok(None),
         Err(e)
             if matches!(
                 code(&e),
                 "PreconditionFailed" | "ConditionalRequestConflict"
             ) || e.raw_response().is_some_and(|r| r.status().as_u16() == 412) =>
         {
-            let held = holder_of(aws, &bucket, &key).await.unwrap_or(Value::Null);
-            bail!(
-                "stage `{}` is locked by {} running `{}` (pid {}, since unix time {}); wait for it, or if that run is dead: fintech unlock --stage {}",
-                names.stage,
-                held["holder"].as_str().unwrap_or("?"),
-                held["command"].as_str().unwrap_or("?"),
-                held["pid"],
-                held["since_unix"],
-                names.stage
-            )
+            Ok(Some(
+                holder_of(aws, bucket, key).await.unwrap_or(Value::Null),
+            ))
         }
         Err(e) => Err(aws_error("s3:PutObject (lock)", e)),
     }

@@ -270,6 +270,7 @@ pub const DEPLOYABLE: &[&str] = &[
     "events.schedule",
     "budgets.budget",
     "secretsmanager.secret",
+    "ec2.vpc_endpoint",
     "ecr.repository",
     "ecs.cluster",
     "logs.log_group",
@@ -282,6 +283,7 @@ pub async fn read(c: &Call<'_>, props: &Attrs) -> Result<Option<Live>> {
     match c.schema.name {
         "ec2.default_vpc" => ec2::read_vpc(c).await.map(Some),
         "ec2.security_group" => ec2::read_sg(c).await,
+        "ec2.vpc_endpoint" => ec2::read_endpoint(c).await,
         "rds.postgres" => rds::read(c).await,
         "elasticache.redis" => elasticache::read(c).await,
         "iam.role" => iam::read(c).await,
@@ -306,6 +308,7 @@ pub async fn read(c: &Call<'_>, props: &Attrs) -> Result<Option<Live>> {
 pub async fn create(c: &Call<'_>, props: &Attrs) -> Result<Live> {
     match c.schema.name {
         "ec2.security_group" => ec2::create_sg(c, props).await?,
+        "ec2.vpc_endpoint" => ec2::create_endpoint(c, props).await?,
         "rds.postgres" => rds::create(c, props).await?,
         "elasticache.redis" => elasticache::create(c, props).await?,
         "iam.role" => iam::create(c, props).await?,
@@ -338,6 +341,7 @@ pub async fn create(c: &Call<'_>, props: &Attrs) -> Result<Live> {
 pub async fn update(c: &Call<'_>, props: &Attrs, live: &Live, changed: &[String]) -> Result<Live> {
     match c.schema.name {
         "ec2.security_group" => ec2::update_sg(c, props, live).await?,
+        "ec2.vpc_endpoint" => ec2::update_endpoint(c, props, live).await?,
         "rds.postgres" => rds::update(c, props, changed).await?,
         "elasticache.redis" => elasticache::update(c, props, changed).await?,
         "iam.role" => iam::update(c, props, changed).await?,
@@ -374,6 +378,7 @@ pub async fn delete(c: &Call<'_>, props: &Attrs, live: &Live) -> Result<()> {
     match c.schema.name {
         "ec2.default_vpc" => Ok(()),
         "ec2.security_group" => ec2::delete_sg(c, live).await,
+        "ec2.vpc_endpoint" => ec2::delete_endpoint(c, live).await,
         "rds.postgres" => rds::delete(c, props).await,
         "elasticache.redis" => elasticache::delete(c).await,
         "iam.role" => iam::delete(c).await,

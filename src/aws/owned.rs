@@ -28,6 +28,7 @@ pub const DELETE_ORDER: &[&str] = &[
     "elasticache.redis",
     "rds.postgres",
     "s3.bucket",
+    "ec2.vpc_endpoint",
     "ec2.security_group",
 ];
 
@@ -260,6 +261,33 @@ async fn candidates(aws: &Aws, names: &Names, schema: &TypeSchema) -> Result<Vec
                 .iter()
                 .filter_map(|g| g.group_name().map(str::to_string))
                 .collect()
+        }
+        "ec2.vpc_endpoint" => {
+            let page = aws
+                .ec2
+                .describe_vpc_endpoints()
+                .filters(
+                    Filter::builder()
+                        .name("tag:fintech:app")
+                        .values(&names.app)
+                        .build(),
+                )
+                .filters(
+                    Filter::builder()
+                        .name("tag:fintech:stage")
+                        .values(&names.stage)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| aws_error("ec2:DescribeVpcEndpoints", e))?;
+            let ids = page.vpc_endpoints().iter().filter_map(|e| {
+                e.tags()
+                    .iter()
+                    .find(|t| t.key() == Some("fintech:id"))
+                    .and_then(|t| t.value())
+            });
+            return Ok(ids.map(|id| (id.to_string(), Attrs::new())).collect());
         }
         "ecr.repository" => {
             let page = aws

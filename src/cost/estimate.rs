@@ -72,6 +72,7 @@ const SERVICES: &[&str] = &[
     "CloudFront",
     "S3",
     "Public IPv4",
+    "VPC endpoints",
     "Secrets Manager",
     "CloudWatch Logs",
     "Budgets",
@@ -470,6 +471,17 @@ pub fn estimate(
                     "ec2.public_ipv4".into(),
                     azs * hours,
                     "address-hours",
+                )?;
+            }
+            "ec2.vpc_endpoint" => {
+                let azs = num(r, "az_count");
+                b.add(
+                    "VPC endpoints",
+                    r,
+                    format!("{} interface in {azs} AZ(s)", text(r, "service")),
+                    "vpc.interface_endpoint.hour".into(),
+                    azs * hours,
+                    "endpoint-hours",
                 )?;
             }
             "ecr.repository" => {

@@ -187,6 +187,22 @@ pub static TYPES: &[TypeSchema] = &[
         data_bearing: false,
         lookup: false,
     },
+        TypeSchema {
+        name: "ec2.vpc_endpoint",
+        doc: "An interface VPC endpoint: AWS APIs (e.g. Secrets Manager) reachable from the VPC without a NAT gateway",
+        fields: &[
+            f("vpc", STR, Required, Replace, "VPC id"),
+            f("service", STR, Required, Replace, "AWS service, e.g. secretsmanager"),
+            f("subnets", STRS, Required, InPlace, "subnets; the first `az_count` get an interface"),
+            f("az_count", Ty::Int { min: 1, max: 6 }, Default("1"), InPlace, "availability zones with an interface (each billed hourly)"),
+            f("security_groups", STRS, Required, InPlace, "security groups of the interfaces"),
+            f("private_dns", BOOL, Default("true"), Replace, "the service's usual host name resolves to the endpoint"),
+        ],
+        computed: &[],
+        outputs: &["id"],
+        data_bearing: false,
+        lookup: false,
+    },
     TypeSchema {
         name: "rds.postgres",
         doc: "An RDS PostgreSQL instance; its master password is managed by RDS in Secrets Manager",

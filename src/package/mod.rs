@@ -112,13 +112,15 @@ pub fn prepare(d: &Desired, r: &Resource, props: &mut Attrs, offline_deps: bool)
         "cloudfront.distribution" => {
             props.insert("bucket_policy".into(), Value::Bool(true));
         }
-        "elbv2.load_balancer" => {
-            props.insert("listening".into(), Value::Bool(true));
+        "elbv2.load_balancer" | "ec2.vpc_endpoint" => {
+            if r.schema.name == "elbv2.load_balancer" {
+                props.insert("listening".into(), Value::Bool(true));
+            }
             // One subnet per AZ in the default VPC: the first `az_count` of them.
             if let Some(Value::Array(subnets)) = props.get("subnets") {
                 let mut s: Vec<Value> = subnets.clone();
                 s.sort_by_key(|v| v.to_string());
-                s.truncate(props.i("az_count").max(2) as usize);
+                s.truncate(props.i("az_count").max(1) as usize);
                 props.insert("subnets".into(), Value::Array(s));
             }
         }

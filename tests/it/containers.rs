@@ -344,7 +344,7 @@ fn destroying_the_container_stage_leaves_nothing_of_it() {
         .expect(0);
     assert!(
         run.stdout()
-            .contains("Destroyed 23 resources of stage `dev`."),
+            .contains("Destroyed 25 resources of stage `dev`."),
         "{}",
         run.stdout()
     );

@@ -121,7 +121,7 @@ fn a_deploy_killed_half_way_is_finished_by_the_next_with_no_duplicates() {
     );
     assert_eq!(
         counts,
-        serde_json::json!({"functions": 2, "apis": 1, "distributions": 1, "oacs": 1, "groups": 2, "roles": 1, "rules": 1, "integrations": 2, "routes": 2})
+        serde_json::json!({"functions": 2, "apis": 1, "distributions": 1, "oacs": 1, "groups": 3, "roles": 1, "rules": 1, "integrations": 2, "routes": 2})
     );
 }
 
