@@ -1,7 +1,17 @@
 # The fintech "serverless" option (stacks/serverless.yaml + stacks/common.yaml), written by hand in
 # Terraform, for bench/run to compare against `fintech` on the same local AWS emulator (moto).
 # Same resources, same names ({app}-{stage}-{resource}), same settings and tags as fintech sends
-# (checked against moto's request recording of a fintech deploy). Differences are noted inline.
+# (checked against moto's request recording of a fintech deploy): default VPC lookup, 3 security
+# groups, a Secrets Manager interface endpoint, RDS PostgreSQL with an RDS-managed password, Redis,
+# 3 Secrets Manager secrets, IAM role + inline policy, 2 Lambda functions in the VPC, HTTP API
+# (integration, 2 routes, $default stage, permission), site bucket + public access block + bucket
+# policy, artifacts bucket, CloudFront with origin access control, the site's objects, EventBridge
+# rule + target + permission. Keep it in step with stacks/ when the architecture changes.
+#
+# Where moto 5.2.1 cannot serve what the provider needs, the piece is changed or left out, and says
+# so where it is: the Redis replication group (a one-node cluster instead), the budget (left out),
+# and a few attributes moto does not round-trip (lifecycle.ignore_changes). bench/run also removes
+# the Redis cluster from the state before `terraform destroy` (moto never finishes deleting it).
 
 terraform {
   required_version = ">= 1.5"
@@ -217,6 +227,38 @@ resource "aws_security_group" "data_sg" {
   tags = { "fintech:id" = "data_sg" }
 }
 
+# AWS's own Secrets Manager API, reached from the functions through an interface endpoint in one AZ
+# (no NAT gateway): fintech gives the interface the first of the default VPC's subnets, sorted.
+resource "aws_security_group" "endpoint_sg" {
+  name        = "${local.prefix}-endpoint-sg"
+  description = "fintech AWS API endpoints, reachable from the app only"
+  vpc_id      = data.aws_vpc.default.id
+  ingress {
+    description     = "HTTPS from the app"
+    from_port       = 443
+    to_port         = 443
+    protocol        = "tcp"
+    security_groups = [aws_security_group.app_sg.id]
+  }
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+  tags = { "fintech:id" = "endpoint_sg" }
+}
+
+resource "aws_vpc_endpoint" "secrets_endpoint" {
+  vpc_id              = data.aws_vpc.default.id
+  service_name        = "com.amazonaws.${var.region}.secretsmanager"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = slice(sort(data.aws_subnets.default.ids), 0, 1)
+  security_group_ids  = [aws_security_group.endpoint_sg.id]
+  private_dns_enabled = true
+  tags                = { "fintech:id" = "secrets_endpoint" }
+}
+
 # ---- database and cache -------------------------------------------------------------------------
 
 resource "aws_db_instance" "db" {
@@ -427,6 +469,22 @@ resource "aws_s3_bucket" "site_bucket" {
 
 resource "aws_s3_bucket_public_access_block" "site_bucket" {
   bucket                  = aws_s3_bucket.site_bucket.id
+  block_public_acls       = true
+  ignore_public_acls      = true
+  block_public_policy     = true
+  restrict_public_buckets = true
+}
+
+# Zips over Lambda's 50 MB direct-upload limit go through here (the bench's zip is uploaded
+# directly, by both tools). Only build artifacts: destroy may empty it.
+resource "aws_s3_bucket" "artifacts" {
+  bucket        = "${local.prefix}-artifacts-${data.aws_caller_identity.current.account_id}-${var.region}"
+  force_destroy = true
+  tags          = { "fintech:id" = "artifacts" }
+}
+
+resource "aws_s3_bucket_public_access_block" "artifacts" {
+  bucket                  = aws_s3_bucket.artifacts.id
   block_public_acls       = true
   ignore_public_acls      = true
   block_public_policy     = true

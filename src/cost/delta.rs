@@ -52,14 +52,32 @@ pub fn delta(desired: &Desired, plan: &Plan, undeclared: Vec<Resource>) -> Optio
 
 impl std::fmt::Display for Delta {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let d = self.after - self.before;
+        // A sum of zero lines can be -0.0: show it as 0.
+        let zero = |v: f64| if v <= 0.0 { 0.0 } else { v };
+        let (before, after) = (zero(self.before), zero(self.after));
+        let d = after - before;
+        let sign = if d < 0.0 { "-" } else { "+" };
         write!(
             f,
-            "Monthly cost after the free tier: ${:.2} -> ${:.2} ({}${:.2}); `fintech cost` itemises it.",
-            self.before,
-            self.after,
-            if d < 0.0 { "-" } else { "+" },
+            "Monthly cost after the free tier: ${before:.2} -> ${after:.2} ({sign}${:.2}); `fintech cost` itemises it.",
             d.abs()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Delta;
+
+    #[test]
+    fn a_first_deploy_starts_from_zero_not_minus_zero() {
+        let d = Delta {
+            before: -0.0,
+            after: 30.78,
+        };
+        assert_eq!(
+            d.to_string(),
+            "Monthly cost after the free tier: $0.00 -> $30.78 (+$30.78); `fintech cost` itemises it."
+        );
     }
 }
