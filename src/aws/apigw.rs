@@ -167,11 +167,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
 }
 
 pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
-    let id = live
-        .outputs
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let id = live.outputs.s("id");
     if live
         .attrs
         .get("cors_origins")
@@ -360,11 +356,7 @@ async fn permit(c: &Call<'_>, api: &str, function: &str) -> Result<()> {
 }
 
 pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
-    let id = live
-        .outputs
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let id = live.outputs.s("id");
     c.aws.mutated();
     match c.aws.apigw.delete_api().api_id(id).send().await {
         Ok(_) => Ok(()),

@@ -349,16 +349,8 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
 }
 
 pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
-    let id = live
-        .outputs
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let arn = live
-        .outputs
-        .get("arn")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let id = live.outputs.s("id");
+    let arn = live.outputs.s("arn");
     let cur = c
         .aws
         .cloudfront
@@ -447,12 +439,7 @@ async fn put_policy(c: &Call<'_>, bucket: &str, dist_arn: &str) -> Result<()> {
 
 /// Disables the distribution, waits until that is deployed, deletes it, then its origin access control.
 pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
-    let id = live
-        .outputs
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let id = live.outputs.s("id").to_string();
     let cur = match c
         .aws
         .cloudfront

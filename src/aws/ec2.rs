@@ -122,26 +122,12 @@ pub async fn create_sg(c: &Call<'_>, p: &Attrs) -> Result<()> {
 }
 
 pub async fn update_sg(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
-    let id = live
-        .outputs
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let id = live.outputs.s("id");
     let want = rule_set(p.get("ingress"));
     let have = rule_set(live.attrs.get("ingress"));
     let gone: BTreeSet<_> = have.difference(&want).cloned().collect();
     let new: BTreeSet<_> = want.difference(&have).cloned().collect();
-    if !gone.is_empty() {
-        c.aws.mutated();
-        c.aws
-            .ec2
-            .revoke_security_group_ingress()
-            .group_id(id)
-            .set_ip_permissions(Some(gone.iter().map(permission).collect()))
-            .send()
-            .await
-            .map_err(|e| aws_error("ec2:RevokeSecurityGroupIngress", e))?;
-    }
+    revoke(c, id, &gone).await?;
     authorize(c, id, &new).await
 }
 
@@ -164,12 +150,15 @@ async fn authorize(c: &Call<'_>, id: &str, rules: &BTreeSet<Rule>) -> Result<()>
 /// Revokes every ingress rule of the group, so that groups referring to each other can be deleted
 /// in any order.
 pub async fn revoke_all(c: &Call<'_>, live: &Live) -> Result<()> {
-    let id = live
-        .outputs
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let rules = rule_set(live.attrs.get("ingress"));
+    revoke(
+        c,
+        live.outputs.s("id"),
+        &rule_set(live.attrs.get("ingress")),
+    )
+    .await
+}
+
+async fn revoke(c: &Call<'_>, id: &str, rules: &BTreeSet<Rule>) -> Result<()> {
     if rules.is_empty() {
         return Ok(());
     }
@@ -186,12 +175,7 @@ pub async fn revoke_all(c: &Call<'_>, live: &Live) -> Result<()> {
 }
 
 pub async fn delete_sg(c: &Call<'_>, live: &Live) -> Result<()> {
-    let id = live
-        .outputs
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let id = live.outputs.s("id").to_string();
     c.aws.mutated();
     // Lambda's network interfaces are released minutes after the function is deleted.
     let r = wait::retry(
@@ -341,11 +325,7 @@ pub async fn create_endpoint(c: &Call<'_>, p: &Attrs) -> Result<()> {
 }
 
 pub async fn update_endpoint(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
-    let id = live
-        .outputs
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let id = live.outputs.s("id");
     let diff = |k: &str| -> (Vec<String>, Vec<String>) {
         let (want, have) = (p.list(k), super::strings(live.attrs.get(k)));
         (
@@ -371,11 +351,7 @@ pub async fn update_endpoint(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()>
 }
 
 pub async fn delete_endpoint(c: &Call<'_>, live: &Live) -> Result<()> {
-    let id = live
-        .outputs
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let id = live.outputs.s("id");
     c.aws.mutated();
     match c
         .aws

@@ -308,12 +308,7 @@ async fn listeners(c: &Call<'_>, p: &Attrs, lb_arn: &str, tg_arn: &str) -> Resul
 }
 
 pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live, changed: &[String]) -> Result<()> {
-    let lb_arn = live
-        .outputs
-        .get("arn")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let lb_arn = live.outputs.s("arn").to_string();
     for k in changed {
         match k.as_str() {
             "security_groups" => {
@@ -332,12 +327,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live, changed: &[String]) ->
                 c.aws
                     .elbv2
                     .modify_target_group()
-                    .target_group_arn(
-                        live.outputs
-                            .get("target_group_arn")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default(),
-                    )
+                    .target_group_arn(live.outputs.s("target_group_arn"))
                     .health_check_path(p.s("health_check_path"))
                     .send()
                     .await

@@ -127,12 +127,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
 
 pub async fn update(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let live = read(c).await?.unwrap_or_default();
-    let arn = live
-        .outputs
-        .get("arn")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let arn = live.outputs.s("arn").to_string();
     let rule_changed = live.attrs.get("schedule") != p.get("schedule")
         || live.attrs.get("enabled") != p.get("enabled");
     let arn = if rule_changed {
