@@ -598,7 +598,7 @@ resource "aws_s3_object" "site" {
 }
 
 # ---- budget: left out ---------------------------------------------------------------------------
-# fintech creates `${local.prefix}-spend-budget` (COST, MONTHLY, 30.00 USD, tagged, with ACTUAL > 80%
+# fintech creates `${var.app}/${var.stage}/spend-budget` (COST, MONTHLY, 30.00 USD, tagged, with ACTUAL > 80%
 # and > 100% e-mail notifications). aws_budgets_budget cannot be applied against moto 5.2.1: the
 # provider reads the budget's tags back with ListTagsForResource and each notification's subscribers
 # with DescribeSubscribersForNotification; moto implements neither (HTTP 500), and the provider

@@ -11,10 +11,12 @@ use serde_json::Value;
 
 use super::executor::{self, Outcome};
 use super::reporter::Reporter;
+use crate::aws::driver;
 use crate::aws::owned::{self, Owned};
 use crate::aws::{self, Attrs, Aws, Call, Live, Names};
 use crate::model::eval::{Env, eval_props};
-use crate::model::{Desired, Resource, schema};
+use crate::model::schema::{self, TypeSchema};
+use crate::model::{Desired, Resource};
 use crate::package;
 use crate::plan::{Action, Plan, Step, diff};
 
@@ -26,6 +28,8 @@ pub struct Engine {
     pub limit: usize,
     pub reporter: Arc<dyn Reporter>,
     pub offline: bool,
+    /// The types whose leftovers the stage may own (the registry; a test may give others).
+    pub types: &'static [&'static TypeSchema],
 }
 
 /// What the plan saw: live resources and the prepared desired attributes, reused by apply.
@@ -59,6 +63,7 @@ impl Engine {
             limit,
             reporter,
             offline,
+            types: aws::registry::TYPES,
         }
     }
 
@@ -92,7 +97,7 @@ impl Engine {
                 let r = &self.desired.resources[&id];
                 let (mut props, mut unknown) =
                     eval_props(&r.props, &state.lock().expect("not poisoned").0.env);
-                if matches!(r.schema.name, "lambda.function" | "s3.site") {
+                if r.schema.driver.packages() {
                     let work =
                         async { package::prepare(&self.desired, r, &mut props, self.offline) };
                     self.reported(&id, "packaging", work).await?;
@@ -102,12 +107,11 @@ impl Engine {
                 let c = self.call(r);
                 let live = self
                     .reported(&id, "reading", async {
-                        aws::complete(&self.aws, r.schema, &mut props, &mut unknown).await?;
-                        if unknown.keys().any(|u| needed_to_read(r, u)) {
-                            Ok(None)
-                        } else {
-                            aws::read(&c, &props).await
-                        }
+                        r.schema
+                            .driver
+                            .complete(&self.aws, &mut props, &mut unknown)
+                            .await?;
+                        driver::read(&c, &props, &unknown).await
                     })
                     .await?;
                 let step = diff::diff(
@@ -146,7 +150,7 @@ impl Engine {
             .values()
             .map(|r| (r.schema.name, r.id.as_str()))
             .collect();
-        snap.undeclared = owned::undeclared(&self.aws, &self.names, &declared).await?;
+        snap.undeclared = owned::undeclared(&self.aws, &self.names, self.types, &declared).await?;
         let mut resources: Vec<Step> = self
             .desired
             .order
@@ -210,7 +214,10 @@ impl Engine {
                 // plan's (a balancer given a certificate reports https). Packaging again is cheap:
                 // zips, site builds and dependencies are cached by content.
                 package::prepare(&self.desired, r, &mut props, self.offline)?;
-                aws::complete_for_apply(&self.aws, r.schema, &id, &mut props).await?;
+                r.schema
+                    .driver
+                    .complete_for_apply(&self.aws, &id, &mut props)
+                    .await?;
                 let c = self.call(r);
                 let current = live.get(&id).cloned().flatten();
                 let work = async {
@@ -231,14 +238,14 @@ impl Engine {
                             if changed.is_empty() {
                                 Ok(l)
                             } else {
-                                aws::update(&c, &props, &l, &changed).await
+                                driver::update(&c, &props, &l, &changed).await
                             }
                         }
                         (Action::Replace, Some(l)) => {
-                            aws::delete(&c, &props, &l).await?;
-                            aws::create(&c, &props).await
+                            c.driver().delete(&c, &props, &l).await?;
+                            driver::create(&c, &props).await
                         }
-                        _ => aws::create(&c, &props).await,
+                        _ => driver::create(&c, &props).await,
                     }
                 };
                 let l = self.reported(&id, verb(step.action), work).await?;
@@ -303,23 +310,25 @@ impl Engine {
     /// Deletes what the stack no longer declares, one at a time, dependents first. Only reached
     /// when the plan was allowed (data-bearing ones need --allow-data-loss), so a bucket is emptied.
     async fn delete_undeclared(&self, snap: &Snapshot) -> Result<()> {
-        let mut detached = false;
+        let mut detached: Vec<&str> = Vec::new();
         for o in &snap.undeclared {
-            if o.schema.name == "ec2.security_group" && !detached {
-                detached = true;
+            // Leftovers of one type may refer to each other (security groups' rules): all of a
+            // type drop those references before the first of them goes.
+            if !detached.contains(&o.schema.name) {
+                detached.push(o.schema.name);
                 for g in snap
                     .undeclared
                     .iter()
-                    .filter(|g| g.schema.name == "ec2.security_group")
+                    .filter(|g| g.schema.name == o.schema.name)
                 {
-                    aws::detach(&Call::new(&self.aws, &self.names, g.schema, &g.id), &g.live)
-                        .await?;
+                    let c = Call::new(&self.aws, &self.names, g.schema, &g.id);
+                    c.driver().detach(&c, &g.live).await?;
                 }
             }
             let props = Attrs::from([("force_destroy".to_string(), Value::Bool(true))]);
             let label = format!("{} ({})", o.id, o.schema.name);
             let c = Call::new(&self.aws, &self.names, o.schema, &o.id);
-            self.reported(&label, "deleting", aws::delete(&c, &props, &o.live))
+            self.reported(&label, "deleting", c.driver().delete(&c, &props, &o.live))
                 .await
                 .map_err(|e| {
                     e.context(format!(
@@ -346,7 +355,8 @@ impl Engine {
                 }
                 let (mut props, _) = eval_props(&r.props, &snap.env);
                 overlay(&mut props, &snap.prepared[&id]);
-                self.reported(&id, "deleting", aws::delete(&self.call(r), &props, l))
+                let c = self.call(r);
+                self.reported(&id, "deleting", c.driver().delete(&c, &props, l))
                     .await
             },
         )
@@ -417,14 +427,6 @@ fn overlay(props: &mut Attrs, prepared: &Attrs) {
     for (k, v) in prepared {
         props.insert(k.clone(), v.clone());
     }
-}
-
-/// A resource whose lookup needs this attribute cannot be read until it is known.
-fn needed_to_read(r: &Resource, attr: &str) -> bool {
-    matches!(
-        (r.schema.name, attr),
-        ("s3.site", "bucket") | ("ecs.service", "cluster")
-    )
 }
 
 fn verb(a: Action) -> &'static str {

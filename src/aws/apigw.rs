@@ -7,7 +7,7 @@ use anyhow::Result;
 use aws_sdk_apigatewayv2::types::{Api, Cors, IntegrationType, ProtocolType};
 use serde_json::Value;
 
-use super::{Attrs, Call, Live, Props, aws_error, code};
+use super::{Attrs, Aws, Call, Live, Props, aws_error, code};
 
 async fn find(c: &Call<'_>) -> Result<Option<Api>> {
     let mut token = None;
@@ -362,5 +362,29 @@ pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
         Ok(_) => Ok(()),
         Err(e) if code(&e) == "NotFoundException" => Ok(()),
         Err(e) => Err(aws_error("apigatewayv2:DeleteApi", e)),
+    }
+}
+
+/// Every HTTP API name in the region.
+pub async fn api_names(aws: &Aws) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let page = aws
+            .apigw
+            .get_apis()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| aws_error("apigatewayv2:GetApis", e))?;
+        out.extend(
+            page.items()
+                .iter()
+                .filter_map(|a| a.name().map(str::to_string)),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
     }
 }

@@ -7,7 +7,7 @@ use aws_sdk_budgets::types::{
 };
 use serde_json::Value;
 
-use super::{Attrs, Call, Live, Props, aws_error, code};
+use super::{Attrs, Aws, Call, Live, Props, aws_error, code};
 
 pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     let b = match c
@@ -138,4 +138,30 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
         Err(e) if code(&e) == "NotFoundException" => Ok(()),
         Err(e) => Err(aws_error("budgets:DeleteBudget", e)),
     }
+}
+
+/// Every budget name of the account.
+pub async fn budget_names(aws: &Aws) -> Result<Vec<String>> {
+    let page = aws
+        .budgets
+        .describe_budgets()
+        .account_id(&aws.account)
+        .send()
+        .await
+        .map_err(|e| aws_error("budgets:DescribeBudgets", e))?;
+    Ok(page
+        .budgets()
+        .iter()
+        .map(|b| b.budget_name().to_string())
+        .collect())
+}
+
+/// Every attribute of a budget forces its replacement (it holds no data), so the engine never
+/// updates one in place.
+pub async fn update(c: &Call<'_>, _p: &Attrs, _live: &Live, changed: &[String]) -> Result<()> {
+    anyhow::bail!(
+        "budget {}: {} cannot change in place",
+        c.name,
+        changed.join(", ")
+    )
 }

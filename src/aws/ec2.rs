@@ -9,7 +9,7 @@ use aws_sdk_ec2::types::{
 };
 use serde_json::{Value, json};
 
-use super::{Attrs, Call, Live, Props, aws_error, code, sorted, wait};
+use super::{Attrs, Aws, Call, Live, Names, Props, aws_error, code, sorted, wait};
 
 fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
@@ -365,4 +365,43 @@ pub async fn delete_endpoint(c: &Call<'_>, live: &Live) -> Result<()> {
         Err(e) if code(&e) == "InvalidVpcEndpointId.NotFound" => Ok(()),
         Err(e) => Err(aws_error("ec2:DeleteVpcEndpoints", e)),
     }
+}
+
+/// Names of the security groups starting with `prefix`.
+pub async fn group_names(aws: &Aws, prefix: &str) -> Result<Vec<String>> {
+    let page = aws
+        .ec2
+        .describe_security_groups()
+        .filters(filter("group-name", &format!("{prefix}*")))
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeSecurityGroups", e))?;
+    Ok(page
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.group_name().map(str::to_string))
+        .collect())
+}
+
+/// The `fintech:id` of every VPC endpoint tagged as the stage's.
+pub async fn endpoint_ids(aws: &Aws, names: &Names) -> Result<Vec<String>> {
+    let page = aws
+        .ec2
+        .describe_vpc_endpoints()
+        .filters(filter("tag:fintech:app", &names.app))
+        .filters(filter("tag:fintech:stage", &names.stage))
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeVpcEndpoints", e))?;
+    Ok(page
+        .vpc_endpoints()
+        .iter()
+        .filter_map(|e| {
+            e.tags()
+                .iter()
+                .find(|t| t.key() == Some("fintech:id"))
+                .and_then(|t| t.value())
+                .map(str::to_string)
+        })
+        .collect())
 }

@@ -208,3 +208,18 @@ pub async fn login(aws: &Aws) -> Result<(String, String)> {
     let (user, password) = decoded.split_once(':').unwrap_or(("AWS", ""));
     Ok((user.to_string(), password.to_string()))
 }
+
+/// Every repository name of the registry.
+pub async fn repository_names(aws: &Aws) -> Result<Vec<String>> {
+    let page = aws
+        .ecr
+        .describe_repositories()
+        .send()
+        .await
+        .map_err(|e| aws_error("ecr:DescribeRepositories", e))?;
+    Ok(page
+        .repositories()
+        .iter()
+        .filter_map(|r| r.repository_name().map(str::to_string))
+        .collect())
+}

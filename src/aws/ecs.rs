@@ -14,7 +14,7 @@ use aws_sdk_ecs::types::{
 };
 use serde_json::Value;
 
-use super::{Attrs, Call, Live, Props, aws_error, code, sorted};
+use super::{Attrs, Aws, Call, Live, Names, Props, aws_error, code, sorted};
 
 const CONTAINER: &str = "app";
 
@@ -496,5 +496,69 @@ pub async fn delete_service(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> 
             .await
             .map_err(|e| aws_error("ecs:DeregisterTaskDefinition", e))?;
     }
+    Ok(())
+}
+
+/// The ECS clusters whose names start with `prefix`: (name, ARN).
+pub async fn clusters(aws: &Aws, prefix: &str) -> Result<Vec<(String, String)>> {
+    let page = aws
+        .ecs
+        .list_clusters()
+        .send()
+        .await
+        .map_err(|e| aws_error("ecs:ListClusters", e))?;
+    Ok(page
+        .cluster_arns()
+        .iter()
+        .map(|arn| {
+            (
+                arn.rsplit('/').next().unwrap_or(arn).to_string(),
+                arn.clone(),
+            )
+        })
+        .filter(|(name, _)| name.starts_with(prefix))
+        .collect())
+}
+
+/// Ids of the services in the stage's clusters, each with the cluster that reading it needs.
+pub async fn service_ids(aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
+    let mut out = Vec::new();
+    for (_, arn) in clusters(aws, &names.prefix()).await? {
+        let page = aws
+            .ecs
+            .list_services()
+            .cluster(&arn)
+            .send()
+            .await
+            .map_err(|e| aws_error("ecs:ListServices", e))?;
+        let names_of = page
+            .service_arns()
+            .iter()
+            .map(|s| s.rsplit('/').next().unwrap_or(s).to_string());
+        for (id, _) in super::owned::ids_by_prefix(names, names_of) {
+            out.push((
+                id,
+                Attrs::from([("cluster".to_string(), Value::from(arn.clone()))]),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// At plan time, the digest-pinned image of a service if the registry has it; unknown otherwise.
+pub async fn complete_image(aws: &Aws, props: &mut Attrs, unknown: &mut Attrs) -> Result<()> {
+    if props.contains_key("image_ref") {
+        return Ok(());
+    }
+    if !unknown.contains_key("image")
+        && let Some(r) = super::find_image(aws, props).await?
+    {
+        props.insert("image_ref".into(), Value::from(r));
+        return Ok(());
+    }
+    unknown.insert(
+        "image_ref".into(),
+        Value::from(crate::model::eval::KNOWN_AFTER_APPLY),
+    );
     Ok(())
 }

@@ -6,7 +6,7 @@ use anyhow::Result;
 use aws_sdk_elasticache::types::{ReplicationGroup, Tag};
 use serde_json::Value;
 
-use super::{Attrs, Call, Live, Props, aws_error, code, wait};
+use super::{Attrs, Aws, Call, Live, Props, aws_error, code, wait};
 
 async fn describe(c: &Call<'_>) -> Result<Option<ReplicationGroup>> {
     match c
@@ -181,4 +181,28 @@ async fn wait_status(c: &Call<'_>, status: Option<&str>) -> Result<()> {
         })
     })
     .await
+}
+
+/// Every replication group id in the region.
+pub async fn group_ids(aws: &Aws) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = aws
+            .elasticache
+            .describe_replication_groups()
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| aws_error("elasticache:DescribeReplicationGroups", e))?;
+        out.extend(
+            page.replication_groups()
+                .iter()
+                .filter_map(|g| g.replication_group_id().map(str::to_string)),
+        );
+        marker = page.marker().map(str::to_string);
+        if marker.is_none() {
+            return Ok(out);
+        }
+    }
 }

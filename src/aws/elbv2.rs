@@ -12,7 +12,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use serde_json::Value;
 
-use super::{Attrs, Call, Live, Props, aws_error, code, sorted, wait};
+use super::{Attrs, Aws, Call, Live, Props, aws_error, code, sorted, wait};
 
 /// Load balancer and target group names are at most 32 characters.
 fn names(c: &Call<'_>) -> (String, String) {
@@ -392,4 +392,19 @@ pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every load balancer name in the region.
+pub async fn balancer_names(aws: &Aws) -> Result<Vec<String>> {
+    let page = aws
+        .elbv2
+        .describe_load_balancers()
+        .send()
+        .await
+        .map_err(|e| aws_error("elbv2:DescribeLoadBalancers", e))?;
+    Ok(page
+        .load_balancers()
+        .iter()
+        .filter_map(|l| l.load_balancer_name().map(str::to_string))
+        .collect())
 }

@@ -4,7 +4,7 @@ use anyhow::Result;
 use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
 use serde_json::Value;
 
-use super::{Attrs, Call, Live, Props, aws_error, code};
+use super::{Attrs, Aws, Call, Live, Props, aws_error, code};
 
 const TARGET_ID: &str = "function";
 
@@ -162,4 +162,20 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
         Err(e) if code(&e) == "ResourceNotFoundException" => Ok(()),
         Err(e) => Err(aws_error("events:DeleteRule", e)),
     }
+}
+
+/// Names of the rules starting with `prefix`.
+pub async fn rule_names(aws: &Aws, prefix: &str) -> Result<Vec<String>> {
+    let page = aws
+        .events
+        .list_rules()
+        .name_prefix(prefix)
+        .send()
+        .await
+        .map_err(|e| aws_error("events:ListRules", e))?;
+    Ok(page
+        .rules()
+        .iter()
+        .filter_map(|r| r.name().map(str::to_string))
+        .collect())
 }

@@ -6,7 +6,7 @@ use anyhow::Result;
 use aws_sdk_iam::types::Tag;
 use serde_json::{Value, json};
 
-use super::{Attrs, Call, Live, Props, aws_error, code, sorted, strings};
+use super::{Attrs, Aws, Call, Live, Props, aws_error, code, sorted, strings};
 
 const POLICY: &str = "fintech";
 
@@ -279,6 +279,29 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
         Ok(_) => Ok(()),
         Err(e) if code(&e) == "NoSuchEntity" => Ok(()),
         Err(e) => Err(aws_error("iam:DeleteRole", e)),
+    }
+}
+
+/// Every role name in the account.
+pub async fn role_names(aws: &Aws) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = aws
+            .iam
+            .list_roles()
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| aws_error("iam:ListRoles", e))?;
+        out.extend(page.roles().iter().map(|r| r.role_name().to_string()));
+        marker = page
+            .marker()
+            .map(str::to_string)
+            .filter(|_| page.is_truncated());
+        if marker.is_none() {
+            return Ok(out);
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, Environment, LastUpdateStatus, Runtime, VpcConfig};
 use serde_json::Value;
 
-use super::{Attrs, Call, Live, Props, aws_error, code, sorted, wait};
+use super::{Attrs, Aws, Call, Live, Props, aws_error, code, sorted, wait};
 
 pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     let out = match c
@@ -316,4 +316,28 @@ async fn wait_ready(c: &Call<'_>) -> Result<()> {
         },
     )
     .await
+}
+
+/// Every function name in the region.
+pub async fn function_names(aws: &Aws) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = aws
+            .lambda
+            .list_functions()
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| aws_error("lambda:ListFunctions", e))?;
+        out.extend(
+            page.functions()
+                .iter()
+                .filter_map(|f| f.function_name().map(str::to_string)),
+        );
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            return Ok(out);
+        }
+    }
 }

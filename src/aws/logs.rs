@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde_json::Value;
 
-use super::{Attrs, Call, Live, Props, aws_error, code};
+use super::{Attrs, Aws, Call, Live, Props, aws_error, code};
 
 pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     let out = c
@@ -99,4 +99,20 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
         Err(e) if code(&e) == "ResourceNotFoundException" => Ok(()),
         Err(e) => Err(aws_error("logs:DeleteLogGroup", e)),
     }
+}
+
+/// Names of the log groups starting with `prefix`.
+pub async fn group_names(aws: &Aws, prefix: &str) -> Result<Vec<String>> {
+    let page = aws
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(prefix)
+        .send()
+        .await
+        .map_err(|e| aws_error("logs:DescribeLogGroups", e))?;
+    Ok(page
+        .log_groups()
+        .iter()
+        .filter_map(|g| g.log_group_name().map(str::to_string))
+        .collect())
 }

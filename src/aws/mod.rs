@@ -3,6 +3,7 @@
 mod apigw;
 mod budgets;
 mod cloudfront;
+pub mod driver;
 mod ec2;
 mod ecr;
 mod ecs;
@@ -15,9 +16,11 @@ pub mod lock;
 mod logs;
 pub mod owned;
 mod rds;
+pub mod registry;
 mod s3;
 mod secrets;
 mod site;
+pub mod types;
 pub mod wait;
 
 pub use secrets::env_value as secret_value;
@@ -135,19 +138,18 @@ pub struct Names {
 impl Names {
     /// The deterministic physical name of resource `id` of type `schema`.
     pub fn physical(&self, schema: &TypeSchema, id: &str) -> String {
-        let base = format!("{}-{}-{}", self.app, self.stage, id.replace('_', "-"));
-        match schema.name {
-            "s3.bucket" => fit(&format!("{base}-{}-{}", self.account, self.region), 63),
-            "secretsmanager.secret" => format!(
-                "{}/{}/{}",
-                self.app,
-                self.stage,
-                id.trim_start_matches("secrets.")
-            ),
-            "elasticache.redis" => fit(&base, 40),
-            "logs.log_group" => format!("/ecs/{}", fit(&base, 63)),
-            _ => fit(&base, 63),
-        }
+        schema.driver.physical(self, id)
+    }
+
+    /// `{app}-{stage}-{id}`, the stem of most physical names.
+    pub fn base(&self, id: &str) -> String {
+        format!("{}{}", self.prefix(), id.replace('_', "-"))
+    }
+
+    /// `{app}-{stage}-`: what the names of the stage's resources start with (and, since a stage
+    /// name may contain `-`, what another stage's may start with too: ownership is proven by tags).
+    pub fn prefix(&self) -> String {
+        format!("{}-{}-", self.app, self.stage)
     }
 
     /// The ownership tags every resource carries.
@@ -252,150 +254,10 @@ impl<'a> Call<'a> {
     pub fn tags(&self) -> Vec<(String, String)> {
         self.names.tags(self.id)
     }
-}
 
-/// Resource types this module can deploy. The others (the containers option's) can be validated
-/// and priced, not deployed yet.
-pub const DEPLOYABLE: &[&str] = &[
-    "ec2.default_vpc",
-    "ec2.security_group",
-    "rds.postgres",
-    "elasticache.redis",
-    "iam.role",
-    "lambda.function",
-    "apigateway.http_api",
-    "s3.bucket",
-    "cloudfront.distribution",
-    "s3.site",
-    "events.schedule",
-    "budgets.budget",
-    "secretsmanager.secret",
-    "ec2.vpc_endpoint",
-    "ecr.repository",
-    "ecs.cluster",
-    "logs.log_group",
-    "elbv2.load_balancer",
-    "ecs.service",
-];
-
-/// Reads the live resource, `None` when it does not exist.
-pub async fn read(c: &Call<'_>, props: &Attrs) -> Result<Option<Live>> {
-    match c.schema.name {
-        "ec2.default_vpc" => ec2::read_vpc(c).await.map(Some),
-        "ec2.security_group" => ec2::read_sg(c).await,
-        "ec2.vpc_endpoint" => ec2::read_endpoint(c).await,
-        "rds.postgres" => rds::read(c).await,
-        "elasticache.redis" => elasticache::read(c).await,
-        "iam.role" => iam::read(c).await,
-        "lambda.function" => lambda::read(c).await,
-        "apigateway.http_api" => apigw::read(c).await,
-        "s3.bucket" => s3::read(c).await,
-        "cloudfront.distribution" => cloudfront::read(c).await,
-        "s3.site" => site::read(c, props).await,
-        "events.schedule" => events::read(c).await,
-        "budgets.budget" => budgets::read(c).await,
-        "secretsmanager.secret" => secrets::read(c, props).await,
-        "ecr.repository" => ecr::read(c).await,
-        "ecs.cluster" => ecs::read_cluster(c).await,
-        "logs.log_group" => logs::read(c).await,
-        "elbv2.load_balancer" => elbv2::read(c).await,
-        "ecs.service" => ecs::read_service(c, props).await,
-        other => Err(anyhow!("no driver for {other}")),
-    }
-}
-
-/// Creates the resource from fully known `props`.
-pub async fn create(c: &Call<'_>, props: &Attrs) -> Result<Live> {
-    match c.schema.name {
-        "ec2.security_group" => ec2::create_sg(c, props).await?,
-        "ec2.vpc_endpoint" => ec2::create_endpoint(c, props).await?,
-        "rds.postgres" => rds::create(c, props).await?,
-        "elasticache.redis" => elasticache::create(c, props).await?,
-        "iam.role" => iam::create(c, props).await?,
-        "lambda.function" => lambda::create(c, props).await?,
-        "apigateway.http_api" => apigw::create(c, props).await?,
-        "s3.bucket" => s3::create(c, props).await?,
-        "cloudfront.distribution" => cloudfront::create(c, props).await?,
-        "s3.site" => site::sync(c, props).await?,
-        "events.schedule" => events::create(c, props).await?,
-        "budgets.budget" => budgets::create(c, props).await?,
-        "secretsmanager.secret" => secrets::create(c, props).await?,
-        "ecr.repository" => ecr::create(c, props).await?,
-        "ecs.cluster" => ecs::create_cluster(c, props).await?,
-        "logs.log_group" => logs::create(c, props).await?,
-        "elbv2.load_balancer" => elbv2::create(c, props).await?,
-        "ecs.service" => ecs::create_service(c, props).await?,
-        "ec2.default_vpc" => {
-            return Err(anyhow!(
-                "the region has no default VPC; create one with `aws ec2 create-default-vpc`"
-            ));
-        }
-        other => return Err(anyhow!("no driver for {other}")),
-    }
-    read(c, props)
-        .await?
-        .ok_or_else(|| anyhow!("{} was created but cannot be read back", c.name))
-}
-
-/// Changes the attributes in `changed` (all in place) to their values in `props`.
-pub async fn update(c: &Call<'_>, props: &Attrs, live: &Live, changed: &[String]) -> Result<Live> {
-    match c.schema.name {
-        "ec2.security_group" => ec2::update_sg(c, props, live).await?,
-        "ec2.vpc_endpoint" => ec2::update_endpoint(c, props, live).await?,
-        "rds.postgres" => rds::update(c, props, changed).await?,
-        "elasticache.redis" => elasticache::update(c, props, changed).await?,
-        "iam.role" => iam::update(c, props, changed).await?,
-        "lambda.function" => lambda::update(c, props, changed).await?,
-        "apigateway.http_api" => apigw::update(c, props, live).await?,
-        "s3.bucket" => s3::update(c, props, changed).await?,
-        "cloudfront.distribution" => cloudfront::update(c, props, live).await?,
-        "s3.site" => site::sync(c, props).await?,
-        "events.schedule" => events::update(c, props).await?,
-        "secretsmanager.secret" => secrets::update(c, props).await?,
-        "ecr.repository" => ecr::update(c, props, changed).await?,
-        "ecs.cluster" => ecs::update_cluster(c, props).await?,
-        "logs.log_group" => logs::update(c, props).await?,
-        "elbv2.load_balancer" => elbv2::update(c, props, live, changed).await?,
-        "ecs.service" => ecs::update_service(c, props, changed).await?,
-        other => return Err(anyhow!("{other} cannot be updated in place")),
-    }
-    read(c, props)
-        .await?
-        .ok_or_else(|| anyhow!("{} disappeared while being updated", c.name))
-}
-
-/// Before deleting several resources of a kind that refer to each other (security groups whose
-/// rules name each other), drops those references.
-pub async fn detach(c: &Call<'_>, live: &Live) -> Result<()> {
-    match c.schema.name {
-        "ec2.security_group" => ec2::revoke_all(c, live).await,
-        _ => Ok(()),
-    }
-}
-
-/// Deletes the resource; gone already is fine.
-pub async fn delete(c: &Call<'_>, props: &Attrs, live: &Live) -> Result<()> {
-    match c.schema.name {
-        "ec2.default_vpc" => Ok(()),
-        "ec2.security_group" => ec2::delete_sg(c, live).await,
-        "ec2.vpc_endpoint" => ec2::delete_endpoint(c, live).await,
-        "rds.postgres" => rds::delete(c, props).await,
-        "elasticache.redis" => elasticache::delete(c).await,
-        "iam.role" => iam::delete(c).await,
-        "lambda.function" => lambda::delete(c).await,
-        "apigateway.http_api" => apigw::delete(c, live).await,
-        "s3.bucket" => s3::delete(c, props).await,
-        "cloudfront.distribution" => cloudfront::delete(c, live).await,
-        "s3.site" => site::delete(c, props).await,
-        "events.schedule" => events::delete(c).await,
-        "budgets.budget" => budgets::delete(c).await,
-        "secretsmanager.secret" => secrets::delete(c).await,
-        "ecr.repository" => ecr::delete(c).await,
-        "ecs.cluster" => ecs::delete_cluster(c).await,
-        "logs.log_group" => logs::delete(c).await,
-        "elbv2.load_balancer" => elbv2::delete(c, live).await,
-        "ecs.service" => ecs::delete_service(c, props, live).await,
-        other => Err(anyhow!("no driver for {other}")),
+    /// The driver of the resource's type.
+    pub fn driver(&self) -> &'static dyn driver::Driver {
+        self.schema.driver
     }
 }
 
@@ -437,45 +299,6 @@ pub async fn ensure_image(aws: &Aws, id: &str, props: &Attrs) -> Result<String> 
     find_image(aws, props)
         .await?
         .ok_or_else(|| anyhow!("`{id}`: pushed {url}:{tag} but the registry does not list it"))
-}
-
-/// At plan time, fills in what only AWS knows before applying (an ECS service's image digest); what
-/// it cannot know yet becomes unknown ("known after apply").
-pub async fn complete(
-    aws: &Aws,
-    schema: &TypeSchema,
-    props: &mut Attrs,
-    unknown: &mut Attrs,
-) -> Result<()> {
-    if schema.name == "ecs.service" && !props.contains_key("image_ref") {
-        match (unknown.contains_key("image"), find_image(aws, props).await) {
-            (false, Ok(Some(r))) => {
-                props.insert("image_ref".into(), Value::from(r));
-            }
-            (false, Err(e)) => return Err(e),
-            _ => {
-                unknown.insert(
-                    "image_ref".into(),
-                    Value::from(crate::model::eval::KNOWN_AFTER_APPLY),
-                );
-            }
-        }
-    }
-    Ok(())
-}
-
-/// At apply time, the same, building and pushing what is missing.
-pub async fn complete_for_apply(
-    aws: &Aws,
-    schema: &TypeSchema,
-    id: &str,
-    props: &mut Attrs,
-) -> Result<()> {
-    if schema.name == "ecs.service" && !props.contains_key("image_ref") {
-        let r = ensure_image(aws, id, props).await?;
-        props.insert("image_ref".into(), Value::from(r));
-    }
-    Ok(())
 }
 
 /// Small helpers to pull typed values out of evaluated properties.

@@ -6,7 +6,7 @@ use anyhow::{Result, bail};
 use aws_sdk_rds::types::{DbInstance, Tag};
 use serde_json::Value;
 
-use super::{Attrs, Call, Live, Props, aws_error, code, sorted, wait};
+use super::{Attrs, Aws, Call, Live, Props, aws_error, code, sorted, wait};
 
 async fn describe(c: &Call<'_>) -> Result<Option<DbInstance>> {
     match c
@@ -233,4 +233,28 @@ async fn wait_gone(c: &Call<'_>) -> Result<()> {
         || async { Ok(describe(c).await?.is_none()) },
     )
     .await
+}
+
+/// Every DB instance identifier in the region.
+pub async fn identifiers(aws: &Aws) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = aws
+            .rds
+            .describe_db_instances()
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| aws_error("rds:DescribeDBInstances", e))?;
+        out.extend(
+            page.db_instances()
+                .iter()
+                .filter_map(|d| d.db_instance_identifier().map(str::to_string)),
+        );
+        marker = page.marker().map(str::to_string);
+        if marker.is_none() {
+            return Ok(out);
+        }
+    }
 }

@@ -7,7 +7,7 @@ use aws_sdk_s3::types::{
 };
 use serde_json::Value;
 
-use super::{Attrs, Call, Live, Props, aws_error, code};
+use super::{Attrs, Aws, Call, Live, Props, aws_error, code};
 
 pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     match c.aws.s3.head_bucket().bucket(&c.name).send().await {
@@ -186,4 +186,19 @@ pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
         Err(e) if code(&e) == "NoSuchBucket" => Ok(()),
         Err(e) => Err(aws_error("s3:DeleteBucket", e)),
     }
+}
+
+/// Every bucket name of the account.
+pub async fn bucket_names(aws: &Aws) -> Result<Vec<String>> {
+    let page = aws
+        .s3
+        .list_buckets()
+        .send()
+        .await
+        .map_err(|e| aws_error("s3:ListBuckets", e))?;
+    Ok(page
+        .buckets()
+        .iter()
+        .filter_map(|b| b.name().map(str::to_string))
+        .collect())
 }

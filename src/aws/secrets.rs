@@ -6,7 +6,7 @@ use aws_sdk_secretsmanager::types::Tag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
-use super::{Attrs, Call, Live, Props, aws_error, code};
+use super::{Attrs, Aws, Call, Live, Props, aws_error, code};
 use crate::package::digest_hex;
 
 /// The value to store, read from the environment variable the stack names (None when unset).
@@ -151,4 +151,25 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
         Err(e) if code(&e) == "ResourceNotFoundException" => Ok(()),
         Err(e) => Err(aws_error("secretsmanager:DeleteSecret", e)),
     }
+}
+
+/// Names of the secrets starting with `prefix`.
+pub async fn secret_names(aws: &Aws, prefix: &str) -> Result<Vec<String>> {
+    let page = aws
+        .secrets
+        .list_secrets()
+        .filters(
+            aws_sdk_secretsmanager::types::Filter::builder()
+                .key(aws_sdk_secretsmanager::types::FilterNameStringType::Name)
+                .values(prefix)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error("secretsmanager:ListSecrets", e))?;
+    Ok(page
+        .secret_list()
+        .iter()
+        .filter_map(|s| s.name().map(str::to_string))
+        .collect())
 }

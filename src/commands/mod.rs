@@ -73,25 +73,8 @@ pub fn load(g: &Global) -> Result<Desired> {
     Ok(model::load(&g.dir, &selection(g))?)
 }
 
-/// Connects to AWS for the stage's region and builds the engine. A stack with resource types that
-/// cannot be deployed yet is refused before any AWS call.
+/// Connects to AWS for the stage's region and builds the engine.
 pub async fn engine(g: &Global, desired: Desired) -> Result<Engine> {
-    let mut missing: Vec<&str> = desired
-        .resources
-        .values()
-        .map(|r| r.schema.name)
-        .filter(|t| !crate::aws::DEPLOYABLE.contains(t))
-        .collect();
-    missing.dedup();
-    if !missing.is_empty() {
-        missing.sort();
-        missing.dedup();
-        bail!(
-            "the {} option cannot be deployed yet: no driver for {} (`fintech validate` and `fintech cost` work for it; deploy the serverless option meanwhile)",
-            desired.option,
-            missing.join(", ")
-        );
-    }
     let aws = Aws::connect(&Connect {
         region: desired.region.clone(),
         profile: g.profile.clone(),

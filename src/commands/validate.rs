@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use crate::cli::Global;
-use crate::model::schema::{Req, TYPES, Ty};
+use crate::model::schema::{Req, Ty, types};
 use crate::model::{self, OPTIONS, Selection};
 
 pub fn run(g: &Global, types: bool) -> Result<i32> {
@@ -79,7 +79,7 @@ fn stage_names(g: &Global) -> Vec<String> {
 }
 
 fn print_types() {
-    for t in TYPES {
+    for t in types() {
         println!("{}  — {}", t.name, t.doc);
         for f in t.fields {
             let req = match f.req {

@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::Pricing;
 use super::catalog::{Allowance, Catalog};
 use super::usage::Usage;
 use crate::model::{Desired, Resource};
@@ -207,25 +208,35 @@ pub fn estimate(
     let mut site_buckets = Vec::new();
     let mut scheduled: BTreeMap<String, f64> = BTreeMap::new();
     for r in d.resources.values() {
-        match r.schema.name {
-            "apigateway.http_api" => {
+        match r.schema.driver.pricing() {
+            Pricing::HttpApi => {
                 api_fns.extend(r.props.get("routes").map(referenced).unwrap_or_default())
             }
-            "cloudfront.distribution" => {
+            Pricing::Cdn => {
                 site_buckets.extend(r.props.get("bucket").map(referenced).unwrap_or_default())
             }
-            "events.schedule" => {
+            Pricing::Schedule => {
                 for f in r.props.get("function").map(referenced).unwrap_or_default() {
                     *scheduled.entry(f).or_default() += runs_per_month(text(r, "schedule"));
                 }
             }
-            _ => {}
+            Pricing::Free
+            | Pricing::Database
+            | Pricing::Cache
+            | Pricing::Function
+            | Pricing::Bucket
+            | Pricing::Secret
+            | Pricing::Budget
+            | Pricing::Fargate
+            | Pricing::LoadBalancer
+            | Pricing::VpcEndpoint
+            | Pricing::Registry => {}
         }
     }
     let mut logs = false;
     for r in d.order.iter().filter_map(|id| d.resources.get(id)) {
-        match r.schema.name {
-            "rds.postgres" => {
+        match r.schema.driver.pricing() {
+            Pricing::Database => {
                 let class = text(r, "instance_class");
                 let multi = r
                     .props
@@ -266,7 +277,7 @@ pub fn estimate(
                     "secrets",
                 )?;
             }
-            "elasticache.redis" => {
+            Pricing::Cache => {
                 let node = text(r, "node_type");
                 b.add(
                     "ElastiCache",
@@ -277,7 +288,7 @@ pub fn estimate(
                     "node-hours",
                 )?;
             }
-            "lambda.function" => {
+            Pricing::Function => {
                 logs = true;
                 let (calls, ms, why) = if let Some(runs) = scheduled.get(&r.id) {
                     (
@@ -313,7 +324,7 @@ pub fn estimate(
                     "GB-seconds",
                 )?;
             }
-            "apigateway.http_api" => {
+            Pricing::HttpApi => {
                 b.add(
                     "API Gateway",
                     r,
@@ -323,7 +334,7 @@ pub fn estimate(
                     "M requests",
                 )?;
             }
-            "cloudfront.distribution" => {
+            Pricing::Cdn => {
                 b.add(
                     "CloudFront",
                     r,
@@ -349,7 +360,7 @@ pub fn estimate(
                     "paths",
                 )?;
             }
-            "s3.bucket" if !site_buckets.contains(&r.id) => {
+            Pricing::Bucket if !site_buckets.contains(&r.id) => {
                 b.add(
                     "S3",
                     r,
@@ -359,7 +370,7 @@ pub fn estimate(
                     "GB-months",
                 )?;
             }
-            "s3.bucket" => {
+            Pricing::Bucket => {
                 b.add(
                     "S3",
                     r,
@@ -385,7 +396,7 @@ pub fn estimate(
                     "1k requests",
                 )?;
             }
-            "secretsmanager.secret" => {
+            Pricing::Secret => {
                 b.add(
                     "Secrets Manager",
                     r,
@@ -395,7 +406,7 @@ pub fn estimate(
                     "secrets",
                 )?;
             }
-            "budgets.budget" => {
+            Pricing::Budget => {
                 b.add(
                     "Budgets",
                     r,
@@ -405,7 +416,7 @@ pub fn estimate(
                     "budget-days",
                 )?;
             }
-            "ecs.service" => {
+            Pricing::Fargate => {
                 logs = true;
                 let tasks = num(r, "desired_count");
                 let vcpu = text(r, "cpu").parse::<f64>().unwrap_or(256.0) / 1024.0;
@@ -446,7 +457,7 @@ pub fn estimate(
                     )?;
                 }
             }
-            "elbv2.load_balancer" => {
+            Pricing::LoadBalancer => {
                 let azs = num(r, "az_count");
                 b.add(
                     "Load balancer",
@@ -473,7 +484,7 @@ pub fn estimate(
                     "address-hours",
                 )?;
             }
-            "ec2.vpc_endpoint" => {
+            Pricing::VpcEndpoint => {
                 let azs = num(r, "az_count");
                 b.add(
                     "VPC endpoints",
@@ -484,7 +495,7 @@ pub fn estimate(
                     "endpoint-hours",
                 )?;
             }
-            "ecr.repository" => {
+            Pricing::Registry => {
                 b.add(
                     "ECR",
                     r,
@@ -494,7 +505,7 @@ pub fn estimate(
                     "GB-months",
                 )?;
             }
-            _ => {}
+            Pricing::Free | Pricing::Schedule => {}
         }
     }
     if logs {

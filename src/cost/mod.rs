@@ -8,4 +8,37 @@ pub mod render;
 pub mod usage;
 
 pub use catalog::Catalog;
+
+/// How a resource type is billed: each driver names its model, and the estimator prices each model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pricing {
+    /// No charge of its own (or billed through another resource).
+    Free,
+    /// RDS instance-hours and storage.
+    Database,
+    /// ElastiCache node-hours.
+    Cache,
+    /// Lambda requests and GB-seconds, by who invokes it.
+    Function,
+    /// API Gateway HTTP API requests (and its routes say which functions serve the API).
+    HttpApi,
+    /// CloudFront data out, requests and invalidations (and its bucket serves a site).
+    Cdn,
+    /// S3 storage and requests.
+    Bucket,
+    /// Free itself; says how often its function runs.
+    Schedule,
+    /// One secret a month.
+    Secret,
+    /// Budget-days.
+    Budget,
+    /// Fargate vCPU- and GB-hours, and task addresses.
+    Fargate,
+    /// ALB hours, LCUs and addresses.
+    LoadBalancer,
+    /// Interface endpoint hours.
+    VpcEndpoint,
+    /// ECR storage.
+    Registry,
+}
 pub use estimate::{Estimate, FreeTier, Line, estimate};

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::schema::{Field, Req, TYPES, Ty};
+use super::schema::{Field, Req, Ty, types};
 
 /// A `${...}` reference is accepted wherever a value is.
 fn or_reference(v: Value) -> Value {
@@ -45,7 +45,7 @@ fn object(fields: &[Field], extra: Value) -> Value {
 
 /// The schema of `stacks/*.yaml`.
 pub fn stack() -> Value {
-    let resources: Vec<Value> = TYPES
+    let resources: Vec<Value> = types()
         .iter()
         .filter(|t| t.name != "secretsmanager.secret")
         .map(|t| {
@@ -114,7 +114,7 @@ mod tests {
         let types = s["properties"]["resources"]["additionalProperties"]["oneOf"]
             .as_array()
             .unwrap();
-        assert_eq!(types.len(), TYPES.len() - 1);
+        assert_eq!(types.len(), super::types().len() - 1);
         let lambda = types
             .iter()
             .find(|t| t["properties"]["type"]["const"] == "lambda.function")

@@ -63,7 +63,7 @@ impl<'a> Ctx<'a> {
 pub fn resource(ctx: &Ctx, spec: &ResourceSpec, diags: &mut Diagnostics) -> Option<Resource> {
     let type_name = spec.type_name.as_str().unwrap_or_default();
     let Some(schema) = schema::lookup(type_name) else {
-        let names = schema::TYPES.iter().map(|t| t.name);
+        let names = schema::types().iter().map(|t| t.name);
         let d = Diagnostic::new(
             spec.type_name.loc.clone(),
             format!("unknown resource type `{type_name}`"),
@@ -72,7 +72,7 @@ pub fn resource(ctx: &Ctx, spec: &ResourceSpec, diags: &mut Diagnostics) -> Opti
             Some(s) => d.hint(format!("did you mean `{s}`?")),
             None => d.hint(format!(
                 "known types: {}",
-                schema::TYPES
+                schema::types()
                     .iter()
                     .map(|t| t.name)
                     .collect::<Vec<_>>()

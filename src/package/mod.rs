@@ -14,6 +14,7 @@ use base64::Engine;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::aws::driver::Prep;
 use crate::aws::{Attrs, Props};
 use crate::model::{Desired, Resource};
 
@@ -42,115 +43,110 @@ pub fn payload_path(d: &Desired, rel: &str) -> PathBuf {
     }
 }
 
-/// Adds the attributes the deployer derives to the evaluated `props` of `r`: the zip and its hash for a
-/// function, the file manifest for a site, and the settings every resource of a type always has.
-pub fn prepare(d: &Desired, r: &Resource, props: &mut Attrs, offline_deps: bool) -> Result<()> {
-    match r.schema.name {
-        "lambda.function" => {
-            let src = payload_path(d, props.s("code"));
-            if !src.is_dir() {
-                bail!(
-                    "`{}`: code directory {} does not exist",
-                    r.id,
-                    src.display()
-                );
-            }
-            let deps = deps::install(
-                &src,
-                props.s("runtime"),
-                props.s("architecture"),
-                offline_deps,
-            )
-            .with_context(|| format!("installing the dependencies of `{}`", r.id))?;
-            let bytes = zip::build_cached(&src, deps.as_deref())?;
-            // Named by content: functions packaged from one directory share one file.
-            let sha = digest_hex(&bytes);
-            let out = build_dir(&d.root).join(format!("lambda-{}.zip", &sha[..16]));
-            if !out.is_file() {
-                std::fs::create_dir_all(out.parent().expect("has a parent"))?;
-                std::fs::write(&out, bytes.as_slice())
-                    .with_context(|| format!("writing {}", out.display()))?;
-            }
-            props.insert("code_sha256".into(), Value::from(digest_b64(&bytes)));
-            props.insert(
-                "code_zip".into(),
-                Value::from(out.to_string_lossy().to_string()),
-            );
-            props.insert("code_size".into(), Value::from(bytes.len()));
-        }
-        "s3.site" => {
-            let src = payload_path(d, props.s("source"));
-            if props.contains_key("build") {
-                let dir = payload_path(d, props.s("build"));
-                let stamp = build_dir(&d.root).join(format!("{}-{}.frontend", d.stage, r.id));
-                frontend::build(&dir, &src, &stamp)
-                    .with_context(|| format!("building the frontend of `{}`", r.id))?;
-            }
-            if !src.is_dir() {
-                bail!(
-                    "`{}`: site directory {} does not exist; build the frontend first (`npm ci && npm run build` in the frontend)",
-                    r.id,
-                    src.display()
-                );
-            }
-            let files: serde_json::Map<String, Value> = site::manifest(&src)?
-                .into_iter()
-                .map(|(k, v)| (k, Value::from(v)))
-                .collect();
-            props.insert("files".into(), Value::Object(files));
-            props.insert(
-                "source_dir".into(),
-                Value::from(src.to_string_lossy().to_string()),
-            );
-        }
-        "s3.bucket" => {
-            props.insert("public_access_blocked".into(), Value::Bool(true));
-        }
-        "apigateway.http_api" => {
-            props.insert("auto_deploy".into(), Value::Bool(true));
-        }
-        "cloudfront.distribution" => {
-            props.insert("bucket_policy".into(), Value::Bool(true));
-        }
-        "elbv2.load_balancer" | "ec2.vpc_endpoint" => {
-            if r.schema.name == "elbv2.load_balancer" {
-                props.insert("listening".into(), Value::Bool(true));
-            }
-            // One subnet per AZ in the default VPC: the first `az_count` of them.
-            if let Some(Value::Array(subnets)) = props.get("subnets") {
-                let mut s: Vec<Value> = subnets.clone();
-                s.sort_by_key(|v| v.to_string());
-                s.truncate(props.i("az_count").max(1) as usize);
-                props.insert("subnets".into(), Value::Array(s));
-            }
-        }
-        "ecs.service" => {
-            let image = props.s("image").to_string();
-            let tag = if props.contains_key("build") {
-                let dir = payload_path(d, props.s("build"));
-                props.insert(
-                    "build_dir".into(),
-                    Value::from(dir.to_string_lossy().to_string()),
-                );
-                image::tag_for(&dir)?
-            } else {
-                image
-                    .rsplit_once(':')
-                    .filter(|(_, t)| !t.contains('/'))
-                    .map_or("latest", |(_, t)| t)
-                    .to_string()
-            };
-            props.insert("image_tag".into(), Value::from(tag));
-            if image.contains('@') {
-                props.insert("image_ref".into(), Value::from(image));
-            }
-        }
-        "secretsmanager.secret" => {
-            if let Some(v) = crate::aws::secret_value(props) {
-                props.insert("value".into(), Value::from(digest_hex(v.as_bytes())));
-            }
-        }
-        _ => {}
+/// Adds the attributes the deployer derives to the evaluated `props` of `r` (its driver decides which).
+pub fn prepare(d: &Desired, r: &Resource, props: &mut Attrs, offline: bool) -> Result<()> {
+    let p = Prep {
+        desired: d,
+        resource: r,
+        offline,
+    };
+    r.schema.driver.prepare(&p, props)
+}
+
+/// A function's code: its dependencies installed for Lambda's platform, zipped reproducibly with
+/// the sources, written once under a name given by its content; `code_sha256` is what Lambda reports.
+pub fn lambda_zip(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
+    let (d, r) = (p.desired, p.resource);
+    let src = payload_path(d, props.s("code"));
+    if !src.is_dir() {
+        bail!(
+            "`{}`: code directory {} does not exist",
+            r.id,
+            src.display()
+        );
+    }
+    let deps = deps::install(&src, props.s("runtime"), props.s("architecture"), p.offline)
+        .with_context(|| format!("installing the dependencies of `{}`", r.id))?;
+    let bytes = zip::build_cached(&src, deps.as_deref())?;
+    // Named by content: functions packaged from one directory share one file.
+    let sha = digest_hex(&bytes);
+    let out = build_dir(&d.root).join(format!("lambda-{}.zip", &sha[..16]));
+    if !out.is_file() {
+        std::fs::create_dir_all(out.parent().expect("has a parent"))?;
+        std::fs::write(&out, bytes.as_slice())
+            .with_context(|| format!("writing {}", out.display()))?;
+    }
+    props.insert("code_sha256".into(), Value::from(digest_b64(&bytes)));
+    props.insert(
+        "code_zip".into(),
+        Value::from(out.to_string_lossy().to_string()),
+    );
+    props.insert("code_size".into(), Value::from(bytes.len()));
+    Ok(())
+}
+
+/// A site's files: the frontend built first when asked (skipped when its sources are unchanged),
+/// then the manifest of every file and its MD5.
+pub fn site_files(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
+    let (d, r) = (p.desired, p.resource);
+    let src = payload_path(d, props.s("source"));
+    if props.contains_key("build") {
+        let dir = payload_path(d, props.s("build"));
+        let stamp = build_dir(&d.root).join(format!("{}-{}.frontend", d.stage, r.id));
+        frontend::build(&dir, &src, &stamp)
+            .with_context(|| format!("building the frontend of `{}`", r.id))?;
+    }
+    if !src.is_dir() {
+        bail!(
+            "`{}`: site directory {} does not exist; build the frontend first (`npm ci && npm run build` in the frontend)",
+            r.id,
+            src.display()
+        );
+    }
+    let files: serde_json::Map<String, Value> = site::manifest(&src)?
+        .into_iter()
+        .map(|(k, v)| (k, Value::from(v)))
+        .collect();
+    props.insert("files".into(), Value::Object(files));
+    props.insert(
+        "source_dir".into(),
+        Value::from(src.to_string_lossy().to_string()),
+    );
+    Ok(())
+}
+
+/// One subnet per AZ in the default VPC: the first `az_count` of them, in a stable order.
+pub fn first_subnets(props: &mut Attrs) -> Result<()> {
+    if let Some(Value::Array(subnets)) = props.get("subnets") {
+        let mut s: Vec<Value> = subnets.clone();
+        s.sort_by_key(|v| v.to_string());
+        s.truncate(props.i("az_count").max(1) as usize);
+        props.insert("subnets".into(), Value::Array(s));
+    }
+    Ok(())
+}
+
+/// A service's image tag: the content hash of its build directory, or the tag in its image URL;
+/// an image given by digest is pinned as it is.
+pub fn image_tag(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
+    let image = props.s("image").to_string();
+    let tag = if props.contains_key("build") {
+        let dir = payload_path(p.desired, props.s("build"));
+        props.insert(
+            "build_dir".into(),
+            Value::from(dir.to_string_lossy().to_string()),
+        );
+        image::tag_for(&dir)?
+    } else {
+        image
+            .rsplit_once(':')
+            .filter(|(_, t)| !t.contains('/'))
+            .map_or("latest", |(_, t)| t)
+            .to_string()
+    };
+    props.insert("image_tag".into(), Value::from(tag));
+    if image.contains('@') {
+        props.insert("image_ref".into(), Value::from(image));
     }
     Ok(())
 }

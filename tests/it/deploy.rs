@@ -56,7 +56,7 @@ fn fresh_deploy_creates_every_resource_tagged_and_prints_outputs_without_secrets
          s = c('secretsmanager').describe_secret(SecretId='fintech-tracker/dev/FINPREP_API_KEY')\n\
          r['secret'] = tags(s['Tags'])\n\
          r['secret_value'] = c('secretsmanager').get_secret_value(SecretId=s['ARN'])['SecretString']\n\
-         r['budget'] = c('budgets').describe_budget(AccountId='123456789012', BudgetName='fintech-tracker-dev-spend-budget')['Budget']['BudgetLimit']\n\
+         r['budget'] = c('budgets').describe_budget(AccountId='123456789012', BudgetName='fintech-tracker/dev/spend-budget')['Budget']['BudgetLimit']\n\
          r['db_public'] = c('rds').describe_db_instances(DBInstanceIdentifier='fintech-tracker-dev-db')['DBInstances'][0]['PubliclyAccessible']\n\
          out(r)",
     );

@@ -1,0 +1,129 @@
+//! The contract of a resource type's driver: everything the engine, the packager and the cost
+//! estimator need to know about one type, so that none of them ever matches on a type's name.
+
+use std::fmt::Debug;
+
+use anyhow::{Result, anyhow};
+use async_trait::async_trait;
+
+use super::{Attrs, Aws, Call, Live, Names, fit};
+use crate::cost::Pricing;
+use crate::model::{Desired, Resource};
+
+/// What preparing a resource's properties may look at (no AWS).
+pub struct Prep<'a> {
+    pub desired: &'a Desired,
+    pub resource: &'a Resource,
+    /// Install dependencies from the local cache only.
+    pub offline: bool,
+}
+
+/// One resource type's behaviour. Implemented once per type in `aws/types/`, registered in
+/// [`super::registry::TYPES`]. Methods without a default are the ones every type must decide.
+#[async_trait]
+pub trait Driver: Send + Sync + Debug {
+    /// Position in the order leftovers are deleted in: lower goes first (dependents before what
+    /// they depend on).
+    fn delete_rank(&self) -> u8;
+
+    /// How the type is billed.
+    fn pricing(&self) -> Pricing;
+
+    /// Adds what the deployer derives to the evaluated `props` (packaged code and its hash, a
+    /// manifest, settings the type always has). No AWS call.
+    fn prepare(&self, p: &Prep<'_>, props: &mut Attrs) -> Result<()>;
+
+    /// The live resource, `None` when it does not exist; an error (a [`super::NotOwned`] one) when
+    /// a resource with its name belongs to another app or stage.
+    async fn read(&self, c: &Call<'_>, props: &Attrs) -> Result<Option<Live>>;
+
+    /// Creates it from fully known `props`; adopts its own half-created self.
+    async fn create(&self, c: &Call<'_>, props: &Attrs) -> Result<()>;
+
+    /// Changes the in-place attributes in `changed` to their values in `props`.
+    async fn update(
+        &self,
+        c: &Call<'_>,
+        props: &Attrs,
+        live: &Live,
+        changed: &[String],
+    ) -> Result<()>;
+
+    /// Deletes it; already gone is fine.
+    async fn delete(&self, c: &Call<'_>, props: &Attrs, live: &Live) -> Result<()>;
+
+    /// Ids (with what reading them needs) of the resources of this type the stage may own, found
+    /// however the service lists them; [`Driver::read`] then proves ownership.
+    async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>>;
+
+    /// The physical name of resource `id`.
+    fn physical(&self, names: &Names, id: &str) -> String {
+        fit(&names.base(id), 63)
+    }
+
+    /// Whether [`Driver::prepare`] builds something slow enough to show (a zip, a site).
+    fn packages(&self) -> bool {
+        false
+    }
+
+    /// What [`Driver::prepare`] built, in one line, for `fintech package`.
+    fn artifact(&self, _props: &Attrs) -> Option<String> {
+        None
+    }
+
+    /// Attributes without which the resource cannot be looked up (it is then taken as absent).
+    fn needs_to_read(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Whether output `output` changes with attribute `attr` (so updating `attr` makes it unknown
+    /// until applied).
+    fn output_follows(&self, _output: &str, _attr: &str) -> bool {
+        false
+    }
+
+    /// At plan time, fills in what only AWS knows; what it cannot know yet goes into `unknown`.
+    async fn complete(&self, _aws: &Aws, _props: &mut Attrs, _unknown: &mut Attrs) -> Result<()> {
+        Ok(())
+    }
+
+    /// At apply time, the same, producing what is missing (an image built and pushed).
+    async fn complete_for_apply(&self, _aws: &Aws, _id: &str, _props: &mut Attrs) -> Result<()> {
+        Ok(())
+    }
+
+    /// Before several leftovers of this type are deleted, drops their references to each other.
+    async fn detach(&self, _c: &Call<'_>, _live: &Live) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Creates the resource and reads it back.
+pub async fn create(c: &Call<'_>, props: &Attrs) -> Result<Live> {
+    c.driver().create(c, props).await?;
+    c.driver()
+        .read(c, props)
+        .await?
+        .ok_or_else(|| anyhow!("{} was created but cannot be read back", c.name))
+}
+
+/// Updates the resource and reads it back.
+pub async fn update(c: &Call<'_>, props: &Attrs, live: &Live, changed: &[String]) -> Result<Live> {
+    c.driver().update(c, props, live, changed).await?;
+    c.driver()
+        .read(c, props)
+        .await?
+        .ok_or_else(|| anyhow!("{} disappeared while being updated", c.name))
+}
+
+/// Reads the resource unless an attribute its lookup needs is still unknown.
+pub async fn read(c: &Call<'_>, props: &Attrs, unknown: &Attrs) -> Result<Option<Live>> {
+    if c.driver()
+        .needs_to_read()
+        .iter()
+        .any(|a| unknown.contains_key(*a))
+    {
+        return Ok(None);
+    }
+    c.driver().read(c, props).await
+}

@@ -1,0 +1,27 @@
+//! Every resource type `fintech` knows, in one list. A new type is a file in `types/` and a line here.
+
+use super::types::*;
+use crate::model::schema::TypeSchema;
+
+/// The registered types.
+pub static TYPES: &[&TypeSchema] = &[
+    &default_vpc::SCHEMA,
+    &security_group::SCHEMA,
+    &vpc_endpoint::SCHEMA,
+    &postgres::SCHEMA,
+    &redis::SCHEMA,
+    &role::SCHEMA,
+    &function::SCHEMA,
+    &http_api::SCHEMA,
+    &bucket::SCHEMA,
+    &distribution::SCHEMA,
+    &site::SCHEMA,
+    &schedule::SCHEMA,
+    &repository::SCHEMA,
+    &cluster::SCHEMA,
+    &log_group::SCHEMA,
+    &load_balancer::SCHEMA,
+    &service::SCHEMA,
+    &budget::SCHEMA,
+    &secret::SCHEMA,
+];

@@ -1,0 +1,60 @@
+//! `cloudfront.distribution`: a CloudFront distribution: the site bucket through origin access control, the API under one path.
+
+use super::prelude::*;
+
+#[rustfmt::skip]
+pub static SCHEMA: TypeSchema = TypeSchema {
+    name: "cloudfront.distribution",
+    driver: &Distribution,
+    doc: "A CloudFront distribution: the site bucket through origin access control, the API under one path",
+    fields: &[
+        f("bucket", STR, Required, InPlace, "site bucket name"),
+        f("api_domain", STR, Optional, InPlace, "API host name, routed under api_path"),
+        f("api_protocol", Ty::Enum(&["https", "http"]), Default("\"https\""), InPlace, "how CloudFront reaches the API (http for a load balancer without a certificate)"),
+        f("api_path", STR, Default("\"/api/*\""), InPlace, "path pattern sent to the API"),
+        f("default_root_object", STR, Default("\"index.html\""), InPlace, "object served for /"),
+        f("price_class", Ty::Enum(&["PriceClass_100", "PriceClass_200", "PriceClass_All"]), Default("\"PriceClass_100\""), InPlace, "edge locations used"),
+    ],
+    computed: &[],
+    outputs: &["id", "domain", "url", "arn"],
+    data_bearing: false,
+    lookup: false,
+    hidden: &[],
+};
+
+/// The driver of `cloudfront.distribution`.
+#[derive(Debug)]
+pub struct Distribution;
+
+#[async_trait]
+impl Driver for Distribution {
+    fn delete_rank(&self) -> u8 {
+        4
+    }
+    fn pricing(&self) -> Pricing {
+        Pricing::Cdn
+    }
+    fn prepare(&self, _: &Prep<'_>, p: &mut Attrs) -> Result<()> {
+        p.insert("bucket_policy".into(), Value::Bool(true));
+        Ok(())
+    }
+    async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
+        crate::aws::cloudfront::read(c).await
+    }
+    async fn create(&self, c: &Call<'_>, p: &Attrs) -> Result<()> {
+        crate::aws::cloudfront::create(c, p).await
+    }
+    async fn update(&self, c: &Call<'_>, p: &Attrs, live: &Live, _: &[String]) -> Result<()> {
+        crate::aws::cloudfront::update(c, p, live).await
+    }
+    async fn delete(&self, c: &Call<'_>, _: &Attrs, live: &Live) -> Result<()> {
+        crate::aws::cloudfront::delete(c, live).await
+    }
+    async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
+        // Distributions have no name: ours carry it as their comment.
+        Ok(ids_by_prefix(
+            names,
+            crate::aws::cloudfront::comments(aws).await?,
+        ))
+    }
+}

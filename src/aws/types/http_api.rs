@@ -1,0 +1,55 @@
+//! `apigateway.http_api`: an API Gateway HTTP API (v2) whose routes proxy to Lambda functions, auto-deployed.
+
+use super::prelude::*;
+
+#[rustfmt::skip]
+pub static SCHEMA: TypeSchema = TypeSchema {
+    name: "apigateway.http_api",
+    driver: &HttpApi,
+    doc: "An API Gateway HTTP API (v2) whose routes proxy to Lambda functions, auto-deployed",
+    fields: &[
+        f("routes", Ty::Map(&Ty::Str), Required, InPlace, "route key (e.g. `ANY /api/{proxy+}`) to function ARN"),
+        f("cors_origins", STRS, Default("[]"), InPlace, "origins allowed by CORS"),
+    ],
+    computed: &[],
+    outputs: &["id", "endpoint", "domain", "protocol"],
+    data_bearing: false,
+    lookup: false,
+    hidden: &[],
+};
+
+/// The driver of `apigateway.http_api`.
+#[derive(Debug)]
+pub struct HttpApi;
+
+#[async_trait]
+impl Driver for HttpApi {
+    fn delete_rank(&self) -> u8 {
+        1
+    }
+    fn pricing(&self) -> Pricing {
+        Pricing::HttpApi
+    }
+    fn prepare(&self, _: &Prep<'_>, p: &mut Attrs) -> Result<()> {
+        p.insert("auto_deploy".into(), Value::Bool(true));
+        Ok(())
+    }
+    async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
+        crate::aws::apigw::read(c).await
+    }
+    async fn create(&self, c: &Call<'_>, p: &Attrs) -> Result<()> {
+        crate::aws::apigw::create(c, p).await
+    }
+    async fn update(&self, c: &Call<'_>, p: &Attrs, live: &Live, _: &[String]) -> Result<()> {
+        crate::aws::apigw::update(c, p, live).await
+    }
+    async fn delete(&self, c: &Call<'_>, _: &Attrs, live: &Live) -> Result<()> {
+        crate::aws::apigw::delete(c, live).await
+    }
+    async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
+        Ok(ids_by_prefix(
+            names,
+            crate::aws::apigw::api_names(aws).await?,
+        ))
+    }
+}

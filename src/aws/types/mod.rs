@@ -1,0 +1,38 @@
+//! One file per resource type: its schema and its driver. Register a new one in `registry.rs`.
+
+pub mod bucket;
+pub mod budget;
+pub mod cluster;
+pub mod default_vpc;
+pub mod distribution;
+pub mod function;
+pub mod http_api;
+pub mod load_balancer;
+pub mod log_group;
+pub mod postgres;
+pub mod redis;
+pub mod repository;
+pub mod role;
+pub mod schedule;
+pub mod secret;
+pub mod security_group;
+pub mod service;
+pub mod site;
+pub mod vpc_endpoint;
+
+/// What every type file uses.
+mod prelude {
+    pub(crate) use anyhow::{Result, bail};
+    pub(crate) use async_trait::async_trait;
+    pub(crate) use serde_json::Value;
+
+    pub(crate) use crate::aws::driver::{Driver, Prep};
+    pub(crate) use crate::aws::owned::ids_by_prefix;
+    pub(crate) use crate::aws::{Attrs, Aws, Call, Live, Names, fit};
+    pub(crate) use crate::cost::Pricing;
+    pub(crate) use crate::model::schema::Change::*;
+    pub(crate) use crate::model::schema::Req::*;
+    pub(crate) use crate::model::schema::{
+        BOOL, CACHE_NODE_TYPES, Field, RDS_CLASSES, STR, STRS, Ty, TypeSchema, f,
+    };
+}

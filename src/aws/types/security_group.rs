@@ -1,0 +1,66 @@
+//! `ec2.security_group`: a security group; ingress rules only admit what is listed.
+
+use super::prelude::*;
+
+#[rustfmt::skip]
+const INGRESS_RULE: &[Field] = &[
+    f("port", Ty::Int { min: 0, max: 65535 }, Required, InPlace, "TCP port admitted"),
+    f("from", STR, Optional, InPlace, "security group id admitted (e.g. ${app_sg.id})"),
+    f("cidr", STR, Optional, InPlace, "IPv4 range admitted (e.g. 0.0.0.0/0)"),
+    f("description", STR, Default("\"\""), InPlace, "what the rule is for"),
+];
+
+#[rustfmt::skip]
+pub static SCHEMA: TypeSchema = TypeSchema {
+    name: "ec2.security_group",
+    driver: &SecurityGroup,
+    doc: "A security group; ingress rules only admit what is listed",
+    fields: &[
+        f("vpc", STR, Required, Replace, "VPC id, e.g. ${network.id}"),
+        f("description", STR, Default("\"managed by fintech\""), Replace, "group description"),
+        f("ingress", Ty::List(&Ty::Obj(INGRESS_RULE)), Default("[]"), InPlace, "admitted traffic"),
+    ],
+    computed: &[],
+    outputs: &["id", "name"],
+    data_bearing: false,
+    lookup: false,
+    hidden: &[],
+};
+
+/// The driver of `ec2.security_group`.
+#[derive(Debug)]
+pub struct SecurityGroup;
+
+#[async_trait]
+impl Driver for SecurityGroup {
+    fn delete_rank(&self) -> u8 {
+        16
+    }
+    fn pricing(&self) -> Pricing {
+        Pricing::Free
+    }
+    fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
+        Ok(())
+    }
+    async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
+        crate::aws::ec2::read_sg(c).await
+    }
+    async fn create(&self, c: &Call<'_>, p: &Attrs) -> Result<()> {
+        crate::aws::ec2::create_sg(c, p).await
+    }
+    async fn update(&self, c: &Call<'_>, p: &Attrs, live: &Live, _: &[String]) -> Result<()> {
+        crate::aws::ec2::update_sg(c, p, live).await
+    }
+    async fn delete(&self, c: &Call<'_>, _: &Attrs, live: &Live) -> Result<()> {
+        crate::aws::ec2::delete_sg(c, live).await
+    }
+    async fn detach(&self, c: &Call<'_>, live: &Live) -> Result<()> {
+        crate::aws::ec2::revoke_all(c, live).await
+    }
+    async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
+        Ok(ids_by_prefix(
+            names,
+            crate::aws::ec2::group_names(aws, &names.prefix()).await?,
+        ))
+    }
+}

@@ -1,0 +1,57 @@
+//! `ec2.vpc_endpoint`: an interface VPC endpoint: AWS APIs (e.g. Secrets Manager) reachable from the VPC without a NAT gateway.
+
+use super::prelude::*;
+
+#[rustfmt::skip]
+pub static SCHEMA: TypeSchema = TypeSchema {
+    name: "ec2.vpc_endpoint",
+    driver: &VpcEndpoint,
+    doc: "An interface VPC endpoint: AWS APIs (e.g. Secrets Manager) reachable from the VPC without a NAT gateway",
+    fields: &[
+        f("vpc", STR, Required, Replace, "VPC id"),
+        f("service", STR, Required, Replace, "AWS service, e.g. secretsmanager"),
+        f("subnets", STRS, Required, InPlace, "subnets; the first `az_count` get an interface"),
+        f("az_count", Ty::Int { min: 1, max: 6 }, Default("1"), InPlace, "availability zones with an interface (each billed hourly)"),
+        f("security_groups", STRS, Required, InPlace, "security groups of the interfaces"),
+        f("private_dns", BOOL, Default("true"), Replace, "the service's usual host name resolves to the endpoint"),
+    ],
+    computed: &[],
+    outputs: &["id"],
+    data_bearing: false,
+    lookup: false,
+    hidden: &[],
+};
+
+/// The driver of `ec2.vpc_endpoint`.
+#[derive(Debug)]
+pub struct VpcEndpoint;
+
+#[async_trait]
+impl Driver for VpcEndpoint {
+    fn delete_rank(&self) -> u8 {
+        15
+    }
+    fn pricing(&self) -> Pricing {
+        Pricing::VpcEndpoint
+    }
+    fn prepare(&self, _: &Prep<'_>, p: &mut Attrs) -> Result<()> {
+        crate::package::first_subnets(p)
+    }
+    async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
+        crate::aws::ec2::read_endpoint(c).await
+    }
+    async fn create(&self, c: &Call<'_>, p: &Attrs) -> Result<()> {
+        crate::aws::ec2::create_endpoint(c, p).await
+    }
+    async fn update(&self, c: &Call<'_>, p: &Attrs, live: &Live, _: &[String]) -> Result<()> {
+        crate::aws::ec2::update_endpoint(c, p, live).await
+    }
+    async fn delete(&self, c: &Call<'_>, _: &Attrs, live: &Live) -> Result<()> {
+        crate::aws::ec2::delete_endpoint(c, live).await
+    }
+    async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
+        // Endpoints have no name: they are found by their ownership tags alone.
+        let ids = crate::aws::ec2::endpoint_ids(aws, names).await?;
+        Ok(ids.into_iter().map(|id| (id, Attrs::new())).collect())
+    }
+}
