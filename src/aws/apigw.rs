@@ -175,14 +175,28 @@ pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
         != Some(p.list("cors_origins"))
     {
         c.aws.mutated();
-        let u = c.aws.apigw.update_api().api_id(id);
-        let u = match cors(p) {
-            Some(cors) => u.cors_configuration(cors),
-            None => u,
-        };
-        u.send()
-            .await
-            .map_err(|e| aws_error("apigatewayv2:UpdateApi", e))?;
+        match cors(p) {
+            Some(cors) => {
+                c.aws
+                    .apigw
+                    .update_api()
+                    .api_id(id)
+                    .cors_configuration(cors)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("apigatewayv2:UpdateApi", e))?;
+            }
+            // UpdateApi without a CORS configuration leaves the old one: it must be deleted.
+            None => {
+                c.aws
+                    .apigw
+                    .delete_cors_configuration()
+                    .api_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("apigatewayv2:DeleteCorsConfiguration", e))?;
+            }
+        }
     }
     let have = routes(c, id).await?;
     converge(c, id, p, &have).await

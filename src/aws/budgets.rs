@@ -1,4 +1,5 @@
-//! AWS Budgets: a monthly cost budget with e-mail alerts. Any change replaces it (it holds no data).
+//! AWS Budgets: a monthly cost budget with e-mail alerts. Alerts (thresholds and e-mails) change in
+//! place; a new limit replaces the budget (it holds no data).
 
 use anyhow::Result;
 use aws_sdk_budgets::types::{
@@ -50,6 +51,29 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         .collect();
     thresholds.sort();
     a.insert("thresholds_percent".into(), Value::from(thresholds));
+    let mut emails = std::collections::BTreeSet::new();
+    for n in notes.notifications() {
+        let subs = c
+            .aws
+            .budgets
+            .describe_subscribers_for_notification()
+            .account_id(&c.aws.account)
+            .budget_name(&c.name)
+            .notification(n.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error("budgets:DescribeSubscribersForNotification", e))?;
+        emails.extend(
+            subs.subscribers()
+                .iter()
+                .filter(|s| s.subscription_type() == &SubscriptionType::Email)
+                .map(|s| s.address().to_string()),
+        );
+    }
+    a.insert(
+        "emails".into(),
+        Value::from(emails.into_iter().collect::<Vec<_>>()),
+    );
     let mut o = Attrs::new();
     o.insert("name".into(), Value::from(c.name.clone()));
     Ok(Some(Live {
@@ -58,11 +82,9 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     }))
 }
 
-pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
-    let limit = p
-        .get("limit_usd")
-        .and_then(Value::as_f64)
-        .unwrap_or_default();
+/// One notification (actual spend above a percentage of the limit) per threshold, each e-mailing
+/// every address.
+fn notifications(p: &Attrs) -> Result<Vec<NotificationWithSubscribers>> {
     let emails = p.list("emails");
     let mut notes = Vec::new();
     for t in p
@@ -94,6 +116,15 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
                 .build()?,
         );
     }
+    Ok(notes)
+}
+
+pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    let limit = p
+        .get("limit_usd")
+        .and_then(Value::as_f64)
+        .unwrap_or_default();
+    let notes = notifications(p)?;
     c.aws.mutated();
     let r = c
         .aws
@@ -156,12 +187,46 @@ pub async fn budget_names(aws: &Aws) -> Result<Vec<String>> {
         .collect())
 }
 
-/// Every attribute of a budget forces its replacement (it holds no data), so the engine never
-/// updates one in place.
-pub async fn update(c: &Call<'_>, _p: &Attrs, _live: &Live, changed: &[String]) -> Result<()> {
-    anyhow::bail!(
-        "budget {}: {} cannot change in place",
-        c.name,
-        changed.join(", ")
-    )
+/// New alerts: the budget's notifications are replaced by one per threshold with the new e-mails.
+pub async fn update(c: &Call<'_>, p: &Attrs, _live: &Live, _changed: &[String]) -> Result<()> {
+    let have = c
+        .aws
+        .budgets
+        .describe_notifications_for_budget()
+        .account_id(&c.aws.account)
+        .budget_name(&c.name)
+        .send()
+        .await
+        .map_err(|e| aws_error("budgets:DescribeNotificationsForBudget", e))?;
+    for n in have.notifications() {
+        c.aws.mutated();
+        match c
+            .aws
+            .budgets
+            .delete_notification()
+            .account_id(&c.aws.account)
+            .budget_name(&c.name)
+            .notification(n.clone())
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if code(&e) == "NotFoundException" => {}
+            Err(e) => return Err(aws_error("budgets:DeleteNotification", e)),
+        }
+    }
+    for n in notifications(p)? {
+        c.aws.mutated();
+        c.aws
+            .budgets
+            .create_notification()
+            .account_id(&c.aws.account)
+            .budget_name(&c.name)
+            .set_notification(n.notification().cloned())
+            .set_subscribers(Some(n.subscribers().to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error("budgets:CreateNotification", e))?;
+    }
+    Ok(())
 }

@@ -121,6 +121,8 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
             .to_string()
     });
     a.insert("bucket".into(), Value::from(bucket.unwrap_or_default()));
+    // No API origin is reported as `null`, so that adding or removing one is a change.
+    a.insert("api_domain".into(), Value::Null);
     if let Some(api) = origins.iter().find(|o| o.id() == "api") {
         a.insert("api_domain".into(), Value::from(api.domain_name()));
         if let Some(policy) = api

@@ -197,7 +197,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
 async fn put_policy(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let statements = p.get("statements").cloned().unwrap_or(Value::Null);
     if statements.as_array().is_none_or(|a| a.is_empty()) {
-        return Ok(());
+        return delete_policy(c).await;
     }
     c.aws.mutated();
     c.aws
@@ -210,6 +210,24 @@ async fn put_policy(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .await
         .map_err(|e| aws_error("iam:PutRolePolicy", e))?;
     Ok(())
+}
+
+/// No statements: no inline policy (already none is fine).
+async fn delete_policy(c: &Call<'_>) -> Result<()> {
+    c.aws.mutated();
+    match c
+        .aws
+        .iam
+        .delete_role_policy()
+        .role_name(&c.name)
+        .policy_name(POLICY)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "NoSuchEntity" => Ok(()),
+        Err(e) => Err(aws_error("iam:DeleteRolePolicy", e)),
+    }
 }
 
 async fn detach(c: &Call<'_>, arn: &str) -> Result<()> {

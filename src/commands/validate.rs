@@ -85,10 +85,10 @@ fn print_types() {
             let req = match f.req {
                 Req::Required => "required".to_string(),
                 Req::Default(d) => format!("default {d}"),
-                Req::Optional => "optional".to_string(),
+                Req::Optional => "optional (omit: none)".to_string(),
             };
             println!(
-                "    {:<24} {:<12} {req:<22} {}",
+                "    {:<24} {:<12} {req:<24} {}",
                 f.name,
                 ty_name(&f.ty),
                 f.doc

@@ -22,12 +22,14 @@ pub enum Ty {
     Obj(&'static [Field]),
 }
 
-/// Whether a field is required, defaulted or optional.
+/// Whether a field is required, defaulted or optional, and so what leaving it out means. No field
+/// is "unmanaged": everything a stack can set, `fintech` converges, including its absence.
 #[derive(Debug, Clone, Copy)]
 pub enum Req {
     Required,
-    /// A default, as JSON text.
+    /// Left out, it takes this default (JSON text), and a live value that differs is changed back.
     Default(&'static str),
+    /// Left out, there is none: a live one (a certificate, an API origin) is removed.
     Optional,
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{Action, AttrChange, Step};
-use crate::model::schema::{self, Change, TypeSchema};
+use crate::model::schema::{self, Change, Req, TypeSchema};
 
 /// Compares one resource. `desired` holds the known values, `unknown` the attributes that depend on
 /// resources not created yet (with a preview of what is known of them); `live` is `None` when the
@@ -52,18 +52,27 @@ pub fn diff(
         return step;
     };
     for a in attrs {
-        let Some(before) = live.get(a) else { continue }; // not returned by the service: unknown, not drift
         if let Some(p) = unknown.get(a) {
+            // Unknown until apply, whether or not the service reports its current value.
             let replace = schema.change_of(a) == Change::Replace;
             step.changes.push(AttrChange {
                 known_after_apply: true,
-                ..change(schema, a, Some(before.clone()), Some(p.clone()), replace)
+                ..change(schema, a, live.get(a).cloned(), Some(p.clone()), replace)
             });
             continue;
         }
-        let Some(after) = desired.get(a) else {
-            continue;
-        }; // optional and not set: not managed
+        let Some(before) = live.get(a) else { continue }; // not returned by the service: unknown, not drift
+        let after = match desired.get(a) {
+            Some(v) => v,
+            // An optional attribute left out means "none": one that is live is removed.
+            None if schema
+                .field(a)
+                .is_some_and(|f| matches!(f.req, Req::Optional)) =>
+            {
+                &Value::Null
+            }
+            None => continue,
+        };
         if same(before, after) {
             continue;
         }
@@ -76,7 +85,7 @@ pub fn diff(
             schema,
             a,
             Some(before.clone()),
-            Some(after.clone()),
+            (!after.is_null()).then(|| after.clone()),
             replace,
         ));
     }
@@ -124,21 +133,37 @@ fn change(
     }
 }
 
-/// Equal up to list order and number representation (30 and 30.0 are the same limit).
+/// Equal up to list order, object key order and number representation (30 and 30.0 are the same
+/// limit).
 pub fn same(a: &Value, b: &Value) -> bool {
-    normalise(a) == normalise(b)
+    canonical(a) == canonical(b)
 }
 
-fn normalise(v: &Value) -> Value {
+/// The canonical form of a value: numbers as floats, object keys sorted, list items sorted by
+/// their canonical text. Nothing here depends on the order keys were inserted in.
+pub fn canonical(v: &Value) -> Value {
     match v {
         Value::Number(n) => n.as_f64().map(Value::from).unwrap_or_else(|| v.clone()),
         Value::Array(items) => {
-            let mut items: Vec<Value> = items.iter().map(normalise).collect();
-            items.sort_by_key(|i| i.to_string());
-            Value::Array(items)
+            let mut items: Vec<(String, Value)> = items
+                .iter()
+                .map(|i| {
+                    let c = canonical(i);
+                    (c.to_string(), c)
+                })
+                .collect();
+            items.sort_by(|x, y| x.0.cmp(&y.0));
+            Value::Array(items.into_iter().map(|(_, c)| c).collect())
         }
         Value::Object(m) => {
-            Value::Object(m.iter().map(|(k, v)| (k.clone(), normalise(v))).collect())
+            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+            entries.sort_by(|x, y| x.0.cmp(y.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), canonical(v)))
+                    .collect(),
+            )
         }
         other => other.clone(),
     }
@@ -244,5 +269,63 @@ mod tests {
     fn numbers_compare_by_value() {
         assert!(same(&json!(30), &json!(30.0)));
         assert!(!same(&json!([1, 2]), &json!([1, 3])));
+    }
+
+    #[test]
+    fn lists_of_objects_compare_whatever_order_their_keys_were_written_in() {
+        // Regression: items were sorted by their JSON text, which follows key insertion order, so
+        // a group with a port-443 rule beside the port-80 one planned `~ ingress` forever.
+        let sg = schema::lookup("ec2.security_group").unwrap();
+        let live = attrs(json!({"vpc": "v", "description": "d", "ingress": [
+            {"port": 80, "cidr": "0.0.0.0/0", "description": ""},
+            {"port": 443, "cidr": "0.0.0.0/0", "description": ""},
+        ]}));
+        let desired = attrs(json!({"vpc": "v", "description": "d", "ingress": [
+            {"description": "", "port": 443, "cidr": "0.0.0.0/0"},
+            {"cidr": "0.0.0.0/0", "port": 80, "description": ""},
+        ]}));
+        let s = diff("sg", "n", sg, &desired, &BTreeMap::new(), Some(&live));
+        assert_eq!(s.action, Action::NoOp, "{:?}", s.changes);
+        let role = schema::lookup("iam.role").unwrap();
+        let live = attrs(json!({"service": "s", "statements": [
+            {"effect": "Allow", "actions": ["a:B"], "resources": ["*"]},
+            {"effect": "Deny", "actions": ["c:D"], "resources": ["*"]},
+        ]}));
+        let desired = attrs(json!({"service": "s", "statements": [
+            {"actions": ["c:D"], "resources": ["*"], "effect": "Deny"},
+            {"resources": ["*"], "actions": ["a:B"], "effect": "Allow"},
+        ]}));
+        let s = diff("r", "n", role, &desired, &BTreeMap::new(), Some(&live));
+        assert_eq!(s.action, Action::NoOp, "{:?}", s.changes);
+    }
+
+    #[test]
+    fn an_optional_attribute_left_out_removes_the_live_one() {
+        let lb = schema::lookup("elbv2.load_balancer").unwrap();
+        let live = attrs(json!({"certificate_arn": "arn:cert", "health_check_path": "/h"}));
+        let desired = attrs(json!({"health_check_path": "/h"}));
+        let s = diff("lb", "n", lb, &desired, &BTreeMap::new(), Some(&live));
+        assert_eq!(s.action, Action::Update);
+        assert_eq!(s.changes[0].attribute, "certificate_arn");
+        assert_eq!(s.changes[0].after, None);
+        let none = attrs(json!({"certificate_arn": null, "health_check_path": "/h"}));
+        let s = diff("lb", "n", lb, &desired, &BTreeMap::new(), Some(&none));
+        assert_eq!(s.action, Action::NoOp, "absent on both sides");
+    }
+
+    #[test]
+    fn unknown_values_are_shown_even_when_the_service_does_not_report_the_attribute() {
+        let live = attrs(json!({"handler": "h"}));
+        let s = diff(
+            "api",
+            "n",
+            lambda(),
+            &attrs(json!({"handler": "h"})),
+            &BTreeMap::from([("role".to_string(), json!("(known after apply)"))]),
+            Some(&live),
+        );
+        assert_eq!(s.action, Action::Update);
+        assert!(s.changes[0].known_after_apply);
+        assert_eq!(s.changes[0].before, None);
     }
 }

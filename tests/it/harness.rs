@@ -18,7 +18,8 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts `moto_server` on a free port with the request recorder on, and waits until it answers.
+    /// Starts the emulator (`scripts/emulator`: moto_server plus the read calls moto lacks) on a free
+    /// port with the request recorder on, and waits until it answers.
     pub fn start() -> Moto {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -26,7 +27,8 @@ impl Moto {
             .unwrap()
             .port();
         let dir = tempfile::tempdir().unwrap();
-        let child = Command::new("moto_server")
+        let child = Command::new("python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/emulator"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_ENABLE_RECORDING", "true")
             .env("MOTO_RECORDER_FILEPATH", dir.path().join("recording"))

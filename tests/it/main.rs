@@ -9,6 +9,7 @@ mod cost;
 mod data_safety;
 mod deploy;
 mod destroy;
+mod exact;
 mod failures;
 mod payload;
 mod schema;

@@ -9,8 +9,8 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     doc: "A monthly AWS cost budget with e-mail alerts",
     fields: &[
         f("limit_usd", Ty::Num, Required, Replace, "monthly limit in USD"),
-        f("emails", STRS, Required, Replace, "who is alerted"),
-        f("thresholds_percent", Ty::List(&Ty::Int { min: 1, max: 1000 }), Default("[80, 100]"), Replace, "alert at these percentages of actual spend"),
+        f("emails", STRS, Required, InPlace, "who is alerted"),
+        f("thresholds_percent", Ty::List(&Ty::Int { min: 1, max: 1000 }), Default("[80, 100]"), InPlace, "alert at these percentages of actual spend"),
     ],
     computed: &[],
     outputs: &["name"],
