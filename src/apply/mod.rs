@@ -3,3 +3,6 @@
 pub mod engine;
 pub mod executor;
 pub mod reporter;
+
+#[cfg(test)]
+mod engine_tests;

@@ -95,29 +95,49 @@ impl Aws {
                 "cannot reach AWS with these credentials (check AWS_PROFILE/AWS_ACCESS_KEY_ID, and AWS_ENDPOINT_URL for an emulator)",
             )
         })?;
-        let s3_conf = aws_sdk_s3::config::Builder::from(&sdk)
+        Ok(Aws::from_sdk(
+            &sdk,
+            who.account().unwrap_or_default(),
+            &c.region,
+        ))
+    }
+
+    /// Clients for `sdk`, for `account` in `region`.
+    fn from_sdk(sdk: &aws_types::SdkConfig, account: &str, region: &str) -> Arc<Aws> {
+        let s3_conf = aws_sdk_s3::config::Builder::from(sdk)
             .force_path_style(sdk.endpoint_url().is_some())
             .build();
-        Ok(Arc::new(Aws {
-            account: who.account().unwrap_or_default().to_string(),
-            region: c.region.clone(),
-            ec2: aws_sdk_ec2::Client::new(&sdk),
-            rds: aws_sdk_rds::Client::new(&sdk),
-            elasticache: aws_sdk_elasticache::Client::new(&sdk),
-            iam: aws_sdk_iam::Client::new(&sdk),
-            lambda: aws_sdk_lambda::Client::new(&sdk),
-            apigw: aws_sdk_apigatewayv2::Client::new(&sdk),
+        Arc::new(Aws {
+            account: account.to_string(),
+            region: region.to_string(),
+            ec2: aws_sdk_ec2::Client::new(sdk),
+            rds: aws_sdk_rds::Client::new(sdk),
+            elasticache: aws_sdk_elasticache::Client::new(sdk),
+            iam: aws_sdk_iam::Client::new(sdk),
+            lambda: aws_sdk_lambda::Client::new(sdk),
+            apigw: aws_sdk_apigatewayv2::Client::new(sdk),
             s3: aws_sdk_s3::Client::from_conf(s3_conf),
-            cloudfront: aws_sdk_cloudfront::Client::new(&sdk),
-            events: aws_sdk_eventbridge::Client::new(&sdk),
-            budgets: aws_sdk_budgets::Client::new(&sdk),
-            secrets: aws_sdk_secretsmanager::Client::new(&sdk),
-            ecs: aws_sdk_ecs::Client::new(&sdk),
-            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&sdk),
-            ecr: aws_sdk_ecr::Client::new(&sdk),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
+            cloudfront: aws_sdk_cloudfront::Client::new(sdk),
+            events: aws_sdk_eventbridge::Client::new(sdk),
+            budgets: aws_sdk_budgets::Client::new(sdk),
+            secrets: aws_sdk_secretsmanager::Client::new(sdk),
+            ecs: aws_sdk_ecs::Client::new(sdk),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(sdk),
+            ecr: aws_sdk_ecr::Client::new(sdk),
+            logs: aws_sdk_cloudwatchlogs::Client::new(sdk),
             mutations: AtomicUsize::new(0),
-        }))
+        })
+    }
+
+    /// Clients that have never asked AWS anything (no credentials, no endpoint), for the engine's
+    /// unit tests with fake drivers.
+    #[cfg(test)]
+    pub fn unconnected(account: &str) -> Arc<Aws> {
+        let sdk = aws_types::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        Aws::from_sdk(&sdk, account, "us-east-1")
     }
 
     /// Counts one mutating call.

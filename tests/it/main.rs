@@ -13,3 +13,4 @@ mod exact;
 mod failures;
 mod payload;
 mod schema;
+mod stages;

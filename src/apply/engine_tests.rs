@@ -1,0 +1,335 @@
+//! The engine's rules, tested with a fake driver over an in-memory cloud (no AWS, no emulator):
+//! dependency order, failure propagation that skips only dependents, resume after a partial run,
+//! replacement order, leftovers deleted by rank, foreign resources never touched.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use anyhow::{Result, bail};
+use async_trait::async_trait;
+use serde_json::{Value, json};
+
+use super::engine::Engine;
+use super::reporter::Silent;
+use crate::aws::driver::{Driver, Prep};
+use crate::aws::owned::ids_by_prefix;
+use crate::aws::{Attrs, Aws, Call, Live, Names};
+use crate::cost::Pricing;
+use crate::model::schema::Change::*;
+use crate::model::schema::Req::*;
+use crate::model::schema::{STR, Ty, TypeSchema, f};
+use crate::model::{Desired, Resource};
+use crate::plan::Action;
+
+/// One fake resource: its attributes and the stage that owns it.
+#[derive(Clone)]
+struct Thing {
+    attrs: Attrs,
+    stage: String,
+}
+
+/// The in-memory cloud of one test (tests run on their own threads; the engine on one task).
+#[derive(Default)]
+struct Cloud {
+    things: BTreeMap<String, Thing>,
+    /// Every mutating call, as "create NAME", "update NAME", "delete NAME".
+    log: Vec<String>,
+    /// Names whose create fails.
+    failing: BTreeSet<String>,
+}
+
+thread_local! {
+    static CLOUD: RefCell<Cloud> = RefCell::new(Cloud::default());
+}
+
+fn cloud<T>(f: impl FnOnce(&mut Cloud) -> T) -> T {
+    CLOUD.with(|c| f(&mut c.borrow_mut()))
+}
+
+#[derive(Debug)]
+struct Fake;
+
+#[rustfmt::skip]
+static FAKE: TypeSchema = TypeSchema {
+    name: "fake.thing",
+    driver: &Fake,
+    doc: "a thing in the in-memory cloud",
+    fields: &[
+        f("size", Ty::Int { min: 0, max: 100 }, Default("1"), InPlace, "changes in place"),
+        f("kind", STR, Default("\"a\""), Replace, "forces replacement"),
+        f("peer", STR, Optional, InPlace, "another thing's id"),
+    ],
+    computed: &[],
+    outputs: &["id"],
+    data_bearing: false,
+    lookup: false,
+    hidden: &[],
+};
+
+#[async_trait]
+impl Driver for Fake {
+    fn delete_rank(&self) -> u8 {
+        0
+    }
+    fn pricing(&self) -> Pricing {
+        Pricing::Free
+    }
+    fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
+        Ok(())
+    }
+    async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
+        let Some(t) = cloud(|cl| cl.things.get(&c.name).cloned()) else {
+            return Ok(None);
+        };
+        c.names.check_owner(
+            &c.name,
+            [
+                ("fintech:app", c.names.app.as_str()),
+                ("fintech:stage", t.stage.as_str()),
+            ],
+        )?;
+        Ok(Some(Live {
+            attrs: t.attrs.clone(),
+            outputs: Attrs::from([("id".to_string(), json!(format!("id-{}", c.name)))]),
+        }))
+    }
+    async fn create(&self, c: &Call<'_>, p: &Attrs) -> Result<()> {
+        cloud(|cl| {
+            cl.log.push(format!("create {}", c.id));
+            if cl.failing.contains(c.id) {
+                bail!("AccessDenied: not allowed to create {}", c.id);
+            }
+            let attrs = p
+                .iter()
+                .filter(|(k, _)| ["size", "kind", "peer"].contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let stage = c.names.stage.clone();
+            cl.things.insert(c.name.clone(), Thing { attrs, stage });
+            Ok(())
+        })
+    }
+    async fn update(&self, c: &Call<'_>, p: &Attrs, _: &Live, changed: &[String]) -> Result<()> {
+        cloud(|cl| {
+            cl.log.push(format!("update {}", c.id));
+            let t = cl.things.get_mut(&c.name).expect("exists");
+            for k in changed {
+                match p.get(k) {
+                    Some(v) => t.attrs.insert(k.clone(), v.clone()),
+                    None => t.attrs.insert(k.clone(), Value::Null),
+                };
+            }
+            Ok(())
+        })
+    }
+    async fn delete(&self, c: &Call<'_>, _: &Attrs, _: &Live) -> Result<()> {
+        cloud(|cl| {
+            cl.log.push(format!("delete {}", c.id));
+            cl.things.remove(&c.name);
+            Ok(())
+        })
+    }
+    async fn list(&self, _: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
+        let all: Vec<String> = cloud(|cl| cl.things.keys().cloned().collect());
+        Ok(ids_by_prefix(names, all))
+    }
+}
+
+static TYPES: &[&TypeSchema] = &[&FAKE];
+
+/// A stage `dev` of app `t` with these resources: (id, properties, dependencies).
+fn desired(resources: &[(&str, Value, &[&str])]) -> Desired {
+    let loc = crate::spec::Loc::new(&"stack.yaml".into(), 1, 1);
+    let mut map = BTreeMap::new();
+    for (id, props, deps) in resources {
+        let mut p: Attrs = serde_json::from_value(props.clone()).unwrap();
+        p.entry("size".into()).or_insert(json!(1));
+        p.entry("kind".into()).or_insert(json!("a"));
+        map.insert(
+            id.to_string(),
+            Resource {
+                id: id.to_string(),
+                schema: &FAKE,
+                props: p,
+                deps: deps.iter().map(|d| d.to_string()).collect(),
+                loc: loc.clone(),
+            },
+        );
+    }
+    let mut diags = crate::spec::Diagnostics::default();
+    let order = crate::model::graph::order(&map, &mut diags);
+    assert!(diags.0.is_empty(), "no cycle");
+    Desired {
+        app: "t".into(),
+        stage: "dev".into(),
+        region: "us-east-1".into(),
+        option: "serverless".into(),
+        protect: false,
+        root: std::env::temp_dir(),
+        resources: map,
+        order,
+        usage: BTreeMap::new(),
+        budget_usd: None,
+        outputs: BTreeMap::new(),
+    }
+}
+
+fn engine(d: Desired) -> Engine {
+    let mut e = Engine::new(
+        Aws::unconnected("123456789012"),
+        d,
+        4,
+        Arc::new(Silent),
+        true,
+    );
+    e.types = TYPES;
+    e
+}
+
+/// Plans and applies; the plan's actions by id, and the apply's result.
+async fn deploy(d: Desired) -> (BTreeMap<String, Action>, Result<()>) {
+    let e = engine(d);
+    let (plan, snap) = e.plan().await.expect("plan");
+    let actions = plan
+        .resources
+        .iter()
+        .map(|s| (s.id.clone(), s.action))
+        .collect();
+    (actions, e.apply(&plan, snap).await.map(|_| ()))
+}
+
+fn log() -> Vec<String> {
+    cloud(|cl| std::mem::take(&mut cl.log))
+}
+
+fn stack() -> Desired {
+    desired(&[
+        ("a", json!({}), &[]),
+        ("b", json!({"peer": "${a.id}"}), &["a"]),
+        ("c", json!({}), &[]),
+    ])
+}
+
+#[tokio::test]
+async fn creates_in_dependency_order_then_plans_no_changes() {
+    let (actions, r) = deploy(stack()).await;
+    r.unwrap();
+    assert!(actions.values().all(|a| *a == Action::Create));
+    let l = log();
+    let pos = |s: &str| l.iter().position(|x| x == s).unwrap();
+    assert!(pos("create a") < pos("create b"), "{l:?}");
+    assert_eq!(
+        cloud(|cl| cl.things["t-dev-b"].attrs["peer"].clone()),
+        json!("id-t-dev-a")
+    );
+    let (actions, r) = deploy(stack()).await;
+    r.unwrap();
+    assert!(actions.values().all(|a| *a == Action::NoOp), "{actions:?}");
+    assert!(log().is_empty(), "a clean plan makes no call");
+}
+
+#[tokio::test]
+async fn a_failure_skips_only_its_dependents_and_a_rerun_finishes_the_rest() {
+    cloud(|cl| cl.failing.insert("a".into()));
+    let (_, r) = deploy(stack()).await;
+    let err = format!("{:#}", r.unwrap_err());
+    assert!(err.contains("a: AccessDenied"), "{err}");
+    assert!(
+        err.contains("not attempted") && err.contains(": b"),
+        "{err}"
+    );
+    assert!(
+        err.contains("fintech deploy --option serverless --stage dev"),
+        "{err}"
+    );
+    let l = log();
+    assert!(
+        l.contains(&"create c".to_string()),
+        "independent work goes on: {l:?}"
+    );
+    assert!(!l.contains(&"create b".to_string()), "{l:?}");
+
+    // Resume: only what is missing is created; what finished is not redone.
+    cloud(|cl| cl.failing.clear());
+    let (actions, r) = deploy(stack()).await;
+    r.unwrap();
+    assert_eq!(actions["c"], Action::NoOp);
+    assert_eq!(log(), ["create a", "create b"]);
+}
+
+#[tokio::test]
+async fn an_in_place_change_updates_and_a_replacing_one_deletes_then_creates() {
+    deploy(stack()).await.1.unwrap();
+    log();
+    let mut d = stack();
+    d.resources
+        .get_mut("c")
+        .unwrap()
+        .props
+        .insert("size".into(), json!(5));
+    d.resources
+        .get_mut("a")
+        .unwrap()
+        .props
+        .insert("kind".into(), json!("z"));
+    let (actions, r) = deploy(d).await;
+    r.unwrap();
+    assert_eq!(
+        (actions["a"], actions["c"]),
+        (Action::Replace, Action::Update)
+    );
+    let l = log();
+    let pos = |s: &str| l.iter().position(|x| x == s).unwrap();
+    assert!(pos("delete a") < pos("create a"), "{l:?}");
+    assert!(l.contains(&"update c".to_string()));
+}
+
+#[tokio::test]
+async fn leftovers_are_deleted_after_the_declared_work_and_foreign_ones_never() {
+    deploy(stack()).await.1.unwrap();
+    // Stage `dev-x`'s thing carries stage dev's name prefix: it is listed, refused by its owner
+    // tag, and left alone.
+    cloud(|cl| {
+        cl.things.insert(
+            "t-dev-x-c".into(),
+            Thing {
+                attrs: Attrs::new(),
+                stage: "dev-x".into(),
+            },
+        );
+        cl.log.clear();
+    });
+    let d = desired(&[("a", json!({}), &[]), ("d", json!({}), &["a"])]);
+    let (actions, r) = deploy(d).await;
+    r.unwrap();
+    assert_eq!(
+        actions,
+        BTreeMap::from([
+            ("a".to_string(), Action::NoOp),
+            ("b".to_string(), Action::Delete),
+            ("c".to_string(), Action::Delete),
+            ("d".to_string(), Action::Create),
+        ])
+    );
+    let l = log();
+    assert_eq!(l[0], "create d", "{l:?}");
+    assert!(cloud(|cl| cl.things.contains_key("t-dev-x-c")), "{l:?}");
+}
+
+#[tokio::test]
+async fn removing_an_optional_attribute_is_planned_and_applied_as_its_removal() {
+    deploy(stack()).await.1.unwrap();
+    log();
+    let d = desired(&[
+        ("a", json!({}), &[]),
+        ("b", json!({}), &["a"]),
+        ("c", json!({}), &[]),
+    ]);
+    let (actions, r) = deploy(d.clone()).await;
+    r.unwrap();
+    assert_eq!(actions["b"], Action::Update);
+    assert_eq!(log(), ["update b"]);
+    let (actions, _) = deploy(d).await;
+    assert!(actions.values().all(|a| *a == Action::NoOp), "{actions:?}");
+}
