@@ -91,33 +91,58 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .await;
     match r {
         Ok(_) => Ok(()),
-        // Scheduled for deletion by an earlier destroy: bring it back.
+        // The name is taken: by our own secret (a half-finished run), or by one an earlier destroy
+        // or removal scheduled for deletion. AWS answers the latter with InvalidRequestException;
+        // moto 5.2 answers ResourceExistsException for both.
         Err(e)
-            if code(&e) == "InvalidRequestException"
-                && e.message().is_some_and(|m| m.contains("deletion")) =>
+            if code(&e) == "ResourceExistsException"
+                || (code(&e) == "InvalidRequestException"
+                    && e.message().is_some_and(|m| m.contains("deletion"))) =>
         {
-            c.aws.mutated();
-            c.aws
-                .secrets
-                .restore_secret()
-                .secret_id(&c.name)
-                .send()
-                .await
-                .map_err(|e| aws_error("secretsmanager:RestoreSecret", e))?;
-            c.aws.mutated();
-            c.aws
-                .secrets
-                .tag_resource()
-                .secret_id(&c.name)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|e| aws_error("secretsmanager:TagResource", e))?;
-            update(c, p).await
+            adopt(c, p, tags).await
         }
-        Err(e) if code(&e) == "ResourceExistsException" => update(c, p).await,
         Err(e) => Err(aws_error("secretsmanager:CreateSecret", e)),
     }
+}
+
+/// Takes back a secret with our name: restored (and re-tagged) when scheduled for deletion, refused
+/// when another app or stage owns it, then given the current value.
+async fn adopt(c: &Call<'_>, p: &Attrs, tags: Vec<Tag>) -> Result<()> {
+    let d = c
+        .aws
+        .secrets
+        .describe_secret()
+        .secret_id(&c.name)
+        .send()
+        .await
+        .map_err(|e| aws_error("secretsmanager:DescribeSecret", e))?;
+    if d.deleted_date().is_some() {
+        c.aws.mutated();
+        c.aws
+            .secrets
+            .restore_secret()
+            .secret_id(&c.name)
+            .send()
+            .await
+            .map_err(|e| aws_error("secretsmanager:RestoreSecret", e))?;
+        c.aws.mutated();
+        c.aws
+            .secrets
+            .tag_resource()
+            .secret_id(&c.name)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| aws_error("secretsmanager:TagResource", e))?;
+    } else {
+        c.names.check_owner(
+            &format!("secret {}", c.name),
+            d.tags()
+                .iter()
+                .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+        )?;
+    }
+    update(c, p).await
 }
 
 pub async fn update(c: &Call<'_>, p: &Attrs) -> Result<()> {

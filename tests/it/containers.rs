@@ -30,7 +30,7 @@ fn wanted_tag(stderr: &str) -> String {
 }
 
 /// A project deployed with `--option containers`, its image pushed.
-fn containers() -> (Moto, Project, String) {
+pub(crate) fn containers() -> (Moto, Project, String) {
     let moto = Moto::start();
     let p = Project::new(&moto);
     p.edit(

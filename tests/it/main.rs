@@ -12,5 +12,6 @@ mod destroy;
 mod exact;
 mod failures;
 mod payload;
+mod roundtrip;
 mod schema;
 mod stages;
