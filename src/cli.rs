@@ -47,6 +47,9 @@ pub struct Global {
     /// Only errors and the result.
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
+    /// Errors with their whole chain of causes (the SDK's included).
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
     /// Never run pip: use cached Lambda dependencies only.
     #[arg(long, global = true)]
     pub offline: bool,

@@ -12,6 +12,7 @@ fn main() {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    let verbose = cli.global.verbose;
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -25,7 +26,7 @@ fn main() {
     let code = match rt.block_on(fintech::commands::run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", fintech::aws::error::describe(&e, verbose));
             1
         }
     };

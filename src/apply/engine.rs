@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::executor::{self, Outcome};
 use super::reporter::Reporter;
 use crate::aws::driver;
+use crate::aws::error::describe;
 use crate::aws::owned::{self, Owned};
 use crate::aws::{self, Attrs, Aws, Call, Live, Names};
 use crate::model::eval::{Env, eval_props};
@@ -30,6 +31,11 @@ pub struct Engine {
     pub offline: bool,
     /// The types whose leftovers the stage may own (the registry; a test may give others).
     pub types: &'static [&'static TypeSchema],
+    /// Whether reading the stage builds the payload to compare it (plan, deploy), or only reads
+    /// what is live (destroy, outputs: they work without `app/` and offline).
+    pub build: bool,
+    /// Failures show the whole error chain (`-v`).
+    pub verbose: bool,
 }
 
 /// What the plan saw: live resources and the prepared desired attributes, reused by apply.
@@ -64,11 +70,23 @@ impl Engine {
             reporter,
             offline,
             types: aws::registry::TYPES,
+            build: true,
+            verbose: false,
         }
     }
 
     fn call<'a>(&'a self, r: &'a Resource) -> Call<'a> {
         Call::new(&self.aws, &self.names, r.schema, &r.id)
+    }
+
+    /// Builds `r`'s artifacts (pip, npm, zip) on a blocking thread, so that reads, waits and other
+    /// resources keep moving meanwhile.
+    async fn prepare_blocking(&self, r: &Resource, mut props: Attrs) -> Result<Attrs> {
+        let (d, r, offline) = (self.desired.clone(), r.clone(), self.offline);
+        tokio::task::spawn_blocking(move || {
+            package::prepare(&d, &r, &mut props, offline).map(|()| props)
+        })
+        .await?
     }
 
     fn deps(&self) -> BTreeMap<String, BTreeSet<String>> {
@@ -98,9 +116,11 @@ impl Engine {
                 let (mut props, mut unknown) =
                     eval_props(&r.props, &state.lock().expect("not poisoned").0.env);
                 if r.schema.driver.packages() {
-                    let work =
-                        async { package::prepare(&self.desired, r, &mut props, self.offline) };
-                    self.reported(&id, "packaging", work).await?;
+                    // Reading only (destroy, outputs): nothing is built, app/ need not exist.
+                    if self.build {
+                        let work = self.prepare_blocking(r, props);
+                        props = self.reported(&id, "packaging", work).await?;
+                    }
                 } else {
                     package::prepare(&self.desired, r, &mut props, self.offline)?;
                 }
@@ -142,7 +162,7 @@ impl Engine {
         })
         .await;
         self.reporter.close();
-        failures("read", &outcomes, &self.rerun("plan"))?;
+        failures("read", &outcomes, &self.rerun("plan"), self.verbose)?;
         let (mut snap, mut steps) = state.into_inner().expect("not poisoned");
         let declared: Vec<(&str, &str)> = self
             .desired
@@ -213,7 +233,11 @@ impl Engine {
                 // Evaluated afresh: an output of a resource updated just now may differ from the
                 // plan's (a balancer given a certificate reports https). Packaging again is cheap:
                 // zips, site builds and dependencies are cached by content.
-                package::prepare(&self.desired, r, &mut props, self.offline)?;
+                if r.schema.driver.packages() {
+                    props = self.prepare_blocking(r, props).await?;
+                } else {
+                    package::prepare(&self.desired, r, &mut props, self.offline)?;
+                }
                 r.schema
                     .driver
                     .complete_for_apply(&self.aws, &id, &mut props)
@@ -259,7 +283,7 @@ impl Engine {
         .await;
         self.report_skips(&outcomes);
         self.reporter.close();
-        failures("apply", &outcomes, &self.rerun("deploy"))?;
+        failures("apply", &outcomes, &self.rerun("deploy"), self.verbose)?;
         self.delete_undeclared(&snap_undeclared).await?;
         Ok(env.into_inner().expect("not poisoned"))
     }
@@ -363,7 +387,7 @@ impl Engine {
         .await;
         self.report_skips(&outcomes);
         self.reporter.close();
-        failures("destroy", &outcomes, &self.rerun("destroy"))?;
+        failures("destroy", &outcomes, &self.rerun("destroy"), self.verbose)?;
         self.delete_undeclared(snap).await
     }
 
@@ -396,7 +420,7 @@ impl Engine {
                 Ok(v)
             }
             Err(e) => {
-                self.reporter.fail(label, &format!("{e:#}"));
+                self.reporter.fail(label, &describe(&e, false));
                 Err(e)
             }
         }
@@ -440,11 +464,16 @@ fn verb(a: Action) -> &'static str {
 }
 
 /// One error naming every failed resource, what AWS said, what was skipped, and how to re-run.
-fn failures(what: &str, outcomes: &BTreeMap<String, Outcome>, rerun: &str) -> Result<()> {
+fn failures(
+    what: &str,
+    outcomes: &BTreeMap<String, Outcome>,
+    rerun: &str,
+    verbose: bool,
+) -> Result<()> {
     let failed: Vec<String> = outcomes
         .iter()
         .filter_map(|(id, o)| match o {
-            Outcome::Failed(e) => Some(format!("  {id}: {e:#}")),
+            Outcome::Failed(e) => Some(format!("  {id}: {}", describe(e, verbose))),
             _ => None,
         })
         .collect();

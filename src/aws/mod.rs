@@ -9,6 +9,7 @@ mod ecr;
 mod ecs;
 mod elasticache;
 mod elbv2;
+pub mod error;
 mod events;
 mod iam;
 mod lambda;
@@ -23,6 +24,7 @@ mod site;
 pub mod types;
 pub mod wait;
 
+pub use error::{AwsError, aws_error, code};
 pub use secrets::env_value as secret_value;
 
 use std::collections::BTreeMap;
@@ -30,7 +32,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Result, anyhow};
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
 use crate::model::schema::TypeSchema;
@@ -223,32 +224,6 @@ pub(crate) fn fit(name: &str, max: usize) -> String {
     use sha2::Digest;
     let h = hex::encode(&sha2::Sha256::digest(name.as_bytes())[..3]);
     format!("{}-{h}", name[..max - 7].trim_end_matches('-'))
-}
-
-/// An AWS error as `operation: Code: message`, keeping the SDK's full chain for `-v`.
-pub fn aws_error<E>(op: &str, e: E) -> anyhow::Error
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let code = e.code().unwrap_or("Error").to_string();
-    let msg = e.message().map(str::to_string).unwrap_or_else(|| {
-        let full = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
-        // Unmodelled errors carry the whole HTTP response; the first sentence is what matters.
-        let short: String = full
-            .split(" (")
-            .next()
-            .unwrap_or(&full)
-            .chars()
-            .take(300)
-            .collect();
-        short
-    });
-    anyhow!("{op}: {code}: {msg}")
-}
-
-/// The error code of an SDK error, e.g. `DBInstanceNotFound`.
-pub fn code<E: ProvideErrorMetadata>(e: &E) -> &str {
-    e.code().unwrap_or_default()
 }
 
 /// Everything a driver call needs.

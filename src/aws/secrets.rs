@@ -3,7 +3,6 @@
 
 use anyhow::Result;
 use aws_sdk_secretsmanager::types::Tag;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
 use super::{Attrs, Aws, Call, Live, Props, aws_error, code};
@@ -95,27 +94,41 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         // or removal scheduled for deletion. AWS answers the latter with InvalidRequestException;
         // moto 5.2 answers ResourceExistsException for both.
         Err(e)
-            if code(&e) == "ResourceExistsException"
-                || (code(&e) == "InvalidRequestException"
-                    && e.message().is_some_and(|m| m.contains("deletion"))) =>
+            if matches!(
+                code(&e),
+                "ResourceExistsException" | "InvalidRequestException"
+            ) =>
         {
-            adopt(c, p, tags).await
+            let exists = code(&e) == "ResourceExistsException";
+            if adopt(c, p, tags, exists).await? {
+                Ok(())
+            } else {
+                Err(aws_error("secretsmanager:CreateSecret", e))
+            }
         }
         Err(e) => Err(aws_error("secretsmanager:CreateSecret", e)),
     }
 }
 
 /// Takes back a secret with our name: restored (and re-tagged) when scheduled for deletion, refused
-/// when another app or stage owns it, then given the current value.
-async fn adopt(c: &Call<'_>, p: &Attrs, tags: Vec<Tag>) -> Result<()> {
-    let d = c
+/// when another app or stage owns it, then given the current value. `false` when there is nothing
+/// to take back (the create failed for another reason: its error stands).
+async fn adopt(c: &Call<'_>, p: &Attrs, tags: Vec<Tag>, exists: bool) -> Result<bool> {
+    let d = match c
         .aws
         .secrets
         .describe_secret()
         .secret_id(&c.name)
         .send()
         .await
-        .map_err(|e| aws_error("secretsmanager:DescribeSecret", e))?;
+    {
+        Ok(d) => d,
+        Err(e) if code(&e) == "ResourceNotFoundException" => return Ok(false),
+        Err(e) => return Err(aws_error("secretsmanager:DescribeSecret", e)),
+    };
+    if d.deleted_date().is_none() && !exists {
+        return Ok(false);
+    }
     if d.deleted_date().is_some() {
         c.aws.mutated();
         c.aws
@@ -142,7 +155,8 @@ async fn adopt(c: &Call<'_>, p: &Attrs, tags: Vec<Tag>) -> Result<()> {
                 .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
         )?;
     }
-    update(c, p).await
+    update(c, p).await?;
+    Ok(true)
 }
 
 pub async fn update(c: &Call<'_>, p: &Attrs) -> Result<()> {

@@ -134,19 +134,36 @@ pub async fn delete_keys(aws: &Aws, bucket: &str, keys: Vec<String>) -> Result<(
             .iter()
             .filter_map(|k| ObjectIdentifier::builder().key(k).build().ok())
             .collect();
-        aws.mutated();
-        aws.s3
-            .delete_objects()
-            .bucket(bucket)
-            .delete(
-                Delete::builder()
-                    .set_objects(Some(objects))
-                    .quiet(true)
-                    .build()?,
-            )
-            .send()
-            .await
-            .map_err(|e| aws_error("s3:DeleteObjects", e))?;
+        delete_objects(aws, bucket, objects).await?;
+    }
+    Ok(())
+}
+
+/// One DeleteObjects call (at most 1000 objects). S3 answers 200 even when some keys failed: those
+/// are listed in the response, and any of them is an error here.
+pub async fn delete_objects(aws: &Aws, bucket: &str, objects: Vec<ObjectIdentifier>) -> Result<()> {
+    aws.mutated();
+    let out = aws
+        .s3
+        .delete_objects()
+        .bucket(bucket)
+        .delete(
+            Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()?,
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error("s3:DeleteObjects", e))?;
+    if let Some(first) = out.errors().first() {
+        anyhow::bail!(
+            "s3:DeleteObjects: {} of the objects of {bucket} were not deleted, e.g. {}: {}: {}",
+            out.errors().len(),
+            first.key().unwrap_or_default(),
+            first.code().unwrap_or_default(),
+            first.message().unwrap_or_default()
+        );
     }
     Ok(())
 }

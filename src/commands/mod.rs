@@ -82,13 +82,9 @@ pub async fn engine(g: &Global, desired: Desired) -> Result<Engine> {
     })
     .await?;
     let reporter = crate::ui::progress::reporter(!g.no_progress, g.quiet);
-    Ok(Engine::new(
-        aws,
-        desired,
-        g.parallelism.max(1),
-        reporter,
-        g.offline,
-    ))
+    let mut engine = Engine::new(aws, desired, g.parallelism.max(1), reporter, g.offline);
+    engine.verbose = g.verbose;
+    Ok(engine)
 }
 
 /// Asks before changing AWS, unless `--yes`; refuses to guess without a terminal.

@@ -63,7 +63,7 @@ pub fn install(src: &Path, runtime: &str, arch: &str, offline: bool) -> Result<O
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    // pip leaves build metadata with install-time content (RECORD paths, INSTALLER): keep the zip reproducible.
+    // pip's install records (RECORD, INSTALLER, ...) stay here; the zip leaves them out (zip.rs).
     std::fs::write(tmp.join(".complete"), key.as_bytes())?;
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::rename(&tmp, &dir).with_context(|| format!("moving {} into place", dir.display()))?;

@@ -26,6 +26,20 @@ const SKIP: &[&str] = &[
     "requirements-dev.txt",
 ];
 
+/// What pip writes into a `*.dist-info` directory about the install itself rather than the package
+/// (its file list with hashes, the installer's name, how it was requested). Nothing reads them at
+/// run time, and they depend on the pip that installed them: zips leave them out, so the same
+/// sources and requirements give the same zip on any machine.
+const INSTALL_RECORDS: &[&str] = &["RECORD", "INSTALLER", "REQUESTED", "direct_url.json"];
+
+fn is_install_record(e: &walkdir::DirEntry) -> bool {
+    INSTALL_RECORDS.contains(&e.file_name().to_string_lossy().as_ref())
+        && e.path()
+            .parent()
+            .and_then(|p| p.extension())
+            .is_some_and(|x| x == "dist-info")
+}
+
 /// Files of `dir` as (path in the zip, path on disk), sorted by zip path.
 pub fn files(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
     let mut out = Vec::new();
@@ -34,7 +48,10 @@ pub fn files(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
         .into_iter()
         .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
-            e.depth() == 0 || !(SKIP.contains(&name.as_ref()) || name.ends_with(".pyc"))
+            e.depth() == 0
+                || !(SKIP.contains(&name.as_ref())
+                    || name.ends_with(".pyc")
+                    || is_install_record(e))
         });
     for entry in walk {
         let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
@@ -134,6 +151,37 @@ mod tests {
             .map(|(n, _)| n)
             .collect();
         assert_eq!(names, ["app/a.py", "app/sub/b.py", "lambda_handler.py"]);
+    }
+
+    #[test]
+    fn pips_install_records_are_left_out_and_package_metadata_kept() {
+        let deps = tempfile::tempdir().unwrap();
+        let info = deps.path().join("fastapi-0.115.0.dist-info");
+        std::fs::create_dir_all(&info).unwrap();
+        for f in [
+            "RECORD",
+            "INSTALLER",
+            "REQUESTED",
+            "METADATA",
+            "entry_points.txt",
+        ] {
+            std::fs::write(info.join(f), f).unwrap();
+        }
+        std::fs::create_dir_all(deps.path().join("fastapi")).unwrap();
+        std::fs::write(deps.path().join("fastapi/RECORD"), "a module's own file").unwrap();
+        let names: Vec<String> = files(deps.path())
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "fastapi-0.115.0.dist-info/METADATA",
+                "fastapi-0.115.0.dist-info/entry_points.txt",
+                "fastapi/RECORD",
+            ]
+        );
     }
 
     #[test]

@@ -110,3 +110,43 @@ fn destroy_finishes_a_half_created_stage() {
     );
     assert_eq!(tagged(&p, "dev"), serde_json::json!([]));
 }
+
+#[test]
+fn destroy_and_outputs_need_no_app_and_a_versioned_bucket_is_emptied_page_by_page() {
+    let moto = Moto::start();
+    let p = Project::new(&moto);
+    p.edit(
+        "stacks/common.yaml",
+        "    force_destroy: true      # only build artifacts: destroy may empty it\n",
+        "    force_destroy: true      # only build artifacts: destroy may empty it\n    versioning: true\n",
+    );
+    p.run(&["deploy", "--yes"]).expect(0);
+    // More versions than one ListObjectVersions page holds, and delete markers.
+    let versions = p.py("s3 = c('s3')\n\
+         b = 'fintech-tracker-dev-artifacts-123456789012-us-east-1'\n\
+         for i in range(1003):\n\
+         \x20   s3.put_object(Bucket=b, Key='zips/api.zip', Body=str(i).encode())\n\
+         for k in ['a', 'b']:\n\
+         \x20   s3.put_object(Bucket=b, Key=k, Body=b'x')\n\
+         \x20   s3.delete_object(Bucket=b, Key=k)\n\
+         v = s3.list_object_versions(Bucket=b)\n\
+         out([v['IsTruncated'], len(v.get('DeleteMarkers', []))])");
+    assert_eq!(versions, serde_json::json!([true, 2]));
+
+    // A checkout without the app: nothing to build, and nothing needs building.
+    std::fs::remove_dir_all(p.path("app")).unwrap();
+    let outputs = p.run(&["outputs", "--json"]).expect(0).json();
+    assert!(
+        outputs["site_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://")),
+        "{outputs}"
+    );
+    p.run(&["destroy", "--yes", "--allow-data-loss", "--offline"])
+        .expect(0);
+    let left = p.py(
+        "out([b['Name'] for b in c('s3').list_buckets()['Buckets'] if b['Name'].startswith('fintech-tracker-dev-')])",
+    );
+    assert_eq!(left, serde_json::json!([]));
+    assert_eq!(tagged(&p, "dev"), serde_json::json!([]));
+}

@@ -29,9 +29,15 @@ fn a_failed_resource_skips_its_dependents_and_a_rerun_converges() {
     let err = run.stderr();
     assert!(
         err.contains(
-            "ingest: lambda:CreateFunction: InvalidParameterValueException: injected failure"
+            "ingest: lambda:CreateFunction: InvalidParameterValueException: injected failure (request id injected)"
         ),
-        "{err}"
+        "AWS's code, message and request id reach the user: {err}"
+    );
+    assert!(!err.contains("caused by"), "{err}");
+    let verbose = p.run(&["deploy", "--yes", "-v"]).expect(1).stderr();
+    assert!(
+        verbose.contains("caused by: service error"),
+        "-v shows the SDK's chain: {verbose}"
     );
     assert!(
         err.contains("not attempted (they depend on a failed resource): daily_ingest"),
