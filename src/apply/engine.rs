@@ -170,7 +170,21 @@ impl Engine {
             .values()
             .map(|r| (r.schema.name, r.id.as_str()))
             .collect();
-        snap.undeclared = owned::undeclared(&self.aws, &self.names, self.types, &declared).await?;
+        let mut leftovers =
+            owned::undeclared(&self.aws, &self.names, self.types, &declared).await?;
+        // Earlier generations of declared resources (a replacement's predecessor not yet deleted)
+        // go the same way as what the stack no longer declares.
+        for r in self.desired.resources.values() {
+            if let Some(Some(l)) = snap.live.get(&r.id) {
+                leftovers.extend(l.superseded.iter().map(|s| Owned {
+                    schema: r.schema,
+                    id: r.id.clone(),
+                    live: s.clone(),
+                }));
+            }
+        }
+        leftovers.sort_by_key(|o| o.schema.driver.delete_rank());
+        snap.undeclared = leftovers;
         let mut resources: Vec<Step> = self
             .desired
             .order
@@ -210,13 +224,11 @@ impl Engine {
             undeclared,
             ..
         } = snap;
-        let snap_undeclared = Snapshot {
-            undeclared,
-            ..Snapshot::default()
-        };
         let env = Mutex::new(env);
+        // Predecessors of replacements created first: deleted once everything else is done.
+        let replaced: Mutex<Vec<Owned>> = Mutex::new(Vec::new());
         let outcomes = executor::run(&self.deps(), self.limit, |id| {
-            let (env, live, steps) = (&env, &live, &steps);
+            let (env, live, steps, replaced) = (&env, &live, &steps, &replaced);
             async move {
                 let step = steps[id.as_str()];
                 if !step.action.is_change() {
@@ -265,6 +277,15 @@ impl Engine {
                                 driver::update(&c, &props, &l, &changed).await
                             }
                         }
+                        (Action::Replace, Some(l)) if c.driver().create_before_delete() => {
+                            let new = driver::create(&c, &props).await?;
+                            replaced.lock().expect("not poisoned").push(Owned {
+                                schema: r.schema,
+                                id: id.clone(),
+                                live: l,
+                            });
+                            Ok(new)
+                        }
                         (Action::Replace, Some(l)) => {
                             c.driver().delete(&c, &props, &l).await?;
                             driver::create(&c, &props).await
@@ -284,7 +305,10 @@ impl Engine {
         self.report_skips(&outcomes);
         self.reporter.close();
         failures("apply", &outcomes, &self.rerun("deploy"), self.verbose)?;
-        self.delete_undeclared(&snap_undeclared).await?;
+        let mut leftovers = replaced.into_inner().expect("not poisoned");
+        leftovers.extend(undeclared);
+        leftovers.sort_by_key(|o| o.schema.driver.delete_rank());
+        self.delete_leftovers(&leftovers).await?;
         Ok(env.into_inner().expect("not poisoned"))
     }
 
@@ -326,25 +350,27 @@ impl Engine {
     }
 
     fn undeclared_steps<'a>(&'a self, snap: &'a Snapshot) -> impl Iterator<Item = Step> + 'a {
-        snap.undeclared
-            .iter()
-            .map(|o| diff::delete(&o.id, &self.names.physical(o.schema, &o.id), o.schema))
+        snap.undeclared.iter().map(|o| {
+            // The name it really has (a superseded generation's differs from today's).
+            let name = match o.live.outputs.get("name").and_then(Value::as_str) {
+                Some(n) => n.to_string(),
+                None => self.names.physical(o.schema, &o.id),
+            };
+            diff::delete(&o.id, &name, o.schema)
+        })
     }
 
-    /// Deletes what the stack no longer declares, one at a time, dependents first. Only reached
-    /// when the plan was allowed (data-bearing ones need --allow-data-loss), so a bucket is emptied.
-    async fn delete_undeclared(&self, snap: &Snapshot) -> Result<()> {
+    /// Deletes what the stack no longer declares and the predecessors of replacements, one at a
+    /// time, dependents first. Only reached when the plan was allowed (data-bearing ones need
+    /// --allow-data-loss), so a bucket is emptied.
+    async fn delete_leftovers(&self, leftovers: &[Owned]) -> Result<()> {
         let mut detached: Vec<&str> = Vec::new();
-        for o in &snap.undeclared {
+        for o in leftovers {
             // Leftovers of one type may refer to each other (security groups' rules): all of a
             // type drop those references before the first of them goes.
             if !detached.contains(&o.schema.name) {
                 detached.push(o.schema.name);
-                for g in snap
-                    .undeclared
-                    .iter()
-                    .filter(|g| g.schema.name == o.schema.name)
-                {
+                for g in leftovers.iter().filter(|g| g.schema.name == o.schema.name) {
                     let c = Call::new(&self.aws, &self.names, g.schema, &g.id);
                     c.driver().detach(&c, &g.live).await?;
                 }
@@ -388,7 +414,7 @@ impl Engine {
         self.report_skips(&outcomes);
         self.reporter.close();
         failures("destroy", &outcomes, &self.rerun("destroy"), self.verbose)?;
-        self.delete_undeclared(snap).await
+        self.delete_leftovers(&snap.undeclared).await
     }
 
     /// The stack's declared outputs, evaluated against what is live (`null` where not deployed).

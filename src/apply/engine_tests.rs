@@ -47,13 +47,20 @@ fn cloud<T>(f: impl FnOnce(&mut Cloud) -> T) -> T {
     CLOUD.with(|c| f(&mut c.borrow_mut()))
 }
 
+/// A fake type. A `shared` one is used by others until they move: its replacement is created
+/// first, under a name of its own (`NAME#KIND`), and its predecessor deleted last.
 #[derive(Debug)]
-struct Fake;
+struct Fake {
+    shared: bool,
+}
+
+static PLAIN: Fake = Fake { shared: false };
+static SHARING: Fake = Fake { shared: true };
 
 #[rustfmt::skip]
 static FAKE: TypeSchema = TypeSchema {
     name: "fake.thing",
-    driver: &Fake,
+    driver: &PLAIN,
     doc: "a thing in the in-memory cloud",
     fields: &[
         f("size", Ty::Int { min: 0, max: 100 }, Default("1"), InPlace, "changes in place"),
@@ -78,21 +85,40 @@ impl Driver for Fake {
     fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
         Ok(())
     }
-    async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
-        let Some(t) = cloud(|cl| cl.things.get(&c.name).cloned()) else {
+    fn create_before_delete(&self) -> bool {
+        self.shared
+    }
+    async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
+        let mine: Vec<(String, Thing)> = cloud(|cl| {
+            cl.things
+                .iter()
+                .filter(|(k, _)| **k == c.name || k.starts_with(&format!("{}#", c.name)))
+                .map(|(k, t)| (k.clone(), t.clone()))
+                .collect()
+        });
+        let want = self.key(c, p);
+        let Some(current) = mine
+            .iter()
+            .position(|(k, _)| *k == want)
+            .or(mine.len().checked_sub(1))
+        else {
             return Ok(None);
         };
         c.names.check_owner(
             &c.name,
             [
                 ("fintech:app", c.names.app.as_str()),
-                ("fintech:stage", t.stage.as_str()),
+                ("fintech:stage", mine[current].1.stage.as_str()),
             ],
         )?;
-        Ok(Some(Live {
-            attrs: t.attrs.clone(),
-            outputs: Attrs::from([("id".to_string(), json!(format!("id-{}", c.name)))]),
-        }))
+        let mut live = Fake::live(&mine[current].0, &mine[current].1);
+        live.superseded = mine
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != current)
+            .map(|(_, (k, t))| Fake::live(k, t))
+            .collect();
+        Ok(Some(live))
     }
     async fn create(&self, c: &Call<'_>, p: &Attrs) -> Result<()> {
         cloud(|cl| {
@@ -106,14 +132,17 @@ impl Driver for Fake {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             let stage = c.names.stage.clone();
-            cl.things.insert(c.name.clone(), Thing { attrs, stage });
+            cl.things.insert(self.key(c, p), Thing { attrs, stage });
             Ok(())
         })
     }
-    async fn update(&self, c: &Call<'_>, p: &Attrs, _: &Live, changed: &[String]) -> Result<()> {
+    async fn update(&self, c: &Call<'_>, p: &Attrs, l: &Live, changed: &[String]) -> Result<()> {
         cloud(|cl| {
             cl.log.push(format!("update {}", c.id));
-            let t = cl.things.get_mut(&c.name).expect("exists");
+            let t = cl
+                .things
+                .get_mut(l.outputs["key"].as_str().unwrap())
+                .expect("exists");
             for k in changed {
                 match p.get(k) {
                     Some(v) => t.attrs.insert(k.clone(), v.clone()),
@@ -123,20 +152,63 @@ impl Driver for Fake {
             Ok(())
         })
     }
-    async fn delete(&self, c: &Call<'_>, _: &Attrs, _: &Live) -> Result<()> {
+    async fn delete(&self, _: &Call<'_>, _: &Attrs, l: &Live) -> Result<()> {
         cloud(|cl| {
-            cl.log.push(format!("delete {}", c.id));
-            cl.things.remove(&c.name);
+            let key = l.outputs["key"].as_str().unwrap();
+            cl.log.push(format!("delete {key}"));
+            cl.things.remove(key);
             Ok(())
         })
     }
     async fn list(&self, _: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
-        let all: Vec<String> = cloud(|cl| cl.things.keys().cloned().collect());
+        let mut all: Vec<String> = cloud(|cl| {
+            cl.things
+                .keys()
+                .filter(|k| k.contains('#') == self.shared)
+                .map(|k| k.split('#').next().unwrap().to_string())
+                .collect()
+        });
+        all.dedup();
         Ok(ids_by_prefix(names, all))
     }
 }
 
-static TYPES: &[&TypeSchema] = &[&FAKE];
+#[rustfmt::skip]
+static SHARED: TypeSchema = TypeSchema {
+    name: "fake.shared",
+    driver: &SHARING,
+    doc: "a thing others use until they move to its replacement",
+    fields: FAKE.fields,
+    computed: &[],
+    outputs: &["id"],
+    data_bearing: false,
+    lookup: false,
+    hidden: &[],
+};
+
+static TYPES: &[&TypeSchema] = &[&FAKE, &SHARED];
+
+impl Fake {
+    /// Where the thing for `props` lives in the cloud.
+    fn key(&self, c: &Call<'_>, props: &Attrs) -> String {
+        match (self.shared, props.get("kind").and_then(Value::as_str)) {
+            (true, Some(kind)) => format!("{}#{kind}", c.name),
+            _ => c.name.clone(),
+        }
+    }
+
+    fn live(key: &str, t: &Thing) -> Live {
+        Live {
+            attrs: t.attrs.clone(),
+            outputs: Attrs::from([
+                ("id".to_string(), json!(format!("id-{key}"))),
+                ("key".to_string(), json!(key)),
+                ("name".to_string(), json!(key)),
+            ]),
+            ..Live::default()
+        }
+    }
+}
 
 /// A stage `dev` of app `t` with these resources: (id, properties, dependencies).
 fn desired(resources: &[(&str, Value, &[&str])]) -> Desired {
@@ -150,7 +222,11 @@ fn desired(resources: &[(&str, Value, &[&str])]) -> Desired {
             id.to_string(),
             Resource {
                 id: id.to_string(),
-                schema: &FAKE,
+                schema: if id.starts_with("shared") {
+                    &SHARED
+                } else {
+                    &FAKE
+                },
                 props: p,
                 deps: deps.iter().map(|d| d.to_string()).collect(),
                 loc: loc.clone(),
@@ -281,7 +357,7 @@ async fn an_in_place_change_updates_and_a_replacing_one_deletes_then_creates() {
     );
     let l = log();
     let pos = |s: &str| l.iter().position(|x| x == s).unwrap();
-    assert!(pos("delete a") < pos("create a"), "{l:?}");
+    assert!(pos("delete t-dev-a") < pos("create a"), "{l:?}");
     assert!(l.contains(&"update c".to_string()));
 }
 
@@ -332,4 +408,50 @@ async fn removing_an_optional_attribute_is_planned_and_applied_as_its_removal() 
     assert_eq!(log(), ["update b"]);
     let (actions, _) = deploy(d).await;
     assert!(actions.values().all(|a| *a == Action::NoOp), "{actions:?}");
+}
+
+#[tokio::test]
+async fn a_shared_resource_is_replaced_first_and_its_predecessor_deleted_after_its_users_moved() {
+    let stack = |kind: &str| {
+        desired(&[
+            ("shared", json!({"kind": kind}), &[]),
+            ("user", json!({"peer": "${shared.id}"}), &["shared"]),
+        ])
+    };
+    deploy(stack("a")).await.1.unwrap();
+    log();
+    let (actions, r) = deploy(stack("z")).await;
+    r.unwrap();
+    assert_eq!(
+        (actions["shared"], actions["user"]),
+        (Action::Replace, Action::Update)
+    );
+    assert_eq!(
+        log(),
+        ["create shared", "update user", "delete t-dev-shared#a"]
+    );
+    assert_eq!(
+        cloud(|cl| cl.things["t-dev-user"].attrs["peer"].clone()),
+        json!("id-t-dev-shared#z")
+    );
+    let (actions, _) = deploy(stack("z")).await;
+    assert!(actions.values().all(|a| *a == Action::NoOp), "{actions:?}");
+
+    // A run that ended between the two leaves the predecessor: the next plan deletes it.
+    cloud(|cl| {
+        let t = cl.things["t-dev-shared#z"].clone();
+        cl.things.insert("t-dev-shared#old".into(), t);
+    });
+    log();
+    let e = engine(stack("z"));
+    let (plan, snap) = e.plan().await.unwrap();
+    let deletes: Vec<(&str, &str)> = plan
+        .resources
+        .iter()
+        .filter(|s| s.action == Action::Delete)
+        .map(|s| (s.id.as_str(), s.name.as_str()))
+        .collect();
+    assert_eq!(deletes, [("shared", "t-dev-shared#old")]);
+    e.apply(&plan, snap).await.unwrap();
+    assert_eq!(log(), ["delete t-dev-shared#old"]);
 }

@@ -61,6 +61,13 @@ pub trait Driver: Send + Sync + Debug {
         fit(&names.base(id), 63)
     }
 
+    /// Whether a replacement is created before the resource it replaces is deleted (and that one
+    /// deleted only after every other change of the run): for resources others keep using until
+    /// they are moved (a security group). The replacement must then not take the same name.
+    fn create_before_delete(&self) -> bool {
+        false
+    }
+
     /// Whether [`Driver::prepare`] builds something slow enough to show (a zip, a site).
     fn packages(&self) -> bool {
         false

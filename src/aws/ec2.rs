@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use aws_sdk_ec2::types::{
-    Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification, UserIdGroupPair,
+    Filter, IpPermission, IpRange, ResourceType, SecurityGroup, Tag, TagSpecification,
+    UserIdGroupPair,
 };
 use serde_json::{Value, json};
 
@@ -51,24 +52,37 @@ pub async fn read_vpc(c: &Call<'_>) -> Result<Live> {
     Ok(live)
 }
 
-pub async fn read_sg(c: &Call<'_>) -> Result<Option<Live>> {
-    let out = c
-        .aws
+/// The group's name for properties `p`: the resource's name and a short hash of what forces its
+/// replacement, so that a replacement can live beside the group it replaces while the resources
+/// that use it move over (a group in use cannot be deleted).
+fn group_name(c: &Call<'_>, p: &Attrs) -> String {
+    let forcing = format!("{}\n{}", p.s("vpc"), p.s("description"));
+    let h = crate::package::digest_hex(forcing.as_bytes());
+    super::fit(&format!("{}-{}", c.name, &h[..6]), 255)
+}
+
+/// The stage's groups, found by their ownership tags (all of them, or those of resource `id`).
+async fn owned_groups(aws: &Aws, names: &Names, id: Option<&str>) -> Result<Vec<SecurityGroup>> {
+    let mut q = aws
         .ec2
         .describe_security_groups()
-        .filters(filter("group-name", &c.name))
+        .filters(filter("tag:fintech:app", &names.app))
+        .filters(filter("tag:fintech:stage", &names.stage));
+    if let Some(id) = id {
+        q = q.filters(filter("tag:fintech:id", id));
+    }
+    let mut groups = q
         .send()
         .await
-        .map_err(|e| aws_error("ec2:DescribeSecurityGroups", e))?;
-    let Some(sg) = out.security_groups().first() else {
-        return Ok(None);
-    };
-    c.names.check_owner(
-        &format!("security group {}", c.name),
-        sg.tags()
-            .iter()
-            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
-    )?;
+        .map_err(|e| aws_error("ec2:DescribeSecurityGroups", e))?
+        .security_groups()
+        .to_vec();
+    groups.sort_by(|a, b| a.group_name().cmp(&b.group_name()));
+    Ok(groups)
+}
+
+/// A group as the resource's live state.
+fn live_group(sg: &SecurityGroup) -> Live {
     let mut rules = Vec::new();
     for p in sg.ip_permissions() {
         let port = p.from_port().unwrap_or_default();
@@ -89,8 +103,32 @@ pub async fn read_sg(c: &Call<'_>) -> Result<Option<Live>> {
     live.attrs.insert("ingress".into(), Value::Array(rules));
     live.outputs
         .insert("id".into(), Value::from(sg.group_id().unwrap_or_default()));
-    live.outputs
-        .insert("name".into(), Value::from(c.name.clone()));
+    live.outputs.insert(
+        "name".into(),
+        Value::from(sg.group_name().unwrap_or_default()),
+    );
+    live
+}
+
+/// The resource's group: the one named for `p` when there are several (a replacement created
+/// beside its predecessor), the others reported as superseded.
+pub async fn read_sg(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
+    let groups = owned_groups(c.aws, c.names, Some(c.id)).await?;
+    let want = group_name(c, p);
+    let Some(current) = groups
+        .iter()
+        .position(|g| g.group_name() == Some(want.as_str()))
+        .or(groups.len().checked_sub(1))
+    else {
+        return Ok(None);
+    };
+    let mut live = live_group(&groups[current]);
+    live.superseded = groups
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != current)
+        .map(|(_, g)| live_group(g))
+        .collect();
     Ok(Some(live))
 }
 
@@ -104,21 +142,48 @@ pub async fn create_sg(c: &Call<'_>, p: &Attrs) -> Result<()> {
                 .collect(),
         ))
         .build();
+    let name = group_name(c, p);
     c.aws.mutated();
-    let out = c
+    let created = c
         .aws
         .ec2
         .create_security_group()
-        .group_name(&c.name)
+        .group_name(&name)
         .description(p.s("description"))
         .vpc_id(p.s("vpc"))
         .tag_specifications(tags)
         .send()
-        .await
-        .map_err(|e| aws_error("ec2:CreateSecurityGroup", e))?;
-    let id = out.group_id().unwrap_or_default();
-    let rules = rule_set(p.get("ingress"));
-    authorize(c, id, &rules).await
+        .await;
+    let want = rule_set(p.get("ingress"));
+    match created {
+        Ok(out) => authorize(c, out.group_id().unwrap_or_default(), &want).await,
+        // Created by a run that did not finish: ours (by its tags) is taken over, its rules completed.
+        Err(e) if code(&e) == "InvalidGroup.Duplicate" => {
+            let found = c
+                .aws
+                .ec2
+                .describe_security_groups()
+                .filters(filter("group-name", &name))
+                .filters(filter("vpc-id", p.s("vpc")))
+                .send()
+                .await
+                .map_err(|e| aws_error("ec2:DescribeSecurityGroups", e))?;
+            let sg = found
+                .security_groups()
+                .first()
+                .ok_or_else(|| anyhow!("security group {name} exists but cannot be found"))?;
+            c.names.check_owner(
+                &format!("security group {name}"),
+                sg.tags()
+                    .iter()
+                    .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+            )?;
+            let have = rule_set(live_group(sg).attrs.get("ingress"));
+            let missing = want.difference(&have).cloned().collect();
+            authorize(c, sg.group_id().unwrap_or_default(), &missing).await
+        }
+        Err(e) => Err(aws_error("ec2:CreateSecurityGroup", e)),
+    }
 }
 
 pub async fn update_sg(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
@@ -294,6 +359,7 @@ pub async fn read_endpoint(c: &Call<'_>) -> Result<Option<Live>> {
     Ok(Some(Live {
         attrs: a,
         outputs: o,
+        ..Default::default()
     }))
 }
 
@@ -367,20 +433,22 @@ pub async fn delete_endpoint(c: &Call<'_>, live: &Live) -> Result<()> {
     }
 }
 
-/// Names of the security groups starting with `prefix`.
-pub async fn group_names(aws: &Aws, prefix: &str) -> Result<Vec<String>> {
-    let page = aws
-        .ec2
-        .describe_security_groups()
-        .filters(filter("group-name", &format!("{prefix}*")))
-        .send()
-        .await
-        .map_err(|e| aws_error("ec2:DescribeSecurityGroups", e))?;
-    Ok(page
-        .security_groups()
+/// The `fintech:id` of every security group tagged as the stage's (once each).
+pub async fn group_ids(aws: &Aws, names: &Names) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = owned_groups(aws, names, None)
+        .await?
         .iter()
-        .filter_map(|g| g.group_name().map(str::to_string))
-        .collect())
+        .filter_map(|g| {
+            g.tags()
+                .iter()
+                .find(|t| t.key() == Some("fintech:id"))
+                .and_then(|t| t.value())
+                .map(str::to_string)
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
 }
 
 /// The `fintech:id` of every VPC endpoint tagged as the stage's.

@@ -77,6 +77,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     Ok(Some(Live {
         attrs: a,
         outputs: o,
+        ..Default::default()
     }))
 }
 

@@ -69,6 +69,7 @@ pub async fn read_cluster(c: &Call<'_>) -> Result<Option<Live>> {
     Ok(Some(Live {
         attrs: a,
         outputs: o,
+        ..Default::default()
     }))
 }
 
@@ -288,6 +289,7 @@ pub async fn read_service(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     Ok(Some(Live {
         attrs: a,
         outputs: o,
+        ..Default::default()
     }))
 }
 

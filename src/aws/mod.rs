@@ -44,6 +44,10 @@ pub struct Live {
     /// Comparable attributes. A field the service did not return is absent: unknown, not drift.
     pub attrs: Attrs,
     pub outputs: Attrs,
+    /// Earlier generations of the same resource still live: a replacement was created beside them
+    /// (see [`driver::Driver::create_before_delete`]) and the run ended before they were deleted.
+    /// They are planned as deletes and go after the declared work.
+    pub superseded: Vec<Live>,
 }
 
 /// Connection settings from the command line (the rest comes from the AWS config chain).

@@ -63,6 +63,7 @@ pub async fn read(c: &Call<'_>, _p: &Attrs) -> Result<Option<Live>> {
     Ok(Some(Live {
         attrs: a,
         outputs: o,
+        ..Default::default()
     }))
 }
 

@@ -35,7 +35,7 @@ fn fresh_deploy_creates_every_resource_tagged_and_prints_outputs_without_secrets
          rg = c('elasticache').describe_replication_groups(ReplicationGroupId='fintech-tracker-dev-cache')['ReplicationGroups'][0]\n\
          r['cache'] = tags(c('elasticache').list_tags_for_resource(ResourceName=rg['ARN'])['TagList'])\n\
          for sg in c('ec2').describe_security_groups(Filters=[{'Name': 'tag:fintech:stage', 'Values': ['dev']}])['SecurityGroups']:\n\
-         \x20   r[sg['GroupName']] = tags(sg['Tags'])\n\
+         \x20   r['sg ' + '-'.join(sg['GroupName'].split('-')[:-1])] = tags(sg['Tags'])\n\
          r['role'] = tags(c('iam').list_role_tags(RoleName='fintech-tracker-dev-fn-role')['Tags'])\n\
          for f in ['api', 'ingest']:\n\
          \x20   r[f] = c('lambda').get_function(FunctionName='fintech-tracker-dev-' + f)['Tags']\n\
@@ -63,8 +63,9 @@ fn fresh_deploy_creates_every_resource_tagged_and_prints_outputs_without_secrets
     for (key, id) in [
         ("db", "db"),
         ("cache", "cache"),
-        ("fintech-tracker-dev-app-sg", "app_sg"),
-        ("fintech-tracker-dev-data-sg", "data_sg"),
+        // Group names end in a hash of what forces their replacement.
+        ("sg fintech-tracker-dev-app-sg", "app_sg"),
+        ("sg fintech-tracker-dev-data-sg", "data_sg"),
         ("role", "fn_role"),
         ("api", "api"),
         ("ingest", "ingest"),

@@ -130,3 +130,58 @@ fn removing_statements_cors_origins_and_emails_removes_them() {
     assert_eq!(planned(&p), one("spend_budget", "update", "emails"));
     converge(&p);
 }
+
+#[test]
+fn replacing_a_group_in_use_creates_the_new_one_moves_its_users_then_deletes_the_old() {
+    let (moto, p) = deployed();
+    p.edit(
+        "stacks/common.yaml",
+        "    description: fintech app (functions and tasks)\n",
+        "    description: fintech app (functions, tasks and jobs)\n",
+    );
+    let plan = planned(&p);
+    for entry in [
+        ("app_sg", "replace", "description"),
+        ("data_sg", "update", "ingress"),
+        ("endpoint_sg", "update", "ingress"),
+        ("api", "update", "security_groups"),
+        ("ingest", "update", "security_groups"),
+    ] {
+        let entry = (
+            entry.0.to_string(),
+            entry.1.to_string(),
+            entry.2.to_string(),
+        );
+        assert!(plan.contains(&entry), "{entry:?} not in {plan:?}");
+    }
+    moto.reset_recording();
+    converge(&p);
+    let ops: Vec<String> = moto
+        .mutating_calls()
+        .iter()
+        .map(|c| c.name())
+        .filter(|n| n.contains("SecurityGroup") || n.contains("/configuration"))
+        .collect();
+    let first = |op: &str| {
+        ops.iter()
+            .position(|o| o.contains(op))
+            .unwrap_or_else(|| panic!("{op} not in {ops:?}"))
+    };
+    let last = |op: &str| ops.iter().rposition(|o| o.contains(op)).unwrap();
+    assert!(
+        first("CreateSecurityGroup") < first("/configuration"),
+        "{ops:?}"
+    );
+    assert!(
+        last("/configuration") < first("DeleteSecurityGroup"),
+        "the old group goes last: {ops:?}"
+    );
+    let groups = p.py(
+        "gs = c('ec2').describe_security_groups(Filters=[{'Name': 'tag:fintech:id', 'Values': ['app_sg']}])['SecurityGroups']\n\
+         out([g['Description'] for g in gs])",
+    );
+    assert_eq!(
+        groups,
+        serde_json::json!(["fintech app (functions, tasks and jobs)"])
+    );
+}

@@ -42,8 +42,11 @@ impl Driver for SecurityGroup {
     fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
         Ok(())
     }
-    async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
-        crate::aws::ec2::read_sg(c).await
+    fn create_before_delete(&self) -> bool {
+        true // the resources using a group must move to its replacement before it can go
+    }
+    async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
+        crate::aws::ec2::read_sg(c, p).await
     }
     async fn create(&self, c: &Call<'_>, p: &Attrs) -> Result<()> {
         crate::aws::ec2::create_sg(c, p).await
@@ -58,9 +61,8 @@ impl Driver for SecurityGroup {
         crate::aws::ec2::revoke_all(c, live).await
     }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
-        Ok(ids_by_prefix(
-            names,
-            crate::aws::ec2::group_names(aws, &names.prefix()).await?,
-        ))
+        // Groups are found by their ownership tags: their names carry a hash (see ec2.rs).
+        let ids = crate::aws::ec2::group_ids(aws, names).await?;
+        Ok(ids.into_iter().map(|id| (id, Attrs::new())).collect())
     }
 }
