@@ -375,7 +375,11 @@ impl Engine {
                     c.driver().detach(&c, &g.live).await?;
                 }
             }
-            let props = Attrs::from([("force_destroy".to_string(), Value::Bool(true))]);
+            // What it has live stands for its declaration; a leftover bucket is emptied, a leftover
+            // database keeps a final snapshot.
+            let mut props = o.live.attrs.clone();
+            props.insert("force_destroy".into(), Value::Bool(true));
+            props.insert("final_snapshot".into(), Value::Bool(true));
             let label = format!("{} ({})", o.id, o.schema.name);
             let c = Call::new(&self.aws, &self.names, o.schema, &o.id);
             self.reported(&label, "deleting", c.driver().delete(&c, &props, &o.live))

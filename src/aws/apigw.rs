@@ -138,16 +138,16 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     }))
 }
 
-fn cors(p: &Attrs) -> Option<Cors> {
-    let origins = p.list("cors_origins");
-    (!origins.is_empty()).then(|| {
+fn cors(p: &Attrs) -> Result<Option<Cors>> {
+    let origins = p.list("cors_origins")?;
+    Ok((!origins.is_empty()).then(|| {
         Cors::builder()
             .set_allow_origins(Some(origins))
             .allow_methods("*")
             .allow_headers("content-type")
             .max_age(3600)
             .build()
-    })
+    }))
 }
 
 pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
@@ -158,7 +158,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .create_api()
         .name(&c.name)
         .protocol_type(ProtocolType::Http)
-        .set_cors_configuration(cors(p))
+        .set_cors_configuration(cors(p)?)
         .set_tags(Some(c.tags().into_iter().collect()))
         .send()
         .await
@@ -168,15 +168,15 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
 }
 
 pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
-    let id = live.outputs.s("id");
+    let id = live.outputs.s("id")?;
     if live
         .attrs
         .get("cors_origins")
         .map(|v| super::strings(Some(v)))
-        != Some(p.list("cors_origins"))
+        != Some(p.list("cors_origins")?)
     {
         c.aws.mutated();
-        match cors(p) {
+        match cors(p)? {
             Some(cors) => {
                 c.aws
                     .apigw
@@ -371,7 +371,7 @@ async fn permit(c: &Call<'_>, api: &str, function: &str) -> Result<()> {
 }
 
 pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
-    let id = live.outputs.s("id");
+    let id = live.outputs.s("id")?;
     c.aws.mutated();
     match c.aws.apigw.delete_api().api_id(id).send().await {
         Ok(_) => Ok(()),

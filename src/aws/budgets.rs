@@ -86,7 +86,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
 /// One notification (actual spend above a percentage of the limit) per threshold, each e-mailing
 /// every address.
 fn notifications(p: &Attrs) -> Result<Vec<NotificationWithSubscribers>> {
-    let emails = p.list("emails");
+    let emails = p.list("emails")?;
     let mut notes = Vec::new();
     for t in p
         .get("thresholds_percent")

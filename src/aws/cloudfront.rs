@@ -219,7 +219,7 @@ async fn oac(c: &Call<'_>) -> Result<String> {
 
 fn config(c: &Call<'_>, p: &Attrs, oac_id: &str, caller_ref: &str) -> Result<DistributionConfig> {
     let region = &c.aws.region;
-    let bucket = p.s("bucket");
+    let bucket = p.s("bucket")?;
     let mut origins = vec![
         aws_sdk_cloudfront::types::Origin::builder()
             .id("site")
@@ -228,9 +228,8 @@ fn config(c: &Call<'_>, p: &Attrs, oac_id: &str, caller_ref: &str) -> Result<Dis
             .origin_access_control_id(oac_id)
             .build()?,
     ];
-    let api = p.s("api_domain");
     let mut behaviors = Vec::new();
-    if !api.is_empty() {
+    if let Some(api) = p.opt("api_domain") {
         origins.push(
             aws_sdk_cloudfront::types::Origin::builder()
                 .id("api")
@@ -239,7 +238,7 @@ fn config(c: &Call<'_>, p: &Attrs, oac_id: &str, caller_ref: &str) -> Result<Dis
                     CustomOriginConfig::builder()
                         .http_port(80)
                         .https_port(443)
-                        .origin_protocol_policy(if p.s("api_protocol") == "http" {
+                        .origin_protocol_policy(if p.s("api_protocol")? == "http" {
                             OriginProtocolPolicy::HttpOnly
                         } else {
                             OriginProtocolPolicy::HttpsOnly
@@ -265,7 +264,7 @@ fn config(c: &Call<'_>, p: &Attrs, oac_id: &str, caller_ref: &str) -> Result<Dis
         ];
         behaviors.push(
             CacheBehavior::builder()
-                .path_pattern(p.s("api_path"))
+                .path_pattern(p.s("api_path")?)
                 .target_origin_id("api")
                 .viewer_protocol_policy(ViewerProtocolPolicy::HttpsOnly)
                 .cache_policy_id(CACHING_DISABLED)
@@ -291,8 +290,8 @@ fn config(c: &Call<'_>, p: &Attrs, oac_id: &str, caller_ref: &str) -> Result<Dis
         .caller_reference(caller_ref)
         .comment(&c.name)
         .enabled(true)
-        .default_root_object(p.s("default_root_object"))
-        .price_class(PriceClass::from(p.s("price_class")))
+        .default_root_object(p.s("default_root_object")?)
+        .price_class(PriceClass::from(p.s("price_class")?))
         .http_version(HttpVersion::Http2and3)
         .is_ipv6_enabled(true)
         .origins(
@@ -348,12 +347,12 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .distribution()
         .map(|d| d.arn().to_string())
         .unwrap_or_default();
-    put_policy(c, p.s("bucket"), &arn).await
+    put_policy(c, p.s("bucket")?, &arn).await
 }
 
 pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
-    let id = live.outputs.s("id");
-    let arn = live.outputs.s("arn");
+    let id = live.outputs.s("id")?;
+    let arn = live.outputs.s("arn")?;
     let cur = c
         .aws
         .cloudfront
@@ -392,7 +391,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
     if live.attrs.get("bucket_policy") != Some(&Value::Bool(true))
         || live.attrs.get("bucket") != p.get("bucket")
     {
-        put_policy(c, p.s("bucket"), arn).await?;
+        put_policy(c, p.s("bucket")?, arn).await?;
     }
     Ok(())
 }
@@ -442,7 +441,7 @@ async fn put_policy(c: &Call<'_>, bucket: &str, dist_arn: &str) -> Result<()> {
 
 /// Disables the distribution, waits until that is deployed, deletes it, then its origin access control.
 pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
-    let id = live.outputs.s("id").to_string();
+    let id = live.outputs.s("id")?.to_string();
     let cur = match c
         .aws
         .cloudfront

@@ -56,7 +56,13 @@ pub async fn read_vpc(c: &Call<'_>) -> Result<Live> {
 /// replacement, so that a replacement can live beside the group it replaces while the resources
 /// that use it move over (a group in use cannot be deleted).
 fn group_name(c: &Call<'_>, p: &Attrs) -> String {
-    let forcing = format!("{}\n{}", p.s("vpc"), p.s("description"));
+    // At plan time the VPC may not be known yet: the name then matches no group, and the read
+    // takes the one there is.
+    let forcing = format!(
+        "{}\n{}",
+        p.opt("vpc").unwrap_or_default(),
+        p.opt("description").unwrap_or_default()
+    );
     let h = crate::package::digest_hex(forcing.as_bytes());
     super::fit(&format!("{}-{}", c.name, &h[..6]), 255)
 }
@@ -149,8 +155,8 @@ pub async fn create_sg(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .ec2
         .create_security_group()
         .group_name(&name)
-        .description(p.s("description"))
-        .vpc_id(p.s("vpc"))
+        .description(p.s("description")?)
+        .vpc_id(p.s("vpc")?)
         .tag_specifications(tags)
         .send()
         .await;
@@ -164,7 +170,7 @@ pub async fn create_sg(c: &Call<'_>, p: &Attrs) -> Result<()> {
                 .ec2
                 .describe_security_groups()
                 .filters(filter("group-name", &name))
-                .filters(filter("vpc-id", p.s("vpc")))
+                .filters(filter("vpc-id", p.s("vpc")?))
                 .send()
                 .await
                 .map_err(|e| aws_error("ec2:DescribeSecurityGroups", e))?;
@@ -187,7 +193,7 @@ pub async fn create_sg(c: &Call<'_>, p: &Attrs) -> Result<()> {
 }
 
 pub async fn update_sg(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
-    let id = live.outputs.s("id");
+    let id = live.outputs.s("id")?;
     let want = rule_set(p.get("ingress"));
     let have = rule_set(live.attrs.get("ingress"));
     let gone: BTreeSet<_> = have.difference(&want).cloned().collect();
@@ -217,7 +223,7 @@ async fn authorize(c: &Call<'_>, id: &str, rules: &BTreeSet<Rule>) -> Result<()>
 pub async fn revoke_all(c: &Call<'_>, live: &Live) -> Result<()> {
     revoke(
         c,
-        live.outputs.s("id"),
+        live.outputs.s("id")?,
         &rule_set(live.attrs.get("ingress")),
     )
     .await
@@ -240,7 +246,7 @@ async fn revoke(c: &Call<'_>, id: &str, rules: &BTreeSet<Rule>) -> Result<()> {
 }
 
 pub async fn delete_sg(c: &Call<'_>, live: &Live) -> Result<()> {
-    let id = live.outputs.s("id").to_string();
+    let id = live.outputs.s("id")?.to_string();
     c.aws.mutated();
     // Lambda's network interfaces are released minutes after the function is deleted.
     let r = wait::retry(
@@ -378,11 +384,15 @@ pub async fn create_endpoint(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .ec2
         .create_vpc_endpoint()
         .vpc_endpoint_type(aws_sdk_ec2::types::VpcEndpointType::Interface)
-        .vpc_id(p.s("vpc"))
-        .service_name(format!("com.amazonaws.{}.{}", c.aws.region, p.s("service")))
-        .set_subnet_ids(Some(p.list("subnets")))
-        .set_security_group_ids(Some(p.list("security_groups")))
-        .private_dns_enabled(p.b("private_dns"))
+        .vpc_id(p.s("vpc")?)
+        .service_name(format!(
+            "com.amazonaws.{}.{}",
+            c.aws.region,
+            p.s("service")?
+        ))
+        .set_subnet_ids(Some(p.list("subnets")?))
+        .set_security_group_ids(Some(p.list("security_groups")?))
+        .private_dns_enabled(p.b("private_dns")?)
         .tag_specifications(tags)
         .send()
         .await
@@ -391,16 +401,16 @@ pub async fn create_endpoint(c: &Call<'_>, p: &Attrs) -> Result<()> {
 }
 
 pub async fn update_endpoint(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
-    let id = live.outputs.s("id");
-    let diff = |k: &str| -> (Vec<String>, Vec<String>) {
-        let (want, have) = (p.list(k), super::strings(live.attrs.get(k)));
-        (
+    let id = live.outputs.s("id")?;
+    let diff = |k: &str| -> Result<(Vec<String>, Vec<String>)> {
+        let (want, have) = (p.list(k)?, super::strings(live.attrs.get(k)));
+        Ok((
             want.iter().filter(|x| !have.contains(x)).cloned().collect(),
             have.iter().filter(|x| !want.contains(x)).cloned().collect(),
-        )
+        ))
     };
     let ((add_subnets, remove_subnets), (add_groups, remove_groups)) =
-        (diff("subnets"), diff("security_groups"));
+        (diff("subnets")?, diff("security_groups")?);
     c.aws.mutated();
     c.aws
         .ec2
@@ -417,7 +427,7 @@ pub async fn update_endpoint(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()>
 }
 
 pub async fn delete_endpoint(c: &Call<'_>, live: &Live) -> Result<()> {
-    let id = live.outputs.s("id");
+    let id = live.outputs.s("id")?;
     c.aws.mutated();
     match c
         .aws

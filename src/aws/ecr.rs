@@ -95,7 +95,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .repository_name(&c.name)
         .image_scanning_configuration(
             ImageScanningConfiguration::builder()
-                .scan_on_push(p.b("scan_on_push"))
+                .scan_on_push(p.b("scan_on_push")?)
                 .build(),
         )
         .set_tags(Some(tags))
@@ -115,7 +115,7 @@ async fn put_lifecycle(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .ecr
         .put_lifecycle_policy()
         .repository_name(&c.name)
-        .lifecycle_policy_text(lifecycle(p.i("keep_images")))
+        .lifecycle_policy_text(lifecycle(p.i("keep_images")?))
         .send()
         .await
         .map_err(|e| aws_error("ecr:PutLifecyclePolicy", e))?;
@@ -131,7 +131,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
             .repository_name(&c.name)
             .image_scanning_configuration(
                 ImageScanningConfiguration::builder()
-                    .scan_on_push(p.b("scan_on_push"))
+                    .scan_on_push(p.b("scan_on_push")?)
                     .build(),
             )
             .send()

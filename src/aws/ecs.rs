@@ -73,15 +73,15 @@ pub async fn read_cluster(c: &Call<'_>) -> Result<Option<Live>> {
     }))
 }
 
-fn insights(p: &Attrs) -> ClusterSetting {
-    ClusterSetting::builder()
+fn insights(p: &Attrs) -> Result<ClusterSetting> {
+    Ok(ClusterSetting::builder()
         .name(ClusterSettingName::ContainerInsights)
-        .value(if p.b("container_insights") {
+        .value(if p.b("container_insights")? {
             "enabled"
         } else {
             "disabled"
         })
-        .build()
+        .build())
 }
 
 pub async fn create_cluster(c: &Call<'_>, p: &Attrs) -> Result<()> {
@@ -90,7 +90,7 @@ pub async fn create_cluster(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .ecs
         .create_cluster()
         .cluster_name(&c.name)
-        .settings(insights(p))
+        .settings(insights(p)?)
         .set_tags(Some(tags(c)))
         .send()
         .await
@@ -104,7 +104,7 @@ pub async fn update_cluster(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .ecs
         .update_cluster()
         .cluster(&c.name)
-        .settings(insights(p))
+        .settings(insights(p)?)
         .send()
         .await
         .map_err(|e| aws_error("ecs:UpdateCluster", e))?;
@@ -211,7 +211,7 @@ fn task_attrs(td: &TaskDefinition, a: &mut Attrs) {
 }
 
 pub async fn read_service(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
-    let cluster = p.s("cluster");
+    let cluster = p.s("cluster")?;
     if cluster.is_empty() {
         return Ok(None);
     }
@@ -294,17 +294,17 @@ pub async fn read_service(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
 }
 
 async fn register(c: &Call<'_>, p: &Attrs) -> Result<String> {
-    let image = p.s("image_ref");
+    let image = p.s("image_ref")?;
     if image.is_empty() {
         bail!("`{}` has no image to run", c.id);
     }
     let log = LogConfiguration::builder()
         .log_driver(LogDriver::Awslogs)
-        .options("awslogs-group", p.s("log_group"))
+        .options("awslogs-group", p.s("log_group")?)
         .options("awslogs-region", &c.aws.region)
         .options("awslogs-stream-prefix", CONTAINER)
         .build()?;
-    let port = p.i("port") as i32;
+    let port = p.i("port")? as i32;
     let container = ContainerDefinition::builder()
         .name(CONTAINER)
         .image(image)
@@ -329,7 +329,7 @@ async fn register(c: &Call<'_>, p: &Attrs) -> Result<String> {
         ))
         .log_configuration(log)
         .build();
-    let arch = if p.s("architecture") == "arm64" {
+    let arch = if p.s("architecture")? == "arm64" {
         CpuArchitecture::Arm64
     } else {
         CpuArchitecture::X8664
@@ -342,15 +342,15 @@ async fn register(c: &Call<'_>, p: &Attrs) -> Result<String> {
         .family(&c.name)
         .network_mode(NetworkMode::Awsvpc)
         .requires_compatibilities(Compatibility::Fargate)
-        .cpu(p.s("cpu"))
-        .memory(p.i("memory_mb").to_string())
+        .cpu(p.s("cpu")?)
+        .memory(p.i("memory_mb")?.to_string())
         .runtime_platform(
             RuntimePlatform::builder()
                 .cpu_architecture(arch)
                 .operating_system_family(OsFamily::Linux)
                 .build(),
         )
-        .execution_role_arn(p.s("execution_role"))
+        .execution_role_arn(p.s("execution_role")?)
         .container_definitions(container)
         .set_tags(Some(tags(c)))
         .send()
@@ -364,7 +364,7 @@ async fn register(c: &Call<'_>, p: &Attrs) -> Result<String> {
 }
 
 fn network(p: &Attrs) -> Result<NetworkConfiguration> {
-    let ip = if p.b("assign_public_ip") {
+    let ip = if p.b("assign_public_ip")? {
         AssignPublicIp::Enabled
     } else {
         AssignPublicIp::Disabled
@@ -372,8 +372,8 @@ fn network(p: &Attrs) -> Result<NetworkConfiguration> {
     Ok(NetworkConfiguration::builder()
         .awsvpc_configuration(
             AwsVpcConfiguration::builder()
-                .set_subnets(Some(p.list("subnets")))
-                .set_security_groups(Some(p.list("security_groups")))
+                .set_subnets(Some(p.list("subnets")?))
+                .set_security_groups(Some(p.list("security_groups")?))
                 .assign_public_ip(ip)
                 .build()?,
         )
@@ -386,17 +386,17 @@ pub async fn create_service(c: &Call<'_>, p: &Attrs) -> Result<()> {
     c.aws
         .ecs
         .create_service()
-        .cluster(p.s("cluster"))
+        .cluster(p.s("cluster")?)
         .service_name(&c.name)
         .task_definition(td)
-        .desired_count(p.i("desired_count") as i32)
+        .desired_count(p.i("desired_count")? as i32)
         .launch_type(LaunchType::Fargate)
         .network_configuration(network(p)?)
         .load_balancers(
             LoadBalancer::builder()
-                .target_group_arn(p.s("target_group"))
+                .target_group_arn(p.s("target_group")?)
                 .container_name(CONTAINER)
-                .container_port(p.i("port") as i32)
+                .container_port(p.i("port")? as i32)
                 .build(),
         )
         .health_check_grace_period_seconds(60)
@@ -425,13 +425,13 @@ pub async fn update_service(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Resu
         .aws
         .ecs
         .update_service()
-        .cluster(p.s("cluster"))
+        .cluster(p.s("cluster")?)
         .service(&c.name);
     if changed.iter().any(|k| TASK_ATTRS.contains(&k.as_str())) {
         u = u.task_definition(register(c, p).await?);
     }
     if changed.iter().any(|k| k == "desired_count") {
-        u = u.desired_count(p.i("desired_count") as i32);
+        u = u.desired_count(p.i("desired_count")? as i32);
     }
     if changed.iter().any(|k| {
         matches!(
@@ -450,12 +450,10 @@ pub async fn update_service(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Resu
 
 /// Scales to zero, deletes the service, then deregisters its task definitions.
 pub async fn delete_service(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
-    let cluster = live
-        .attrs
-        .get("cluster")
-        .and_then(Value::as_str)
-        .unwrap_or(p.s("cluster"))
-        .to_string();
+    let cluster = match live.attrs.get("cluster").and_then(Value::as_str) {
+        Some(c) => c.to_string(),
+        None => p.s("cluster")?.to_string(),
+    };
     c.aws.mutated();
     match c
         .aws

@@ -102,13 +102,13 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .replication_group_id(&c.name)
         .replication_group_description(format!("{} cache", c.name))
         .engine("redis")
-        .engine_version(p.s("engine_version"))
-        .cache_node_type(p.s("node_type"))
+        .engine_version(p.s("engine_version")?)
+        .cache_node_type(p.s("node_type")?)
         .num_cache_clusters(1)
-        .port(p.i("port") as i32)
+        .port(p.i("port")? as i32)
         .at_rest_encryption_enabled(true)
         .transit_encryption_enabled(true)
-        .set_security_group_ids(Some(p.list("security_groups")))
+        .set_security_group_ids(Some(p.list("security_groups")?))
         .set_tags(Some(
             c.tags()
                 .into_iter()
@@ -134,9 +134,9 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
         .apply_immediately(true);
     for k in changed {
         m = match k.as_str() {
-            "node_type" => m.cache_node_type(p.s(k)),
-            "engine_version" => m.engine_version(p.s(k)),
-            "security_groups" => m.set_security_group_ids(Some(p.list(k))),
+            "node_type" => m.cache_node_type(p.s(k)?),
+            "engine_version" => m.engine_version(p.s(k)?),
+            "security_groups" => m.set_security_group_ids(Some(p.list(k)?)),
             _ => m,
         };
     }

@@ -162,7 +162,7 @@ async fn vpc_of(c: &Call<'_>, subnet: &str) -> Result<String> {
 
 pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let (lb_name, _) = names(c);
-    let subnets = p.list("subnets");
+    let subnets = p.list("subnets")?;
     let lb_arn = match c
         .aws
         .elbv2
@@ -182,7 +182,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
                 .create_load_balancer()
                 .name(&lb_name)
                 .set_subnets(Some(subnets.clone()))
-                .set_security_groups(Some(p.list("security_groups")))
+                .set_security_groups(Some(p.list("security_groups")?))
                 .scheme(LoadBalancerSchemeEnum::InternetFacing)
                 .r#type(LoadBalancerTypeEnum::Application)
                 .ip_address_type(IpAddressType::Ipv4)
@@ -223,10 +223,10 @@ async fn target_group(c: &Call<'_>, p: &Attrs, vpc: &str) -> Result<String> {
         .create_target_group()
         .name(&tg_name)
         .protocol(ProtocolEnum::Http)
-        .port(p.i("target_port") as i32)
+        .port(p.i("target_port")? as i32)
         .vpc_id(vpc)
         .target_type(TargetTypeEnum::Ip)
-        .health_check_path(p.s("health_check_path"))
+        .health_check_path(p.s("health_check_path")?)
         .health_check_interval_seconds(15)
         .healthy_threshold_count(2)
         .set_tags(Some(tags(c)))
@@ -266,10 +266,7 @@ async fn listeners(c: &Call<'_>, p: &Attrs, lb_arn: &str, tg_arn: &str) -> Resul
         .r#type(ActionTypeEnum::Forward)
         .target_group_arn(tg_arn)
         .build();
-    let cert = p.s("certificate_arn");
-    let http_action = if cert.is_empty() {
-        forward.clone()
-    } else {
+    let http_action = if let Some(cert) = p.opt("certificate_arn") {
         c.aws.mutated();
         c.aws
             .elbv2
@@ -293,6 +290,8 @@ async fn listeners(c: &Call<'_>, p: &Attrs, lb_arn: &str, tg_arn: &str) -> Resul
                     .build(),
             )
             .build()
+    } else {
+        forward
     };
     c.aws.mutated();
     c.aws
@@ -309,7 +308,7 @@ async fn listeners(c: &Call<'_>, p: &Attrs, lb_arn: &str, tg_arn: &str) -> Resul
 }
 
 pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live, changed: &[String]) -> Result<()> {
-    let lb_arn = live.outputs.s("arn").to_string();
+    let lb_arn = live.outputs.s("arn")?.to_string();
     for k in changed {
         match k.as_str() {
             "security_groups" => {
@@ -318,7 +317,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live, changed: &[String]) ->
                     .elbv2
                     .set_security_groups()
                     .load_balancer_arn(&lb_arn)
-                    .set_security_groups(Some(p.list("security_groups")))
+                    .set_security_groups(Some(p.list("security_groups")?))
                     .send()
                     .await
                     .map_err(|e| aws_error("elbv2:SetSecurityGroups", e))?;
@@ -328,8 +327,8 @@ pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live, changed: &[String]) ->
                 c.aws
                     .elbv2
                     .modify_target_group()
-                    .target_group_arn(live.outputs.s("target_group_arn"))
-                    .health_check_path(p.s("health_check_path"))
+                    .target_group_arn(live.outputs.s("target_group_arn")?)
+                    .health_check_path(p.s("health_check_path")?)
                     .send()
                     .await
                     .map_err(|e| aws_error("elbv2:ModifyTargetGroup", e))?;
@@ -343,7 +342,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live, changed: &[String]) ->
     {
         let vpc = vpc_of(
             c,
-            p.list("subnets")
+            p.list("subnets")?
                 .first()
                 .map(String::as_str)
                 .unwrap_or_default(),

@@ -61,7 +61,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
 }
 
 async fn put_rule(c: &Call<'_>, p: &Attrs, tags: bool) -> Result<String> {
-    let state = if p.b("enabled") {
+    let state = if p.b("enabled")? {
         RuleState::Enabled
     } else {
         RuleState::Disabled
@@ -71,7 +71,7 @@ async fn put_rule(c: &Call<'_>, p: &Attrs, tags: bool) -> Result<String> {
         .events
         .put_rule()
         .name(&c.name)
-        .schedule_expression(p.s("schedule"))
+        .schedule_expression(p.s("schedule")?)
         .state(state)
         .description(format!(
             "fintech {}/{}: {}",
@@ -91,7 +91,7 @@ async fn put_rule(c: &Call<'_>, p: &Attrs, tags: bool) -> Result<String> {
 }
 
 async fn put_target(c: &Call<'_>, p: &Attrs, rule_arn: &str) -> Result<()> {
-    let function = p.s("function");
+    let function = p.s("function")?;
     c.aws.mutated();
     let r = c
         .aws
@@ -128,7 +128,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
 
 pub async fn update(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let live = read(c).await?.unwrap_or_default();
-    let arn = live.outputs.s("arn").to_string();
+    let arn = live.outputs.s("arn")?.to_string();
     let rule_changed = live.attrs.get("schedule") != p.get("schedule")
         || live.attrs.get("enabled") != p.get("enabled");
     let arn = if rule_changed {

@@ -127,7 +127,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .iam
         .create_role()
         .role_name(&c.name)
-        .assume_role_policy_document(trust(p.s("service")))
+        .assume_role_policy_document(trust(p.s("service")?))
         .description(format!(
             "fintech {}/{}: {}",
             c.names.app, c.names.stage, c.id
@@ -146,7 +146,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         Err(e) => return Err(aws_error("iam:CreateRole", e)),
     }
     put_policy(c, p).await?;
-    for arn in p.list("managed_policies") {
+    for arn in p.list("managed_policies")? {
         attach(c, &arn).await?;
     }
     Ok(())
@@ -161,7 +161,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
                     .iam
                     .update_assume_role_policy()
                     .role_name(&c.name)
-                    .policy_document(trust(p.s("service")))
+                    .policy_document(trust(p.s("service")?))
                     .send()
                     .await
                     .map_err(|e| aws_error("iam:UpdateAssumeRolePolicy", e))?;
@@ -181,7 +181,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
                     .iter()
                     .filter_map(|p| p.policy_arn().map(str::to_string))
                     .collect();
-                let want = p.list("managed_policies");
+                let want = p.list("managed_policies")?;
                 for arn in have.iter().filter(|a| !want.contains(a)) {
                     detach(c, arn).await?;
                 }

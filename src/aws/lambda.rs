@@ -103,7 +103,7 @@ enum Code {
 /// The packaged zip: in the request when small enough, otherwise uploaded once (by content hash) to
 /// the stack's artifact bucket.
 async fn code_source(c: &Call<'_>, p: &Attrs) -> Result<Code> {
-    let path = p.s("code_zip");
+    let path = p.s("code_zip")?;
     let size = std::fs::metadata(path)
         .with_context(|| format!("reading the packaged zip {path}"))?
         .len();
@@ -112,21 +112,20 @@ async fn code_source(c: &Call<'_>, p: &Attrs) -> Result<Code> {
             std::fs::read(path).with_context(|| format!("reading the packaged zip {path}"))?,
         )));
     }
-    let bucket = p.s("artifact_bucket");
-    if bucket.is_empty() {
+    let Some(bucket) = p.opt("artifact_bucket") else {
         anyhow::bail!(
             "the zip of `{}` is {:.1} MB, over Lambda's {} MB direct-upload limit; give the function an `artifact_bucket`",
             c.id,
             size as f64 / 1e6,
             DIRECT_UPLOAD_LIMIT / 1024 / 1024
         );
-    }
+    };
     let hash = hex::encode(
         base64::Engine::decode(
             &base64::engine::general_purpose::STANDARD,
-            p.s("code_sha256"),
+            p.s("code_sha256")?,
         )
-        .unwrap_or_default(),
+        .context("code_sha256 is not base64")?,
     );
     let key = format!("lambda/{}/{hash}.zip", c.id);
     if c.aws
@@ -179,11 +178,11 @@ fn environment(p: &Attrs) -> Environment {
     Environment::builder().set_variables(Some(vars)).build()
 }
 
-fn vpc(p: &Attrs) -> VpcConfig {
-    VpcConfig::builder()
-        .set_subnet_ids(Some(p.list("subnets")))
-        .set_security_group_ids(Some(p.list("security_groups")))
-        .build()
+fn vpc(p: &Attrs) -> Result<VpcConfig> {
+    Ok(VpcConfig::builder()
+        .set_subnet_ids(Some(p.list("subnets")?))
+        .set_security_group_ids(Some(p.list("security_groups")?))
+        .build())
 }
 
 /// IAM is eventually consistent: a role made seconds ago may not be assumable by Lambda yet.
@@ -202,20 +201,24 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
             .s3_key(key)
             .build(),
     };
+    let (runtime, handler, role) = (p.s("runtime")?, p.s("handler")?, p.s("role")?);
+    let (memory, timeout) = (p.i("memory_mb")? as i32, p.i("timeout_s")? as i32);
+    let arch = Architecture::from(p.s("architecture")?);
+    let (env, vpc_config) = (environment(p), vpc(p)?);
     c.aws.mutated();
     let r = wait::retry(Duration::from_secs(90), role_not_ready, || {
         c.aws
             .lambda
             .create_function()
             .function_name(&c.name)
-            .runtime(Runtime::from(p.s("runtime")))
-            .handler(p.s("handler"))
-            .role(p.s("role"))
-            .memory_size(p.i("memory_mb") as i32)
-            .timeout(p.i("timeout_s") as i32)
-            .architectures(Architecture::from(p.s("architecture")))
-            .environment(environment(p))
-            .vpc_config(vpc(p))
+            .runtime(Runtime::from(runtime))
+            .handler(handler)
+            .role(role)
+            .memory_size(memory)
+            .timeout(timeout)
+            .architectures(arch.clone())
+            .environment(env.clone())
+            .vpc_config(vpc_config.clone())
             .code(source.clone())
             .set_tags(Some(c.tags().into_iter().collect()))
             .send()
@@ -242,13 +245,13 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
             .function_name(&c.name);
         for k in config {
             u = match k.as_str() {
-                "handler" => u.handler(p.s(k)),
-                "runtime" => u.runtime(Runtime::from(p.s(k))),
-                "memory_mb" => u.memory_size(p.i(k) as i32),
-                "timeout_s" => u.timeout(p.i(k) as i32),
-                "role" => u.role(p.s(k)),
+                "handler" => u.handler(p.s(k)?),
+                "runtime" => u.runtime(Runtime::from(p.s(k)?)),
+                "memory_mb" => u.memory_size(p.i(k)? as i32),
+                "timeout_s" => u.timeout(p.i(k)? as i32),
+                "role" => u.role(p.s(k)?),
                 "env" => u.environment(environment(p)),
-                "subnets" | "security_groups" => u.vpc_config(vpc(p)),
+                "subnets" | "security_groups" => u.vpc_config(vpc(p)?),
                 _ => u,
             };
         }
@@ -266,7 +269,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
             Code::S3 { bucket, key } => u.s3_bucket(bucket).s3_key(key),
         };
         c.aws.mutated();
-        u.architectures(Architecture::from(p.s("architecture")))
+        u.architectures(Architecture::from(p.s("architecture")?))
             .send()
             .await
             .map_err(|e| aws_error("lambda:UpdateFunctionCode", e))?;

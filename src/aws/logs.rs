@@ -79,7 +79,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .logs
         .put_retention_policy()
         .log_group_name(&c.name)
-        .retention_in_days(p.s("retention_days").parse().unwrap_or(14))
+        .retention_in_days(p.s("retention_days")?.parse().unwrap_or(14))
         .send()
         .await
         .map_err(|e| aws_error("logs:PutRetentionPolicy", e))?;

@@ -262,12 +262,12 @@ impl<'a> Call<'a> {
 
 /// The digest-pinned image of an ECS service (`props`: image URL and tag), if the registry has it.
 pub async fn find_image(aws: &Aws, props: &Attrs) -> Result<Option<String>> {
-    let url = props.s("image").split('@').next().unwrap_or_default();
+    let url = props.s("image")?.split('@').next().unwrap_or_default();
     let repo = url
         .rsplit_once(':')
         .filter(|(_, t)| !t.contains('/'))
         .map_or(url, |(r, _)| r);
-    Ok(ecr::find_image(aws, repo, props.s("image_tag"))
+    Ok(ecr::find_image(aws, repo, props.s("image_tag")?)
         .await?
         .map(|d| format!("{repo}@{d}")))
 }
@@ -278,14 +278,13 @@ pub async fn ensure_image(aws: &Aws, id: &str, props: &Attrs) -> Result<String> 
     if let Some(r) = find_image(aws, props).await? {
         return Ok(r);
     }
-    let url = props.s("image");
-    let tag = props.s("image_tag");
-    let dir = std::path::PathBuf::from(props.s("build_dir"));
-    if props.s("build_dir").is_empty() {
+    let url = props.s("image")?;
+    let tag = props.s("image_tag")?;
+    let Some(dir) = props.opt("build_dir").map(std::path::PathBuf::from) else {
         anyhow::bail!(
             "`{id}`: image {url}:{tag} is not in the registry and the service has no `build` directory to build it from"
         );
-    }
+    };
     let Some(builder) = crate::package::image::builder() else {
         anyhow::bail!(
             "`{id}`: image {url}:{tag} is not in the registry yet; {}",
@@ -300,26 +299,52 @@ pub async fn ensure_image(aws: &Aws, id: &str, props: &Attrs) -> Result<String> 
         .ok_or_else(|| anyhow!("`{id}`: pushed {url}:{tag} but the registry does not list it"))
 }
 
-/// Small helpers to pull typed values out of evaluated properties.
+/// Typed reads of evaluated properties (and of live outputs). Required and defaulted fields are
+/// always there once the stack is resolved: a missing one is a bug, reported as an error naming
+/// it, never read as `""`, `0` or `false`. Optional fields are read with [`Props::opt`].
 pub(crate) trait Props {
-    fn s(&self, k: &str) -> &str;
-    fn i(&self, k: &str) -> i64;
-    fn b(&self, k: &str) -> bool;
-    fn list(&self, k: &str) -> Vec<String>;
+    fn s(&self, k: &str) -> Result<&str>;
+    fn i(&self, k: &str) -> Result<i64>;
+    fn b(&self, k: &str) -> Result<bool>;
+    /// A list of strings, sorted.
+    fn list(&self, k: &str) -> Result<Vec<String>>;
+    /// An optional string: `None` when left out or null.
+    fn opt(&self, k: &str) -> Option<&str>;
+}
+
+fn missing(k: &str, what: &str) -> anyhow::Error {
+    anyhow!("attribute `{k}` is missing or not {what}")
 }
 
 impl Props for Attrs {
-    fn s(&self, k: &str) -> &str {
-        self.get(k).and_then(Value::as_str).unwrap_or_default()
+    fn s(&self, k: &str) -> Result<&str> {
+        self.get(k)
+            .and_then(Value::as_str)
+            .ok_or_else(|| missing(k, "a string"))
     }
-    fn i(&self, k: &str) -> i64 {
-        self.get(k).and_then(Value::as_i64).unwrap_or_default()
+    fn i(&self, k: &str) -> Result<i64> {
+        self.get(k)
+            .and_then(|v| {
+                v.as_i64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
+            .ok_or_else(|| missing(k, "a whole number"))
     }
-    fn b(&self, k: &str) -> bool {
-        self.get(k).and_then(Value::as_bool).unwrap_or_default()
+    fn b(&self, k: &str) -> Result<bool> {
+        self.get(k)
+            .and_then(Value::as_bool)
+            .ok_or_else(|| missing(k, "true or false"))
     }
-    fn list(&self, k: &str) -> Vec<String> {
-        strings(self.get(k))
+    fn list(&self, k: &str) -> Result<Vec<String>> {
+        match self.get(k) {
+            Some(v @ Value::Array(_)) => Ok(strings(Some(v))),
+            _ => Err(missing(k, "a list")),
+        }
+    }
+    fn opt(&self, k: &str) -> Option<&str> {
+        self.get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
     }
 }
 

@@ -115,20 +115,20 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .create_db_instance()
         .db_instance_identifier(&c.name)
         .engine("postgres")
-        .engine_version(p.s("engine_version"))
-        .db_instance_class(p.s("instance_class"))
-        .allocated_storage(p.i("storage_gb") as i32)
-        .storage_type(p.s("storage_type"))
+        .engine_version(p.s("engine_version")?)
+        .db_instance_class(p.s("instance_class")?)
+        .allocated_storage(p.i("storage_gb")? as i32)
+        .storage_type(p.s("storage_type")?)
         .storage_encrypted(true)
-        .db_name(p.s("db_name"))
-        .master_username(p.s("username"))
+        .db_name(p.s("db_name")?)
+        .master_username(p.s("username")?)
         .manage_master_user_password(true)
-        .backup_retention_period(p.i("backup_retention_days") as i32)
-        .multi_az(p.b("multi_az"))
-        .publicly_accessible(p.b("publicly_accessible"))
-        .deletion_protection(p.b("deletion_protection"))
+        .backup_retention_period(p.i("backup_retention_days")? as i32)
+        .multi_az(p.b("multi_az")?)
+        .publicly_accessible(p.b("publicly_accessible")?)
+        .deletion_protection(p.b("deletion_protection")?)
         .copy_tags_to_snapshot(true)
-        .set_vpc_security_group_ids(Some(p.list("security_groups")))
+        .set_vpc_security_group_ids(Some(p.list("security_groups")?))
         .set_tags(Some(
             c.tags()
                 .into_iter()
@@ -155,15 +155,15 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
         .apply_immediately(true);
     for k in changed {
         m = match k.as_str() {
-            "engine_version" => m.engine_version(p.s(k)).allow_major_version_upgrade(true),
-            "instance_class" => m.db_instance_class(p.s(k)),
-            "storage_gb" => m.allocated_storage(p.i(k) as i32),
-            "storage_type" => m.storage_type(p.s(k)),
-            "backup_retention_days" => m.backup_retention_period(p.i(k) as i32),
-            "multi_az" => m.multi_az(p.b(k)),
-            "publicly_accessible" => m.publicly_accessible(p.b(k)),
-            "deletion_protection" => m.deletion_protection(p.b(k)),
-            "security_groups" => m.set_vpc_security_group_ids(Some(p.list(k))),
+            "engine_version" => m.engine_version(p.s(k)?).allow_major_version_upgrade(true),
+            "instance_class" => m.db_instance_class(p.s(k)?),
+            "storage_gb" => m.allocated_storage(p.i(k)? as i32),
+            "storage_type" => m.storage_type(p.s(k)?),
+            "backup_retention_days" => m.backup_retention_period(p.i(k)? as i32),
+            "multi_az" => m.multi_az(p.b(k)?),
+            "publicly_accessible" => m.publicly_accessible(p.b(k)?),
+            "deletion_protection" => m.deletion_protection(p.b(k)?),
+            "security_groups" => m.set_vpc_security_group_ids(Some(p.list(k)?)),
             _ => m,
         };
     }
@@ -175,7 +175,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
 }
 
 pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
-    if p.b("deletion_protection") {
+    if p.b("deletion_protection")? {
         bail!(
             "RDS instance {} has deletion protection (the stage is protected); turn `protect` off and deploy first",
             c.name

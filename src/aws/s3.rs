@@ -109,7 +109,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .await
         .map_err(|e| aws_error("s3:PutBucketTagging", e))?;
     block_public(c).await?;
-    if p.b("versioning") {
+    if p.b("versioning")? {
         versioning(c, true).await?;
     }
     Ok(())
@@ -118,7 +118,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
 pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
     for k in changed {
         match k.as_str() {
-            "versioning" => versioning(c, p.b(k)).await?,
+            "versioning" => versioning(c, p.b(k)?).await?,
             "public_access_blocked" => block_public(c).await?,
             _ => {}
         }
@@ -171,7 +171,7 @@ pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
         return Ok(()); // gone already
     };
     if !page.versions().is_empty() || !page.delete_markers().is_empty() {
-        if !p.b("force_destroy") {
+        if !p.b("force_destroy")? {
             bail!(
                 "bucket {} still holds objects; set `force_destroy: true` on `{}` to let destroy empty it",
                 c.name,

@@ -10,7 +10,7 @@ use crate::package::digest_hex;
 
 /// The value to store, read from the environment variable the stack names (None when unset).
 pub fn env_value(p: &Attrs) -> Option<String> {
-    std::env::var(p.s("from_env"))
+    std::env::var(p.s("from_env").ok()?)
         .ok()
         .filter(|v| !v.is_empty())
 }
@@ -83,7 +83,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
             "fintech {}/{}: {}",
             c.names.app,
             c.names.stage,
-            p.s("from_env")
+            p.s("from_env")?
         ))
         .set_secret_string(env_value(p))
         .set_tags(Some(tags.clone()))

@@ -43,7 +43,7 @@ pub async fn list(aws: &Aws, bucket: &str) -> Result<Option<BTreeMap<String, Str
 }
 
 pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
-    let Some(files) = list(c.aws, p.s("bucket")).await? else {
+    let Some(files) = list(c.aws, p.s("bucket")?).await? else {
         return Ok(None);
     };
     if files.is_empty() {
@@ -61,8 +61,8 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
 
 /// Uploads what changed, deletes what was removed, then invalidates the changed paths.
 pub async fn sync(c: &Call<'_>, p: &Attrs) -> Result<()> {
-    let bucket = p.s("bucket");
-    let root = std::path::PathBuf::from(p.s("source_dir"));
+    let bucket = p.s("bucket")?;
+    let root = std::path::PathBuf::from(p.s("source_dir")?);
     let want = local::manifest(&root)?;
     let have = list(c.aws, bucket).await?.unwrap_or_default();
     let mut changed = Vec::new();
@@ -94,8 +94,10 @@ pub async fn sync(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .collect();
     delete_keys(c.aws, bucket, removed.clone()).await?;
     changed.extend(removed);
-    let dist = p.s("distribution");
-    if !dist.is_empty() && !changed.is_empty() && !have.is_empty() {
+    if let Some(dist) = p.opt("distribution")
+        && !changed.is_empty()
+        && !have.is_empty()
+    {
         invalidate(c, dist, &changed).await?;
     }
     Ok(())
@@ -169,7 +171,7 @@ pub async fn delete_objects(aws: &Aws, bucket: &str, objects: Vec<ObjectIdentifi
 }
 
 pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
-    let bucket = p.s("bucket");
+    let bucket = p.s("bucket")?;
     if let Some(files) = list(c.aws, bucket).await? {
         delete_keys(c.aws, bucket, files.into_keys().collect()).await?;
     }

@@ -57,7 +57,7 @@ pub fn prepare(d: &Desired, r: &Resource, props: &mut Attrs, offline: bool) -> R
 /// the sources, written once under a name given by its content; `code_sha256` is what Lambda reports.
 pub fn lambda_zip(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
     let (d, r) = (p.desired, p.resource);
-    let src = payload_path(d, props.s("code"));
+    let src = payload_path(d, props.s("code")?);
     if !src.is_dir() {
         bail!(
             "`{}`: code directory {} does not exist",
@@ -65,8 +65,13 @@ pub fn lambda_zip(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
             src.display()
         );
     }
-    let deps = deps::install(&src, props.s("runtime"), props.s("architecture"), p.offline)
-        .with_context(|| format!("installing the dependencies of `{}`", r.id))?;
+    let deps = deps::install(
+        &src,
+        props.s("runtime")?,
+        props.s("architecture")?,
+        p.offline,
+    )
+    .with_context(|| format!("installing the dependencies of `{}`", r.id))?;
     let bytes = zip::build_cached(&src, deps.as_deref())?;
     // Named by content: functions packaged from one directory share one file.
     let sha = digest_hex(&bytes);
@@ -89,9 +94,9 @@ pub fn lambda_zip(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
 /// then the manifest of every file and its MD5.
 pub fn site_files(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
     let (d, r) = (p.desired, p.resource);
-    let src = payload_path(d, props.s("source"));
+    let src = payload_path(d, props.s("source")?);
     if props.contains_key("build") {
-        let dir = payload_path(d, props.s("build"));
+        let dir = payload_path(d, props.s("build")?);
         let stamp = build_dir(&d.root).join(format!("{}-{}.frontend", d.stage, r.id));
         frontend::build(&dir, &src, &stamp)
             .with_context(|| format!("building the frontend of `{}`", r.id))?;
@@ -120,7 +125,7 @@ pub fn first_subnets(props: &mut Attrs) -> Result<()> {
     if let Some(Value::Array(subnets)) = props.get("subnets") {
         let mut s: Vec<Value> = subnets.clone();
         s.sort_by_key(|v| v.to_string());
-        s.truncate(props.i("az_count").max(1) as usize);
+        s.truncate(props.i("az_count")?.max(1) as usize);
         props.insert("subnets".into(), Value::Array(s));
     }
     Ok(())
@@ -129,9 +134,10 @@ pub fn first_subnets(props: &mut Attrs) -> Result<()> {
 /// A service's image tag: the content hash of its build directory, or the tag in its image URL;
 /// an image given by digest is pinned as it is.
 pub fn image_tag(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
-    let image = props.s("image").to_string();
+    // The repository URL is unknown until the repository exists (a first plan).
+    let image = props.opt("image").unwrap_or_default().to_string();
     let tag = if props.contains_key("build") {
-        let dir = payload_path(p.desired, props.s("build"));
+        let dir = payload_path(p.desired, props.s("build")?);
         props.insert(
             "build_dir".into(),
             Value::from(dir.to_string_lossy().to_string()),
