@@ -1,12 +1,17 @@
 //! fintech: declarative, idempotent deploys of a small web app to AWS, with exact plans and cost estimates.
+//!
+//! The binary is the product: the library exposes only what `main` needs, so that the compiler
+//! finds code nothing uses.
 
-pub mod apply;
-pub mod aws;
+mod apply;
+mod aws;
 pub mod cli;
 pub mod commands;
-pub mod cost;
-pub mod model;
-pub mod package;
-pub mod plan;
-pub mod spec;
-pub mod ui;
+mod cost;
+mod model;
+mod package;
+mod plan;
+mod spec;
+mod ui;
+
+pub use aws::error::describe as describe_error;

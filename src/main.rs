@@ -26,7 +26,7 @@ fn main() {
     let code = match rt.block_on(fintech::commands::run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", fintech::aws::error::describe(&e, verbose));
+            eprintln!("error: {}", fintech::describe_error(&e, verbose));
             1
         }
     };

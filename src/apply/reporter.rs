@@ -7,7 +7,6 @@ pub trait Reporter: Send + Sync {
     fn finish(&self, id: &str, verb: &str, secs: f64);
     fn fail(&self, id: &str, error: &str);
     fn skip(&self, id: &str, because: &str);
-    fn note(&self, message: &str);
     /// Ends any live display (spinners) before the final output.
     fn close(&self) {}
 }
@@ -20,5 +19,4 @@ impl Reporter for Silent {
     fn finish(&self, _: &str, _: &str, _: f64) {}
     fn fail(&self, _: &str, _: &str) {}
     fn skip(&self, _: &str, _: &str) {}
-    fn note(&self, _: &str) {}
 }

@@ -24,7 +24,7 @@ mod site;
 pub mod types;
 pub mod wait;
 
-pub use error::{AwsError, aws_error, code};
+pub use error::{aws_error, code};
 pub use secrets::env_value as secret_value;
 
 use std::collections::BTreeMap;

@@ -15,10 +15,10 @@ pub struct Price {
     pub date: String,
 }
 
+/// A free-tier allowance per account and month (its unit, in the catalog, is for the reader).
 #[derive(Debug, Deserialize)]
 pub struct Allowance {
     pub quantity: f64,
-    pub unit: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -36,6 +36,10 @@ pub struct Line {
     pub quantity: f64,
     pub unit: &'static str,
     pub unit_price: f64,
+    /// Where the price comes from, as the catalog says: its unit, source and date.
+    pub price_unit: String,
+    pub price_source: String,
+    pub price_date: String,
     /// quantity × unit_price, before any free tier.
     pub list: f64,
     /// After the free tier of the first year (the 12-month tier for legacy accounts).
@@ -153,8 +157,8 @@ impl Builder<'_> {
         quantity: f64,
         unit: &'static str,
     ) -> Result<()> {
-        let unit_price = self.catalog.price(self.region, &key)?.price;
-        let list = quantity * unit_price;
+        let price = self.catalog.price(self.region, &key)?;
+        let (unit_price, list) = (price.price, quantity * price.price);
         self.lines.push(Line {
             service,
             resource: resource.to_string(),
@@ -163,6 +167,9 @@ impl Builder<'_> {
             quantity,
             unit,
             unit_price,
+            price_unit: price.unit.clone(),
+            price_source: price.source.clone(),
+            price_date: price.date.clone(),
             list,
             first_year: list,
             after: list,

@@ -41,4 +41,4 @@ pub enum Pricing {
     /// ECR storage.
     Registry,
 }
-pub use estimate::{Estimate, FreeTier, Line, estimate};
+pub use estimate::{FreeTier, estimate};

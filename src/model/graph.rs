@@ -68,17 +68,3 @@ fn visit<'a>(
     state.insert(id, 2);
     out.push(id.to_string());
 }
-
-/// Every resource that depends on `id`, directly or not.
-pub fn dependents(resources: &BTreeMap<String, Resource>, id: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut frontier = vec![id.to_string()];
-    while let Some(cur) = frontier.pop() {
-        for (rid, r) in resources {
-            if r.deps.contains(&cur) && out.insert(rid.clone()) {
-                frontier.push(rid.clone());
-            }
-        }
-    }
-    out
-}

@@ -69,10 +69,6 @@ impl Diagnostics {
         self.0.push(d);
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// `Ok(value)` when nothing was reported, the sorted diagnostics otherwise.
     pub fn finish<T>(mut self, value: T) -> Result<T, Diagnostics> {
         if self.0.is_empty() {

@@ -15,7 +15,6 @@ pub struct ResourceSpec {
     pub type_name: Node,
     pub depends_on: Vec<Node>,
     pub fields: Vec<(Key, Node)>,
-    pub node: Node,
 }
 
 /// All resources of an option, after includes.
@@ -150,7 +149,6 @@ fn parse_resource(name: &Key, body: &Node, diags: &mut Diagnostics) -> Option<Re
         type_name,
         depends_on,
         fields,
-        node: body.clone(),
     })
 }
 

@@ -63,9 +63,6 @@ impl Reporter for Lines {
     fn skip(&self, id: &str, because: &str) {
         self.line(&format!("{id}: skipped, `{because}` failed"));
     }
-    fn note(&self, message: &str) {
-        self.line(message);
-    }
 }
 
 /// One spinner per resource in flight, each turned into a result line when it ends.
@@ -120,9 +117,6 @@ impl Reporter for Spinners {
         let _ = self
             .multi
             .println(format!("  - {id}: skipped, `{because}` failed"));
-    }
-    fn note(&self, message: &str) {
-        let _ = self.multi.println(message);
     }
     fn close(&self) {
         for (_, bar) in self.bars.lock().expect("not poisoned").drain() {

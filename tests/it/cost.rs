@@ -34,6 +34,20 @@ fn line<'a>(e: &'a Value, resource: &str, key: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{resource} {key} in {e}"))
 }
 
+#[test]
+fn every_line_says_where_its_price_comes_from() {
+    let moto = Moto::start();
+    let mut p = Project::new(&moto);
+    p.endpoint = "http://127.0.0.1:9".into();
+    for e in estimates(&p) {
+        for l in e["lines"].as_array().unwrap() {
+            for k in ["price_unit", "price_source", "price_date"] {
+                assert!(l[k].as_str().is_some_and(|v| !v.is_empty()), "{k} of {l}");
+            }
+        }
+    }
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-9 * b.abs().max(1.0)
 }
