@@ -293,7 +293,12 @@ pub async fn ensure_image(aws: &Aws, id: &str, props: &Attrs) -> Result<String> 
     };
     let (user, password) = ecr::login(aws).await?;
     aws.mutated();
-    crate::package::image::build_and_push(builder, &dir, url, tag, &user, &password)?;
+    // docker/podman build and push take minutes: off the executor, so other resources go on.
+    let (u, t) = (url.to_string(), tag.to_string());
+    tokio::task::spawn_blocking(move || {
+        crate::package::image::build_and_push(builder, &dir, &u, &t, &user, &password)
+    })
+    .await??;
     find_image(aws, props)
         .await?
         .ok_or_else(|| anyhow!("`{id}`: pushed {url}:{tag} but the registry does not list it"))
