@@ -35,24 +35,12 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     {
         a.insert("limit_usd".into(), Value::from(limit));
     }
-    let notes = c
-        .aws
-        .budgets
-        .describe_notifications_for_budget()
-        .account_id(&c.aws.account)
-        .budget_name(&c.name)
-        .send()
-        .await
-        .map_err(|e| aws_error("budgets:DescribeNotificationsForBudget", e))?;
-    let mut thresholds: Vec<i64> = notes
-        .notifications()
-        .iter()
-        .map(|n| n.threshold().round() as i64)
-        .collect();
+    let notes = notifications_of(c).await?;
+    let mut thresholds: Vec<i64> = notes.iter().map(|n| n.threshold().round() as i64).collect();
     thresholds.sort();
     a.insert("thresholds_percent".into(), Value::from(thresholds));
     let mut emails = std::collections::BTreeSet::new();
-    for n in notes.notifications() {
+    for n in &notes {
         let subs = c
             .aws
             .budgets
@@ -81,6 +69,20 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         outputs: o,
         ..Default::default()
     }))
+}
+
+/// The budget's notifications (thresholds), without their subscribers.
+async fn notifications_of(c: &Call<'_>) -> Result<Vec<Notification>> {
+    Ok(c.aws
+        .budgets
+        .describe_notifications_for_budget()
+        .account_id(&c.aws.account)
+        .budget_name(&c.name)
+        .send()
+        .await
+        .map_err(|e| aws_error("budgets:DescribeNotificationsForBudget", e))?
+        .notifications()
+        .to_vec())
 }
 
 /// One notification (actual spend above a percentage of the limit) per threshold, each e-mailing
@@ -190,16 +192,8 @@ pub async fn budget_names(aws: &Aws) -> Result<Vec<String>> {
 
 /// New alerts: the budget's notifications are replaced by one per threshold with the new e-mails.
 pub async fn update(c: &Call<'_>, p: &Attrs, _live: &Live, _changed: &[String]) -> Result<()> {
-    let have = c
-        .aws
-        .budgets
-        .describe_notifications_for_budget()
-        .account_id(&c.aws.account)
-        .budget_name(&c.name)
-        .send()
-        .await
-        .map_err(|e| aws_error("budgets:DescribeNotificationsForBudget", e))?;
-    for n in have.notifications() {
+    let have = notifications_of(c).await?;
+    for n in have {
         c.aws.mutated();
         match c
             .aws

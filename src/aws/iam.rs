@@ -273,20 +273,7 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
     for p in attached.attached_policies() {
         detach(c, p.policy_arn().unwrap_or_default()).await?;
     }
-    c.aws.mutated();
-    match c
-        .aws
-        .iam
-        .delete_role_policy()
-        .role_name(&c.name)
-        .policy_name(POLICY)
-        .send()
-        .await
-    {
-        Ok(_) => {}
-        Err(e) if code(&e) == "NoSuchEntity" => {}
-        Err(e) => return Err(aws_error("iam:DeleteRolePolicy", e)),
-    }
+    delete_policy(c).await?;
     c.aws.mutated();
     let r = super::wait::retry(
         Duration::from_secs(60),

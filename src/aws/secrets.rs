@@ -2,6 +2,7 @@
 //! deploy time and is compared by digest, never printed or stored.
 
 use anyhow::Result;
+use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::Tag;
 use serde_json::Value;
 
@@ -15,8 +16,9 @@ pub fn env_value(p: &Attrs) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-pub async fn read(c: &Call<'_>, _p: &Attrs) -> Result<Option<Live>> {
-    let d = match c
+/// The secret with the resource's name (scheduled for deletion or not), if any.
+async fn describe(c: &Call<'_>) -> Result<Option<DescribeSecretOutput>> {
+    match c
         .aws
         .secrets
         .describe_secret()
@@ -24,9 +26,15 @@ pub async fn read(c: &Call<'_>, _p: &Attrs) -> Result<Option<Live>> {
         .send()
         .await
     {
-        Ok(d) => d,
-        Err(e) if code(&e) == "ResourceNotFoundException" => return Ok(None),
-        Err(e) => return Err(aws_error("secretsmanager:DescribeSecret", e)),
+        Ok(d) => Ok(Some(d)),
+        Err(e) if code(&e) == "ResourceNotFoundException" => Ok(None),
+        Err(e) => Err(aws_error("secretsmanager:DescribeSecret", e)),
+    }
+}
+
+pub async fn read(c: &Call<'_>, _p: &Attrs) -> Result<Option<Live>> {
+    let Some(d) = describe(c).await? else {
+        return Ok(None);
     };
     if d.deleted_date().is_some() {
         return Ok(None);
@@ -115,17 +123,8 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
 /// when another app or stage owns it, then given the current value. `false` when there is nothing
 /// to take back (the create failed for another reason: its error stands).
 async fn adopt(c: &Call<'_>, p: &Attrs, tags: Vec<Tag>, exists: bool) -> Result<bool> {
-    let d = match c
-        .aws
-        .secrets
-        .describe_secret()
-        .secret_id(&c.name)
-        .send()
-        .await
-    {
-        Ok(d) => d,
-        Err(e) if code(&e) == "ResourceNotFoundException" => return Ok(false),
-        Err(e) => return Err(aws_error("secretsmanager:DescribeSecret", e)),
+    let Some(d) = describe(c).await? else {
+        return Ok(false);
     };
     if d.deleted_date().is_none() && !exists {
         return Ok(false);
