@@ -27,6 +27,8 @@ use crate::plan::Action;
 struct Thing {
     attrs: Attrs,
     stage: String,
+    /// Its type's name: each fake type sees only its own things.
+    ty: &'static str,
 }
 
 /// The in-memory cloud of one test (tests run on their own threads; the engine on one task).
@@ -52,10 +54,27 @@ fn cloud<T>(f: impl FnOnce(&mut Cloud) -> T) -> T {
 #[derive(Debug)]
 struct Fake {
     shared: bool,
+    /// Its packaging blocks until resource `t-dev-free` has been read (see the test below).
+    packs: bool,
 }
 
-static PLAIN: Fake = Fake { shared: false };
-static SHARING: Fake = Fake { shared: true };
+static PLAIN: Fake = Fake {
+    shared: false,
+    packs: false,
+};
+static SHARING: Fake = Fake {
+    shared: true,
+    packs: false,
+};
+static PACKING: Fake = Fake {
+    shared: false,
+    packs: true,
+};
+
+/// Physical names read so far, by any test (packaging runs on another thread than the reads).
+static READ: std::sync::Mutex<BTreeSet<String>> = std::sync::Mutex::new(BTreeSet::new());
+/// Whether the blocking packaging has begun.
+static PACKING_STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 #[rustfmt::skip]
 static FAKE: TypeSchema = TypeSchema {
@@ -83,16 +102,40 @@ impl Driver for Fake {
         Pricing::Free
     }
     fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
+        // Blocking work, as pip or npm is: it waits for a read that only the async side can do.
+        if self.packs {
+            PACKING_STARTED.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        let start = std::time::Instant::now();
+        while self.packs && !READ.lock().unwrap().contains("t-dev-free") {
+            if start.elapsed() > std::time::Duration::from_secs(10) {
+                bail!("the reads stood still while packaging blocked");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         Ok(())
+    }
+    fn packages(&self) -> bool {
+        self.packs
     }
     fn create_before_delete(&self) -> bool {
         self.shared
     }
     async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
+        if c.name == "t-dev-free" {
+            // Read only once the packaging has begun, so that it cannot have finished before.
+            while !PACKING_STARTED.load(std::sync::atomic::Ordering::SeqCst) {
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+        }
+        READ.lock().unwrap().insert(c.name.clone());
         let mine: Vec<(String, Thing)> = cloud(|cl| {
             cl.things
                 .iter()
-                .filter(|(k, _)| **k == c.name || k.starts_with(&format!("{}#", c.name)))
+                .filter(|(k, t)| {
+                    t.ty == c.schema.name
+                        && (**k == c.name || k.starts_with(&format!("{}#", c.name)))
+                })
                 .map(|(k, t)| (k.clone(), t.clone()))
                 .collect()
         });
@@ -132,7 +175,8 @@ impl Driver for Fake {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             let stage = c.names.stage.clone();
-            cl.things.insert(self.key(c, p), Thing { attrs, stage });
+            let ty = c.schema.name;
+            cl.things.insert(self.key(c, p), Thing { attrs, stage, ty });
             Ok(())
         })
     }
@@ -163,9 +207,9 @@ impl Driver for Fake {
     async fn list(&self, _: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         let mut all: Vec<String> = cloud(|cl| {
             cl.things
-                .keys()
-                .filter(|k| k.contains('#') == self.shared)
-                .map(|k| k.split('#').next().unwrap().to_string())
+                .iter()
+                .filter(|(_, t)| t.ty == self.type_name())
+                .map(|(k, _)| k.split('#').next().unwrap().to_string())
                 .collect()
         });
         all.dedup();
@@ -186,9 +230,30 @@ static SHARED: TypeSchema = TypeSchema {
     hidden: &[],
 };
 
-static TYPES: &[&TypeSchema] = &[&FAKE, &SHARED];
+#[rustfmt::skip]
+static PACKED: TypeSchema = TypeSchema {
+    name: "fake.packed",
+    driver: &PACKING,
+    doc: "a thing whose packaging takes long and blocks",
+    fields: FAKE.fields,
+    computed: &[],
+    outputs: &["id"],
+    data_bearing: false,
+    lookup: false,
+    hidden: &[],
+};
+
+static TYPES: &[&TypeSchema] = &[&FAKE, &SHARED, &PACKED];
 
 impl Fake {
+    fn type_name(&self) -> &'static str {
+        match (self.shared, self.packs) {
+            (true, _) => SHARED.name,
+            (_, true) => PACKED.name,
+            _ => FAKE.name,
+        }
+    }
+
     /// Where the thing for `props` lives in the cloud.
     fn key(&self, c: &Call<'_>, props: &Attrs) -> String {
         match (self.shared, props.get("kind").and_then(Value::as_str)) {
@@ -222,10 +287,10 @@ fn desired(resources: &[(&str, Value, &[&str])]) -> Desired {
             id.to_string(),
             Resource {
                 id: id.to_string(),
-                schema: if id.starts_with("shared") {
-                    &SHARED
-                } else {
-                    &FAKE
+                schema: match *id {
+                    "shared" => &SHARED,
+                    "pack" => &PACKED,
+                    _ => &FAKE,
                 },
                 props: p,
                 deps: deps.iter().map(|d| d.to_string()).collect(),
@@ -372,6 +437,7 @@ async fn leftovers_are_deleted_after_the_declared_work_and_foreign_ones_never() 
             Thing {
                 attrs: Attrs::new(),
                 stage: "dev-x".into(),
+                ty: FAKE.name,
             },
         );
         cl.log.clear();
@@ -454,4 +520,13 @@ async fn a_shared_resource_is_replaced_first_and_its_predecessor_deleted_after_i
     assert_eq!(deletes, [("shared", "t-dev-shared#old")]);
     e.apply(&plan, snap).await.unwrap();
     assert_eq!(log(), ["delete t-dev-shared#old"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn packaging_blocks_no_read_of_other_resources() {
+    // `pack` packages with blocking work that ends only once `free` has been read: on the async
+    // executor it would wait for ever (here: fail after 10 s); off it, both finish.
+    let d = desired(&[("pack", json!({}), &[]), ("free", json!({}), &[])]);
+    let (plan, _) = engine(d).plan().await.expect("plan");
+    assert!(plan.resources.iter().all(|s| s.action == Action::Create));
 }
