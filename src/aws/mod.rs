@@ -93,6 +93,9 @@ impl Aws {
         if let Some(e) = &c.endpoint_url {
             loader = loader.endpoint_url(e);
         }
+        if let Some(r) = retry_config() {
+            loader = loader.retry_config(r);
+        }
         let sdk = loader.load().await;
         let sts = aws_sdk_sts::Client::new(&sdk);
         let who = sts.get_caller_identity().send().await.map_err(|e| {
@@ -149,6 +152,17 @@ impl Aws {
     pub fn mutated(&self) {
         self.mutations.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// How every client retries, unless the user set `AWS_MAX_ATTEMPTS` or `AWS_RETRY_MODE`: AWS
+/// throttles bursts (each service in its own words) and answers some errors that go away; the
+/// SDK's default of 3 attempts gives up on a burst a real account meets (the Terraform provider
+/// retries up to 25 times).
+fn retry_config() -> Option<aws_config::retry::RetryConfig> {
+    let own = ["AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some());
+    (!own).then(|| aws_config::retry::RetryConfig::standard().with_max_attempts(10))
 }
 
 /// Who owns a resource and what it is called in AWS.

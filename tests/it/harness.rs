@@ -14,13 +14,19 @@ use serde_json::Value;
 pub struct Moto {
     child: Child,
     pub url: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Moto {
     /// Starts the emulator (`scripts/emulator`: moto_server plus the read calls moto lacks) on a free
     /// port with the request recorder on, and waits until it answers.
     pub fn start() -> Moto {
+        Moto::start_with(&[])
+    }
+
+    /// [`Moto::start`] with the AWS-realism layer's settings (`FINTECH_REALISM=...` and its knobs,
+    /// see tests/emulator/realism.py); what the layer does is logged, see [`Moto::realism_log`].
+    pub fn start_with(env: &[(&str, &str)]) -> Moto {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -32,6 +38,8 @@ impl Moto {
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_ENABLE_RECORDING", "true")
             .env("MOTO_RECORDER_FILEPATH", dir.path().join("recording"))
+            .env("FINTECH_REALISM_LOG", dir.path().join("realism.log"))
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -39,7 +47,7 @@ impl Moto {
         let moto = Moto {
             child,
             url: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
+            dir,
         };
         let start = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -59,6 +67,11 @@ impl Moto {
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    /// What the realism layer did, one `behaviour service operation` line each.
+    pub fn realism_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("realism.log")).unwrap_or_default()
     }
 
     /// Forgets the requests recorded so far.

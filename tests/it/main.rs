@@ -2,6 +2,7 @@
 
 mod harness;
 mod proxy;
+mod realism;
 
 mod bad_input;
 mod containers;

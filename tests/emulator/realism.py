@@ -1,0 +1,253 @@
+"""The AWS-realism layer: WSGI middleware in front of moto that does what real AWS does and moto
+does not, each behaviour switchable by name.
+
+    FINTECH_REALISM=throttle,pages      # these behaviours
+    FINTECH_REALISM=real-aws            # all of them, with short timings
+    FINTECH_REALISM_SECONDS=2           # how long "slow" things take (default 2)
+    FINTECH_REALISM_THROTTLE_BURST=1    # throttled answers before each operation's first success
+
+Behaviours (each with the source that documents it on AWS):
+
+- throttle: the first calls of every operation are throttled, in each protocol's own words:
+  EC2 `RequestLimitExceeded` (503), query APIs `Throttling` (400), JSON APIs `ThrottlingException`
+  (400), Lambda and API Gateway `TooManyRequestsException` (429, with Retry-After), S3 `SlowDown`
+  (503). Sources: EC2 API "Request throttling"; AWS SDKs and Tools reference, "Retry behavior"
+  (the error codes every SDK treats as throttling); S3 "Best practices: SlowDown".
+- pages: every paginated List/Describe answers one item per page (the page-size parameter is
+  forced to 1), so a reader of the first page only loses resources. Source: each API's
+  MaxResults/MaxRecords/MaxItems/NextToken/Marker documentation.
+
+Only loopback: this runs inside the emulator the tests start on 127.0.0.1.
+"""
+import io
+import json
+import os
+import re
+import threading
+import urllib.parse
+
+PROFILE = {"real-aws": ["throttle", "pages"]}
+
+
+def enabled():
+    names = []
+    for n in os.environ.get("FINTECH_REALISM", "").split(","):
+        n = n.strip()
+        if n:
+            names.extend(PROFILE.get(n, [n]))
+    unknown = [n for n in names if n not in BEHAVIOURS]
+    if unknown:
+        raise SystemExit(f"FINTECH_REALISM: unknown behaviour(s) {unknown}; known: {sorted(BEHAVIOURS)} or real-aws")
+    return names
+
+
+class Request:
+    """What the layer needs of one request: service, protocol, operation and parameters."""
+
+    def __init__(self, environ, body):
+        self.environ = environ
+        self.body = body
+        self.method = environ.get("REQUEST_METHOD", "GET")
+        self.path = environ.get("PATH_INFO", "")
+        self.query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        m = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", auth)
+        self.service = m.group(1) if m else ""
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        ctype = environ.get("CONTENT_TYPE", "")
+        self.form = {}
+        if target:
+            self.protocol = "json"
+            self.op = target.rsplit(".", 1)[-1]
+        elif "x-www-form-urlencoded" in ctype and self.service not in ("s3",):
+            self.protocol = "query"
+            self.form = urllib.parse.parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+            self.op = (self.form.get("Action") or self.query.get("Action") or [""])[0]
+        else:
+            self.protocol = "rest"
+            self.op = rest_operation(self.service, self.method, self.path, self.query)
+
+    def json_body(self):
+        try:
+            return json.loads(self.body or b"{}")
+        except ValueError:
+            return None
+
+
+def rest_operation(service, method, path, query):
+    """The operation of a REST request, for the operations the layer acts on."""
+    if service == "lambda":
+        if path.rstrip("/").endswith("/functions") and method == "GET":
+            return "ListFunctions"
+        if path.rstrip("/").endswith("/functions") and method == "POST":
+            return "CreateFunction"
+        return f"{method} lambda"
+    if service == "apigateway":
+        if re.fullmatch(r"/v2/apis/?", path) and method == "GET":
+            return "GetApis"
+        if re.fullmatch(r"/v2/apis/[^/]+/routes/?", path) and method == "GET":
+            return "GetRoutes"
+        if re.fullmatch(r"/v2/apis/[^/]+/integrations/?", path) and method == "GET":
+            return "GetIntegrations"
+        return f"{method} apigateway"
+    if service == "cloudfront":
+        if re.fullmatch(r"/2020-05-31/distribution/?", path) and method == "GET":
+            return "ListDistributions"
+        if re.fullmatch(r"/2020-05-31/origin-access-control/?", path) and method == "GET":
+            return "ListOriginAccessControls"
+        return f"{method} cloudfront"
+    if service == "s3":
+        if method == "GET" and "list-type" in query:
+            return "ListObjectsV2"
+        if method == "GET" and "versions" in query:
+            return "ListObjectVersions"
+        return f"{method} s3"
+    return f"{method} {service}"
+
+
+def error(req, status, code, message, extra_headers=()):
+    """An AWS error response in the request's protocol."""
+    rid = "realism-0000"
+    if req.protocol == "json" or req.service in ("lambda", "apigateway"):
+        body = json.dumps({"__type": code, "message": message, "Message": message}).encode()
+        headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
+    elif req.service == "ec2":
+        body = (
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+            f"<RequestID>{rid}</RequestID></Response>"
+        ).encode()
+        headers = [("Content-Type", "text/xml")]
+    elif req.service == "s3":
+        body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{rid}</RequestId></Error>".encode()
+        headers = [("Content-Type", "application/xml")]
+    else:
+        body = (
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+            f"<RequestId>{rid}</RequestId></ErrorResponse>"
+        ).encode()
+        headers = [("Content-Type", "text/xml")]
+    headers = headers + [("x-amzn-RequestId", rid), ("x-amz-request-id", rid), ("Content-Length", str(len(body)))]
+    return status, headers + list(extra_headers), body
+
+
+# ---- throttle ---------------------------------------------------------------------------------
+
+_seen_lock = threading.Lock()
+_throttled = {}
+
+
+def throttle(req):
+    """Throttles the first FINTECH_REALISM_THROTTLE_BURST calls of each operation."""
+    if req.service in ("", "sts") or not req.op:
+        return None
+    burst = int(os.environ.get("FINTECH_REALISM_THROTTLE_BURST", "1"))
+    key = (req.service, req.op)
+    with _seen_lock:
+        n = _throttled.get(key, 0)
+        if n >= burst:
+            return None
+        _throttled[key] = n + 1
+    if req.service == "ec2":
+        return error(req, 503, "RequestLimitExceeded", "Request limit exceeded.")
+    if req.service in ("lambda", "apigateway"):
+        return error(req, 429, "TooManyRequestsException", "Rate exceeded", [("Retry-After", "1")])
+    if req.service == "s3":
+        return error(req, 503, "SlowDown", "Please reduce your request rate.")
+    if req.protocol == "json":
+        return error(req, 400, "ThrottlingException", "Rate exceeded")
+    return error(req, 400, "Throttling", "Rate exceeded")
+
+
+# ---- pages ------------------------------------------------------------------------------------
+
+# (service, operation) -> where the page size goes: ("form"|"json"|"query", parameter name).
+PAGE_SIZE = {
+    ("rds", "DescribeDBInstances"): ("form", "MaxRecords"),
+    ("elasticache", "DescribeReplicationGroups"): ("form", "MaxRecords"),
+    ("iam", "ListRoles"): ("form", "MaxItems"),
+    ("iam", "ListAttachedRolePolicies"): ("form", "MaxItems"),
+    ("ec2", "DescribeSecurityGroups"): ("form", "MaxResults"),
+    ("ec2", "DescribeVpcEndpoints"): ("form", "MaxResults"),
+    ("ec2", "DescribeSubnets"): ("form", "MaxResults"),
+    ("elasticloadbalancing", "DescribeLoadBalancers"): ("form", "PageSize"),
+    ("ecs", "ListClusters"): ("json", "maxResults"),
+    ("ecs", "ListServices"): ("json", "maxResults"),
+    ("ecs", "ListTaskDefinitions"): ("json", "maxResults"),
+    ("ecr", "DescribeRepositories"): ("json", "maxResults"),
+    ("ecr", "DescribeImages"): ("json", "maxResults"),
+    ("logs", "DescribeLogGroups"): ("json", "limit"),
+    ("events", "ListRules"): ("json", "Limit"),
+    ("events", "ListTargetsByRule"): ("json", "Limit"),
+    ("secretsmanager", "ListSecrets"): ("json", "MaxResults"),
+    ("budgets", "DescribeBudgets"): ("json", "MaxResults"),
+    ("budgets", "DescribeNotificationsForBudget"): ("json", "MaxResults"),
+    ("lambda", "ListFunctions"): ("query", "MaxItems"),
+    ("apigateway", "GetApis"): ("query", "maxResults"),
+    ("apigateway", "GetRoutes"): ("query", "maxResults"),
+    ("apigateway", "GetIntegrations"): ("query", "maxResults"),
+    ("cloudfront", "ListDistributions"): ("query", "MaxItems"),
+    ("cloudfront", "ListOriginAccessControls"): ("query", "MaxItems"),
+    ("s3", "ListObjectsV2"): ("query", "max-keys"),
+    ("s3", "ListObjectVersions"): ("query", "max-keys"),
+}
+
+
+def pages(req):
+    """Forces one item per page on every paginated List/Describe (rewrites the request)."""
+    where = PAGE_SIZE.get((req.service, req.op))
+    if not where:
+        return None
+    place, name = where
+    if place == "form":
+        req.form[name] = ["1"]
+        req.body = urllib.parse.urlencode(req.form, doseq=True).encode()
+    elif place == "json":
+        body = req.json_body()
+        if isinstance(body, dict):
+            body[name] = 1
+            req.body = json.dumps(body).encode()
+    else:
+        req.query[name] = ["1"]
+        req.environ["QUERY_STRING"] = urllib.parse.urlencode(req.query, doseq=True)
+    return None
+
+
+BEHAVIOURS = {"throttle": throttle, "pages": pages}
+
+
+_log_lock = threading.Lock()
+
+
+def log(behaviour, req):
+    """Notes what a behaviour did (FINTECH_REALISM_LOG), for the tests to check."""
+    path = os.environ.get("FINTECH_REALISM_LOG")
+    if path:
+        with _log_lock, open(path, "a") as f:
+            f.write(f"{behaviour} {req.service} {req.op}\n")
+
+
+class Realism:
+    """The middleware: each enabled behaviour may answer a request itself or rewrite it."""
+
+    def __init__(self, app, names):
+        self.app = app
+        self.behaviours = [BEHAVIOURS[n] for n in names]
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO", "").startswith("/moto-api"):
+            return self.app(environ, start_response)
+        length = environ.get("CONTENT_LENGTH")
+        # A body of unknown length (chunked) is passed through unread.
+        body = environ["wsgi.input"].read(int(length)) if length else b""
+        req = Request(environ, body)
+        for behave in self.behaviours:
+            answer = behave(req)
+            if answer:
+                log(behave.__name__, req)
+                status, headers, payload = answer
+                start_response(f"{status} Realism", headers)
+                return [payload]
+        if length is not None:
+            environ["wsgi.input"] = io.BytesIO(req.body)
+            environ["CONTENT_LENGTH"] = str(len(req.body))
+        return self.app(environ, start_response)
