@@ -34,36 +34,56 @@ async fn find(c: &Call<'_>) -> Result<Option<Api>> {
     }
 }
 
-/// Route key -> (route id, integration id, function ARN).
-async fn routes(c: &Call<'_>, api: &str) -> Result<BTreeMap<String, (String, String, String)>> {
-    let ints = c
-        .aws
-        .apigw
-        .get_integrations()
-        .api_id(api)
-        .send()
-        .await
-        .map_err(|e| aws_error("apigatewayv2:GetIntegrations", e))?;
-    let uri: BTreeMap<String, String> = ints
-        .items()
-        .iter()
-        .map(|i| {
+/// Integration id -> URI (the function ARN), every page.
+async fn integrations(c: &Call<'_>, api: &str) -> Result<BTreeMap<String, String>> {
+    // API Gateway v2's model has no paginators: NextToken by hand.
+    let mut uri = BTreeMap::new();
+    let mut token = None;
+    loop {
+        let page = c
+            .aws
+            .apigw
+            .get_integrations()
+            .api_id(api)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| aws_error("apigatewayv2:GetIntegrations", e))?;
+        uri.extend(page.items().iter().map(|i| {
             (
                 i.integration_id().unwrap_or_default().to_string(),
                 i.integration_uri().unwrap_or_default().to_string(),
             )
-        })
-        .collect();
-    let rs = c
-        .aws
-        .apigw
-        .get_routes()
-        .api_id(api)
-        .send()
-        .await
-        .map_err(|e| aws_error("apigatewayv2:GetRoutes", e))?;
-    Ok(rs
-        .items()
+        }));
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(uri);
+        }
+    }
+}
+
+/// Route key -> (route id, integration id, function ARN).
+async fn routes(c: &Call<'_>, api: &str) -> Result<BTreeMap<String, (String, String, String)>> {
+    let uri = integrations(c, api).await?;
+    let mut routes = Vec::new();
+    let mut token = None;
+    loop {
+        let page = c
+            .aws
+            .apigw
+            .get_routes()
+            .api_id(api)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| aws_error("apigatewayv2:GetRoutes", e))?;
+        routes.extend(page.items().iter().cloned());
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(routes
         .iter()
         .map(|r| {
             let int = r
@@ -325,23 +345,9 @@ async fn unused_integrations(
     api: &str,
     routes: &BTreeMap<String, (String, String, String)>,
 ) -> Result<Vec<(String, String)>> {
-    let ints = c
-        .aws
-        .apigw
-        .get_integrations()
-        .api_id(api)
-        .send()
-        .await
-        .map_err(|e| aws_error("apigatewayv2:GetIntegrations", e))?;
-    Ok(ints
-        .items()
-        .iter()
-        .map(|i| {
-            (
-                i.integration_id().unwrap_or_default().to_string(),
-                i.integration_uri().unwrap_or_default().to_string(),
-            )
-        })
+    Ok(integrations(c, api)
+        .await?
+        .into_iter()
         .filter(|(id, _)| !routes.values().any(|(_, used, _)| used == id))
         .collect())
 }

@@ -41,19 +41,18 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     a.insert("thresholds_percent".into(), Value::from(thresholds));
     let mut emails = std::collections::BTreeSet::new();
     for n in &notes {
-        let subs = c
-            .aws
-            .budgets
-            .describe_subscribers_for_notification()
-            .account_id(&c.aws.account)
-            .budget_name(&c.name)
-            .notification(n.clone())
-            .send()
-            .await
-            .map_err(|e| aws_error("budgets:DescribeSubscribersForNotification", e))?;
+        let subs = super::pages!(
+            "budgets:DescribeSubscribersForNotification",
+            c.aws
+                .budgets
+                .describe_subscribers_for_notification()
+                .account_id(&c.aws.account)
+                .budget_name(&c.name)
+                .notification(n.clone())
+        );
         emails.extend(
-            subs.subscribers()
-                .iter()
+            subs.iter()
+                .flat_map(|p| p.subscribers())
                 .filter(|s| s.subscription_type() == &SubscriptionType::Email)
                 .map(|s| s.address().to_string()),
         );
@@ -176,16 +175,13 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
 
 /// Every budget name of the account.
 pub async fn budget_names(aws: &Aws) -> Result<Vec<String>> {
-    let page = aws
-        .budgets
-        .describe_budgets()
-        .account_id(&aws.account)
-        .send()
-        .await
-        .map_err(|e| aws_error("budgets:DescribeBudgets", e))?;
+    let page = super::pages!(
+        "budgets:DescribeBudgets",
+        aws.budgets.describe_budgets().account_id(&aws.account)
+    );
     Ok(page
-        .budgets()
         .iter()
+        .flat_map(|p| p.budgets())
         .map(|b| b.budget_name().to_string())
         .collect())
 }

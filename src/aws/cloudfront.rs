@@ -172,18 +172,14 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
 /// The id of this distribution's origin access control, if it exists.
 async fn find_oac(c: &Call<'_>) -> Result<Option<String>> {
     let name = format!("{}-oac", c.name);
-    let list = c
-        .aws
-        .cloudfront
-        .list_origin_access_controls()
-        .send()
-        .await
-        .map_err(|e| aws_error("cloudfront:ListOriginAccessControls", e))?;
+    let list = super::pages!(
+        "cloudfront:ListOriginAccessControls",
+        c.aws.cloudfront.list_origin_access_controls()
+    );
     Ok(list
-        .origin_access_control_list()
-        .map(|l| l.items())
-        .unwrap_or_default()
         .iter()
+        .filter_map(|p| p.origin_access_control_list())
+        .flat_map(|l| l.items())
         .find(|o| o.name() == name)
         .map(|o| o.id().to_string()))
 }

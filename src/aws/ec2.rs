@@ -33,17 +33,13 @@ pub async fn read_vpc(c: &Call<'_>) -> Result<Live> {
             anyhow!("the region has no default VPC; create one with `aws ec2 create-default-vpc`")
         })?
         .to_string();
-    let subnets = c
-        .aws
-        .ec2
-        .describe_subnets()
-        .filters(filter("vpc-id", &vpc))
-        .send()
-        .await
-        .map_err(|e| aws_error("ec2:DescribeSubnets", e))?;
+    let subnets = super::pages!(
+        "ec2:DescribeSubnets",
+        c.aws.ec2.describe_subnets().filters(filter("vpc-id", &vpc))
+    );
     let ids = subnets
-        .subnets()
         .iter()
+        .flat_map(|p| p.subnets())
         .filter_map(|s| s.subnet_id().map(str::to_string))
         .collect();
     let mut live = Live::default();
@@ -77,12 +73,10 @@ async fn owned_groups(aws: &Aws, names: &Names, id: Option<&str>) -> Result<Vec<
     if let Some(id) = id {
         q = q.filters(filter("tag:fintech:id", id));
     }
-    let mut groups = q
-        .send()
-        .await
-        .map_err(|e| aws_error("ec2:DescribeSecurityGroups", e))?
-        .security_groups()
-        .to_vec();
+    let mut groups: Vec<SecurityGroup> = super::pages!("ec2:DescribeSecurityGroups", q)
+        .iter()
+        .flat_map(|p| p.security_groups().to_vec())
+        .collect();
     groups.sort_by(|a, b| a.group_name().cmp(&b.group_name()));
     Ok(groups)
 }
@@ -311,19 +305,18 @@ fn permission(r: &Rule) -> IpPermission {
 
 /// The stage's interface endpoint `c.id`, found by its ownership tags (endpoints have no names).
 async fn find_endpoint(c: &Call<'_>) -> Result<Option<aws_sdk_ec2::types::VpcEndpoint>> {
-    let out = c
-        .aws
-        .ec2
-        .describe_vpc_endpoints()
-        .filters(filter("tag:fintech:app", &c.names.app))
-        .filters(filter("tag:fintech:stage", &c.names.stage))
-        .filters(filter("tag:fintech:id", c.id))
-        .send()
-        .await
-        .map_err(|e| aws_error("ec2:DescribeVpcEndpoints", e))?;
+    let out = super::pages!(
+        "ec2:DescribeVpcEndpoints",
+        c.aws
+            .ec2
+            .describe_vpc_endpoints()
+            .filters(filter("tag:fintech:app", &c.names.app))
+            .filters(filter("tag:fintech:stage", &c.names.stage))
+            .filters(filter("tag:fintech:id", c.id))
+    );
     Ok(out
-        .vpc_endpoints()
         .iter()
+        .flat_map(|p| p.vpc_endpoints())
         .find(|e| {
             !matches!(
                 e.state().map(|s| s.as_str()),
@@ -463,17 +456,16 @@ pub async fn group_ids(aws: &Aws, names: &Names) -> Result<Vec<String>> {
 
 /// The `fintech:id` of every VPC endpoint tagged as the stage's.
 pub async fn endpoint_ids(aws: &Aws, names: &Names) -> Result<Vec<String>> {
-    let page = aws
-        .ec2
-        .describe_vpc_endpoints()
-        .filters(filter("tag:fintech:app", &names.app))
-        .filters(filter("tag:fintech:stage", &names.stage))
-        .send()
-        .await
-        .map_err(|e| aws_error("ec2:DescribeVpcEndpoints", e))?;
+    let page = super::pages!(
+        "ec2:DescribeVpcEndpoints",
+        aws.ec2
+            .describe_vpc_endpoints()
+            .filters(filter("tag:fintech:app", &names.app))
+            .filters(filter("tag:fintech:stage", &names.stage))
+    );
     Ok(page
-        .vpc_endpoints()
         .iter()
+        .flat_map(|p| p.vpc_endpoints())
         .filter_map(|e| {
             e.tags()
                 .iter()

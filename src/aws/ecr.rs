@@ -212,15 +212,10 @@ pub async fn login(aws: &Aws) -> Result<(String, String)> {
 
 /// Every repository name of the registry.
 pub async fn repository_names(aws: &Aws) -> Result<Vec<String>> {
-    let page = aws
-        .ecr
-        .describe_repositories()
-        .send()
-        .await
-        .map_err(|e| aws_error("ecr:DescribeRepositories", e))?;
+    let page = super::pages!("ecr:DescribeRepositories", aws.ecr.describe_repositories());
     Ok(page
-        .repositories()
         .iter()
+        .flat_map(|p| p.repositories())
         .filter_map(|r| r.repository_name().map(str::to_string))
         .collect())
 }

@@ -473,18 +473,14 @@ pub async fn delete_service(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> 
             ) => {}
         Err(e) => return Err(aws_error("ecs:DeleteService", e)),
     }
-    let defs = c
-        .aws
-        .ecs
-        .list_task_definitions()
-        .family_prefix(&c.name)
-        .send()
-        .await
-        .map_err(|e| aws_error("ecs:ListTaskDefinitions", e))?;
+    let defs = super::pages!(
+        "ecs:ListTaskDefinitions",
+        c.aws.ecs.list_task_definitions().family_prefix(&c.name)
+    );
     let family = format!(":task-definition/{}:", c.name);
     for arn in defs
-        .task_definition_arns()
         .iter()
+        .flat_map(|p| p.task_definition_arns())
         .filter(|a| a.contains(&family))
     {
         c.aws.mutated();
@@ -501,15 +497,10 @@ pub async fn delete_service(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> 
 
 /// The ECS clusters whose names start with `prefix`: (name, ARN).
 pub async fn clusters(aws: &Aws, prefix: &str) -> Result<Vec<(String, String)>> {
-    let page = aws
-        .ecs
-        .list_clusters()
-        .send()
-        .await
-        .map_err(|e| aws_error("ecs:ListClusters", e))?;
+    let page = super::pages!("ecs:ListClusters", aws.ecs.list_clusters());
     Ok(page
-        .cluster_arns()
         .iter()
+        .flat_map(|p| p.cluster_arns())
         .map(|arn| {
             (
                 arn.rsplit('/').next().unwrap_or(arn).to_string(),
@@ -524,16 +515,10 @@ pub async fn clusters(aws: &Aws, prefix: &str) -> Result<Vec<(String, String)>> 
 pub async fn service_ids(aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
     let mut out = Vec::new();
     for (_, arn) in clusters(aws, &names.prefix()).await? {
-        let page = aws
-            .ecs
-            .list_services()
-            .cluster(&arn)
-            .send()
-            .await
-            .map_err(|e| aws_error("ecs:ListServices", e))?;
+        let page = super::pages!("ecs:ListServices", aws.ecs.list_services().cluster(&arn));
         let names_of = page
-            .service_arns()
             .iter()
+            .flat_map(|p| p.service_arns())
             .map(|s| s.rsplit('/').next().unwrap_or(s).to_string());
         for (id, _) in super::owned::ids_by_prefix(names, names_of) {
             out.push((

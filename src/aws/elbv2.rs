@@ -396,15 +396,13 @@ pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
 
 /// Every load balancer name in the region.
 pub async fn balancer_names(aws: &Aws) -> Result<Vec<String>> {
-    let page = aws
-        .elbv2
-        .describe_load_balancers()
-        .send()
-        .await
-        .map_err(|e| aws_error("elbv2:DescribeLoadBalancers", e))?;
+    let page = super::pages!(
+        "elbv2:DescribeLoadBalancers",
+        aws.elbv2.describe_load_balancers()
+    );
     Ok(page
-        .load_balancers()
         .iter()
+        .flat_map(|p| p.load_balancers())
         .filter_map(|l| l.load_balancer_name().map(str::to_string))
         .collect())
 }

@@ -92,20 +92,16 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         Err(e) => return Err(aws_error("iam:GetRolePolicy", e)),
     };
     a.insert("statements".into(), Value::Array(statements));
-    let attached = c
-        .aws
-        .iam
-        .list_attached_role_policies()
-        .role_name(&c.name)
-        .send()
-        .await
-        .map_err(|e| aws_error("iam:ListAttachedRolePolicies", e))?;
+    let attached = super::pages!(
+        "iam:ListAttachedRolePolicies",
+        c.aws.iam.list_attached_role_policies().role_name(&c.name)
+    );
     a.insert(
         "managed_policies".into(),
         sorted(
             attached
-                .attached_policies()
                 .iter()
+                .flat_map(|p| p.attached_policies())
                 .filter_map(|p| p.policy_arn().map(str::to_string))
                 .collect(),
         ),
@@ -168,17 +164,13 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
             }
             "statements" => put_policy(c, p).await?,
             "managed_policies" => {
-                let attached = c
-                    .aws
-                    .iam
-                    .list_attached_role_policies()
-                    .role_name(&c.name)
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("iam:ListAttachedRolePolicies", e))?;
+                let attached = super::pages!(
+                    "iam:ListAttachedRolePolicies",
+                    c.aws.iam.list_attached_role_policies().role_name(&c.name)
+                );
                 let have: Vec<String> = attached
-                    .attached_policies()
                     .iter()
+                    .flat_map(|p| p.attached_policies())
                     .filter_map(|p| p.policy_arn().map(str::to_string))
                     .collect();
                 let want = p.list("managed_policies")?;

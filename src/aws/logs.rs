@@ -6,17 +6,16 @@ use serde_json::Value;
 use super::{Attrs, Aws, Call, Live, Props, aws_error, code};
 
 pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
-    let out = c
-        .aws
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(&c.name)
-        .send()
-        .await
-        .map_err(|e| aws_error("logs:DescribeLogGroups", e))?;
+    let out = super::pages!(
+        "logs:DescribeLogGroups",
+        c.aws
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix(&c.name)
+    );
     let Some(g) = out
-        .log_groups()
         .iter()
+        .flat_map(|p| p.log_groups())
         .find(|g| g.log_group_name() == Some(c.name.as_str()))
     else {
         return Ok(None);
@@ -104,16 +103,13 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
 
 /// Names of the log groups starting with `prefix`.
 pub async fn group_names(aws: &Aws, prefix: &str) -> Result<Vec<String>> {
-    let page = aws
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(prefix)
-        .send()
-        .await
-        .map_err(|e| aws_error("logs:DescribeLogGroups", e))?;
+    let page = super::pages!(
+        "logs:DescribeLogGroups",
+        aws.logs.describe_log_groups().log_group_name_prefix(prefix)
+    );
     Ok(page
-        .log_groups()
         .iter()
+        .flat_map(|p| p.log_groups())
         .filter_map(|g| g.log_group_name().map(str::to_string))
         .collect())
 }

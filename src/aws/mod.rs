@@ -244,6 +244,20 @@ pub(crate) fn fit(name: &str, max: usize) -> String {
     format!("{}-{h}", name[..max - 7].trim_end_matches('-'))
 }
 
+/// Every page of a paginated List/Describe call, through the SDK's paginator (a `Vec` of the
+/// pages): on a real account a read of the first page only loses resources.
+macro_rules! pages {
+    ($op:literal, $request:expr) => {{
+        let mut stream = $request.into_paginator().send();
+        let mut pages = Vec::new();
+        while let Some(page) = stream.next().await {
+            pages.push(page.map_err(|e| $crate::aws::aws_error($op, e))?);
+        }
+        pages
+    }};
+}
+pub(crate) use pages;
+
 /// Everything a driver call needs.
 pub struct Call<'a> {
     pub aws: &'a Aws,

@@ -194,21 +194,18 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
 
 /// Names of the secrets starting with `prefix`.
 pub async fn secret_names(aws: &Aws, prefix: &str) -> Result<Vec<String>> {
-    let page = aws
-        .secrets
-        .list_secrets()
-        .filters(
+    let page = super::pages!(
+        "secretsmanager:ListSecrets",
+        aws.secrets.list_secrets().filters(
             aws_sdk_secretsmanager::types::Filter::builder()
                 .key(aws_sdk_secretsmanager::types::FilterNameStringType::Name)
                 .values(prefix)
                 .build(),
         )
-        .send()
-        .await
-        .map_err(|e| aws_error("secretsmanager:ListSecrets", e))?;
+    );
     Ok(page
-        .secret_list()
         .iter()
+        .flat_map(|p| p.secret_list())
         .filter_map(|s| s.name().map(str::to_string))
         .collect())
 }
