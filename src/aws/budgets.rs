@@ -72,16 +72,18 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
 
 /// The budget's notifications (thresholds), without their subscribers.
 async fn notifications_of(c: &Call<'_>) -> Result<Vec<Notification>> {
-    Ok(c.aws
-        .budgets
-        .describe_notifications_for_budget()
-        .account_id(&c.aws.account)
-        .budget_name(&c.name)
-        .send()
-        .await
-        .map_err(|e| aws_error("budgets:DescribeNotificationsForBudget", e))?
-        .notifications()
-        .to_vec())
+    let pages = super::pages!(
+        "budgets:DescribeNotificationsForBudget",
+        c.aws
+            .budgets
+            .describe_notifications_for_budget()
+            .account_id(&c.aws.account)
+            .budget_name(&c.name)
+    );
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.notifications().to_vec())
+        .collect())
 }
 
 /// One notification (actual spend above a percentage of the limit) per threshold, each e-mailing

@@ -56,6 +56,8 @@ class Request:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         ctype = environ.get("CONTENT_TYPE", "")
         self.form = {}
+        # Rewrites of the response, (status, body) -> body, applied in order.
+        self.after = []
         if target:
             self.protocol = "json"
             self.op = target.rsplit(".", 1)[-1]
@@ -192,8 +194,107 @@ PAGE_SIZE = {
 }
 
 
+# Operations moto answers in one page whatever the page size: the layer pages them itself, one
+# item a page, with its own tokens ("realism-N"). (service, operation) -> (format, where the token
+# comes in, its name, the list, where the next token goes out).
+SLICED = {
+    ("ecs", "ListClusters"): ("json", "json", "nextToken", "clusterArns", "nextToken"),
+    ("ecs", "ListServices"): ("json", "json", "nextToken", "serviceArns", "nextToken"),
+    ("ecs", "ListTaskDefinitions"): ("json", "json", "nextToken", "taskDefinitionArns", "nextToken"),
+    ("ecr", "DescribeRepositories"): ("json", "json", "nextToken", "repositories", "nextToken"),
+    ("budgets", "DescribeBudgets"): ("json", "json", "NextToken", "Budgets", "NextToken"),
+    ("budgets", "DescribeNotificationsForBudget"): ("json", "json", "NextToken", "Notifications", "NextToken"),
+    ("lambda", "ListFunctions"): ("json", "query", "Marker", "Functions", "NextMarker"),
+    ("apigateway", "GetApis"): ("json", "query", "nextToken", "items", "nextToken"),
+    ("apigateway", "GetRoutes"): ("json", "query", "nextToken", "items", "nextToken"),
+    ("apigateway", "GetIntegrations"): ("json", "query", "nextToken", "items", "nextToken"),
+    ("ec2", "DescribeSecurityGroups"): ("ec2", "form", "NextToken", "securityGroupInfo", "nextToken"),
+    ("ec2", "DescribeVpcEndpoints"): ("ec2", "form", "NextToken", "vpcEndpointSet", "nextToken"),
+    ("ec2", "DescribeSubnets"): ("ec2", "form", "NextToken", "subnetSet", "nextToken"),
+    ("cloudfront", "ListDistributions"): ("cloudfront", "query", "Marker", "DistributionSummary", "NextMarker"),
+    ("cloudfront", "ListOriginAccessControls"): ("cloudfront", "query", "Marker", "OriginAccessControlSummary", "NextMarker"),
+}
+
+
+def _take_token(req, place, name):
+    """Removes the layer's own token from the request; its offset (0 without one)."""
+    if place == "json":
+        body = req.json_body() or {}
+        token = body.pop(name, None)
+        req.body = json.dumps(body).encode()
+    elif place == "form":
+        token = (req.form.pop(name, None) or [None])[0]
+        req.body = urllib.parse.urlencode(req.form, doseq=True).encode()
+    else:
+        token = (req.query.pop(name, None) or [None])[0]
+        req.environ["QUERY_STRING"] = urllib.parse.urlencode(req.query, doseq=True)
+    if token and str(token).startswith("realism-"):
+        return int(str(token)[len("realism-"):])
+    return 0
+
+
+def _spans(text, start, end, tag):
+    """(begin, end) of each top-level <tag>...</tag> of text[start:end]."""
+    spans, depth, begin = [], 0, None
+    for m in re.finditer(rf"<(/?){tag}(\s[^>]*)?>", text[start:end]):
+        if m.group(1):
+            depth -= 1
+            if depth == 0:
+                spans.append((start + begin, start + m.end()))
+        else:
+            if depth == 0:
+                begin = m.start()
+            depth += 1
+    return spans
+
+
+def _slice(kind, body, items, token_out, offset):
+    """The response with only item `offset` of its list, and a next token when more follow."""
+    if kind == "json":
+        data = json.loads(body or b"{}")
+        all_items = data.get(items) or []
+        data[items] = all_items[offset : offset + 1]
+        data.pop(token_out, None)
+        if offset + 1 < len(all_items):
+            data[token_out] = f"realism-{offset + 1}"
+        return json.dumps(data).encode()
+    text = body.decode("utf-8")
+    if kind == "ec2":
+        m = re.search(rf"<{items}>", text)
+        if not m:
+            return body
+        close = text.index(f"</{items}>", m.end())  # these lists never nest in themselves
+        spans = _spans(text, m.end(), close, "item")
+        kept = "".join(text[a:b] for a, b in spans[offset : offset + 1])
+        text = text[: m.end()] + kept + text[close:]
+        if offset + 1 < len(spans):
+            root_close = text.rindex("</")
+            text = text[:root_close] + f"<nextToken>realism-{offset + 1}</nextToken>" + text[root_close:]
+        return text.encode()
+    # cloudfront: the summaries under the list's Items, Quantity and IsTruncated with them
+    spans = _spans(text, 0, len(text), items)
+    if not spans:
+        return body
+    kept = "".join(text[a:b] for a, b in spans[offset : offset + 1])
+    text = text[: spans[0][0]] + kept + text[spans[-1][1] :]
+    more = offset + 1 < len(spans)
+    text = re.sub(r"<Quantity>\d+</Quantity>(\s*<Items>)", rf"<Quantity>{len(spans[offset:offset + 1])}</Quantity>\1", text, count=1)
+    text = re.sub(r"<IsTruncated>\w+</IsTruncated>", f"<IsTruncated>{'true' if more else 'false'}</IsTruncated>", text, count=1)
+    text = re.sub(r"<NextMarker>[^<]*</NextMarker>|<NextMarker/>", "", text, count=1)
+    if more:
+        text = text.replace("<IsTruncated>", f"<NextMarker>realism-{offset + 1}</NextMarker><IsTruncated>", 1)
+    return text.encode()
+
+
 def pages(req):
-    """Forces one item per page on every paginated List/Describe (rewrites the request)."""
+    """Forces one item per page on every paginated List/Describe: the page size where moto honours
+    it (the request is rewritten), the layer's own paging where moto does not."""
+    sliced = SLICED.get((req.service, req.op))
+    if sliced:
+        kind, place, token_in, items, token_out = sliced
+        offset = _take_token(req, place, token_in)
+        req.after.append(lambda status, body: _slice(kind, body, items, token_out, offset) if status == 200 else body)
+        return None
     where = PAGE_SIZE.get((req.service, req.op))
     if not where:
         return None
@@ -250,4 +351,21 @@ class Realism:
         if length is not None:
             environ["wsgi.input"] = io.BytesIO(req.body)
             environ["CONTENT_LENGTH"] = str(len(req.body))
-        return self.app(environ, start_response)
+        if not req.after:
+            return self.app(environ, start_response)
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        body = b"".join(self.app(environ, capture))
+        code = int(captured["status"].split()[0])
+        for rewrite in req.after:
+            new = rewrite(code, body)
+            if new != body:
+                log("pages", req)
+            body = new
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        start_response(captured["status"], headers + [("Content-Length", str(len(body)))])
+        return [body]

@@ -36,3 +36,64 @@ fn throttling_in_every_protocol_is_retried_past_the_sdks_default_three_attempts(
         );
     }
 }
+
+#[test]
+fn one_item_per_page_loses_nothing() {
+    // Every paginated list answers one item a page (the layer pages what moto does not), and a
+    // stage `aaa` deployed first puts its resources before dev's on many first pages.
+    let moto = Moto::start_with(&[("FINTECH_REALISM", "pages")]);
+    let p = Project::new(&moto);
+    p.edit("fintech.yaml", "  dev: {}", "  dev: {}\n  aaa: {}");
+    p.run(&["deploy", "--yes", "--stage", "aaa"]).expect(0);
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    // Four of dev's resources leave the stack: each must be found among the pages and deleted.
+    for block in [
+        "  spend_budget:\n    type: budgets.budget\n    limit_usd: ${budget.monthly_usd}\n    emails: ${budget.alert_emails}\n    thresholds_percent: ${budget.thresholds_percent}\n",
+        "  daily_ingest:\n    type: events.schedule\n    schedule: ${params.ingest_schedule}\n    function: ${ingest.arn}\n",
+    ] {
+        p.edit("stacks/common.yaml", block, "");
+    }
+    let common = std::fs::read_to_string(p.path("stacks/common.yaml")).unwrap();
+    let (from, to) = (
+        common.find("  endpoint_sg:\n").unwrap(),
+        common.find("  db:\n").unwrap(),
+    );
+    let without = format!("{}{}", &common[..from], &common[to..]);
+    std::fs::write(p.path("stacks/common.yaml"), without).unwrap();
+    let four = [
+        "daily_ingest",
+        "endpoint_sg",
+        "secrets_endpoint",
+        "spend_budget",
+    ];
+    assert_eq!(deletes(&p, "dev"), four);
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    let log = moto.realism_log();
+    for what in [
+        "pages budgets DescribeBudgets",
+        "pages ec2 DescribeSecurityGroups",
+    ] {
+        assert!(log.contains(what), "{what} was not paged:\n{log}");
+    }
+    // Stage aaa kept all four (the edited stack would delete them there too).
+    assert_eq!(deletes(&p, "aaa"), four);
+}
+
+/// The ids a plan of `stage` deletes, sorted.
+fn deletes(p: &Project, stage: &str) -> Vec<String> {
+    let plan = p
+        .run(&["plan", "--json", "--stage", stage])
+        .expect(0)
+        .json();
+    let mut ids: Vec<String> = plan["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] == "delete")
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
