@@ -36,6 +36,8 @@ pub struct Engine {
     pub build: bool,
     /// Failures show the whole error chain (`-v`).
     pub verbose: bool,
+    /// The command being run (`plan`, `deploy`, `destroy`, `outputs`), for the re-run hint.
+    pub command: &'static str,
 }
 
 /// What the plan saw: live resources and the prepared desired attributes, reused by apply.
@@ -72,6 +74,7 @@ impl Engine {
             types: aws::registry::TYPES,
             build: true,
             verbose: false,
+            command: "plan",
         }
     }
 
@@ -162,7 +165,7 @@ impl Engine {
         })
         .await;
         self.reporter.close();
-        failures("read", &outcomes, &self.rerun("plan"), self.verbose)?;
+        failures("read", &outcomes, &self.rerun(), self.verbose)?;
         let (mut snap, mut steps) = state.into_inner().expect("not poisoned");
         let declared: Vec<(&str, &str)> = self
             .desired
@@ -304,7 +307,7 @@ impl Engine {
         .await;
         self.report_skips(&outcomes);
         self.reporter.close();
-        failures("apply", &outcomes, &self.rerun("deploy"), self.verbose)?;
+        failures("apply", &outcomes, &self.rerun(), self.verbose)?;
         let mut leftovers = replaced.into_inner().expect("not poisoned");
         leftovers.extend(undeclared);
         leftovers.sort_by_key(|o| o.schema.driver.delete_rank());
@@ -417,7 +420,7 @@ impl Engine {
         .await;
         self.report_skips(&outcomes);
         self.reporter.close();
-        failures("destroy", &outcomes, &self.rerun("destroy"), self.verbose)?;
+        failures("destroy", &outcomes, &self.rerun(), self.verbose)?;
         self.delete_leftovers(&snap.undeclared).await
     }
 
@@ -464,7 +467,9 @@ impl Engine {
         }
     }
 
-    fn rerun(&self, cmd: &str) -> String {
+    /// The command that runs this again: the one the user ran.
+    fn rerun(&self) -> String {
+        let cmd = self.command;
         let option = if cmd == "destroy" {
             String::new()
         } else {

@@ -330,7 +330,8 @@ fn engine(d: Desired) -> Engine {
 
 /// Plans and applies; the plan's actions by id, and the apply's result.
 async fn deploy(d: Desired) -> (BTreeMap<String, Action>, Result<()>) {
-    let e = engine(d);
+    let mut e = engine(d);
+    e.command = "deploy";
     let (plan, snap) = e.plan().await.expect("plan");
     let actions = plan
         .resources

@@ -12,7 +12,7 @@ use crate::plan::render;
 pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
     let start = Instant::now();
     let desired = super::load(g)?;
-    let engine = super::engine(g, desired).await?;
+    let engine = super::engine(g, desired, "deploy").await?;
     let (plan, snap) = engine.plan().await?;
     if !g.quiet {
         print!("{}", render::text(&plan));

@@ -8,7 +8,7 @@ use crate::plan::render;
 pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
     let desired = super::load(g)?;
     let stage = desired.stage.clone();
-    let mut engine = super::engine(g, desired).await?;
+    let mut engine = super::engine(g, desired, "destroy").await?;
     engine.build = false;
     let (_, snap) = engine.plan().await?;
     let plan = engine.destroy_plan(&snap);

@@ -37,7 +37,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Outputs { json } => outputs::run(g, json).await,
         Command::Package => package::run(g),
         Command::Unlock => {
-            let engine = engine(g, load(g)?).await?;
+            let engine = engine(g, load(g)?, "unlock").await?;
             match crate::aws::lock::unlock(&engine.aws, &engine.names).await? {
                 Some(held) => println!(
                     "Unlocked stage `{}` (it was held by {held}).",
@@ -74,7 +74,7 @@ pub fn load(g: &Global) -> Result<Desired> {
 }
 
 /// Connects to AWS for the stage's region and builds the engine.
-pub async fn engine(g: &Global, desired: Desired) -> Result<Engine> {
+pub async fn engine(g: &Global, desired: Desired, command: &'static str) -> Result<Engine> {
     let aws = Aws::connect(&Connect {
         region: desired.region.clone(),
         profile: g.profile.clone(),
@@ -84,6 +84,7 @@ pub async fn engine(g: &Global, desired: Desired) -> Result<Engine> {
     let reporter = crate::ui::progress::reporter(!g.no_progress, g.quiet);
     let mut engine = Engine::new(aws, desired, g.parallelism.max(1), reporter, g.offline);
     engine.verbose = g.verbose;
+    engine.command = command;
     Ok(engine)
 }
 

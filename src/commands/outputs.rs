@@ -9,7 +9,7 @@ use crate::cli::Global;
 
 pub async fn run(g: &Global, json: bool) -> Result<i32> {
     let desired = super::load(g)?;
-    let mut engine = super::engine(g, desired).await?;
+    let mut engine = super::engine(g, desired, "outputs").await?;
     engine.build = false;
     let (_, snap) = engine.plan().await?;
     print(&engine.outputs(&snap.env), json)?;

@@ -8,7 +8,7 @@ use crate::plan::render;
 
 pub async fn run(g: &Global, json: bool, detailed_exitcode: bool) -> Result<i32> {
     let desired = super::load(g)?;
-    let engine = super::engine(g, desired).await?;
+    let engine = super::engine(g, desired, "plan").await?;
     let (plan, snap) = engine.plan().await?;
     let cost = plan
         .has_changes()

@@ -14,10 +14,14 @@ fn throttling_in_every_protocol_is_retried_past_the_sdks_default_three_attempts(
     let mut p = Project::new(&moto);
     // The user's own retry settings win: with the SDK's three attempts the burst is fatal.
     p.env.push(("AWS_MAX_ATTEMPTS".into(), "3".into()));
-    let err = p.run(&["plan"]).expect(1).stderr();
+    let err = p.run(&["deploy", "--yes"]).expect(1).stderr();
     assert!(
         err.contains("RequestLimitExceeded") || err.contains("Throttling"),
         "{err}"
+    );
+    assert!(
+        err.contains("re-run: fintech deploy --option serverless --stage dev"),
+        "the hint names the command that was run: {err}"
     );
     p.env.clear();
     let plan = p.run(&["plan"]).expect(0).stdout();
