@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Architecture, Environment, LastUpdateStatus, Runtime, VpcConfig};
+use aws_sdk_lambda::types::{
+    Architecture, Environment, LastUpdateStatus, Runtime, State, VpcConfig,
+};
 use serde_json::Value;
 
 use super::{Attrs, Aws, Call, Live, Props, aws_error, code, sorted, wait};
@@ -77,6 +79,15 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     a.insert(
         "code_sha256".into(),
         Value::from(f.code_sha256().unwrap_or_default()),
+    );
+    // A function that failed (at creation or later) is replaced: nothing may build on it.
+    a.insert(
+        "state".into(),
+        Value::from(if f.state() == Some(&State::Failed) {
+            "Failed"
+        } else {
+            "Active"
+        }),
     );
     let mut o = Attrs::new();
     o.insert(
@@ -233,9 +244,11 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
 }
 
 pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
+    // A function still being created or updated (by an earlier run) refuses changes: wait first.
+    wait_ready(c).await?;
     let config: Vec<&String> = changed
         .iter()
-        .filter(|k| !matches!(k.as_str(), "code_sha256" | "architecture"))
+        .filter(|k| !matches!(k.as_str(), "code_sha256" | "architecture" | "state"))
         .collect();
     if !config.is_empty() {
         let mut u = c
@@ -308,6 +321,14 @@ async fn wait_ready(c: &Call<'_>) -> Result<()> {
                 .send()
                 .await
                 .map_err(|e| aws_error("lambda:GetFunctionConfiguration", e))?;
+            if f.state() == Some(&State::Failed) {
+                anyhow::bail!(
+                    "Lambda function {} is in state Failed: {} ({}); the next deploy replaces it",
+                    c.name,
+                    f.state_reason().unwrap_or("no reason given"),
+                    f.state_reason_code().map(|r| r.as_str()).unwrap_or("-")
+                );
+            }
             match f.last_update_status() {
                 Some(LastUpdateStatus::Failed) => anyhow::bail!(
                     "Lambda function {} failed to update: {}",
@@ -315,7 +336,7 @@ async fn wait_ready(c: &Call<'_>) -> Result<()> {
                     f.last_update_status_reason().unwrap_or_default()
                 ),
                 Some(LastUpdateStatus::InProgress) => Ok(false),
-                _ => Ok(f.state().is_none_or(|s| s.as_str() != "Pending")),
+                _ => Ok(f.state() != Some(&State::Pending)),
             }
         },
     )

@@ -13,6 +13,10 @@ Behaviours (each with the source that documents it on AWS):
   (400), Lambda and API Gateway `TooManyRequestsException` (429, with Retry-After), S3 `SlowDown`
   (503). Sources: EC2 API "Request throttling"; AWS SDKs and Tools reference, "Retry behavior"
   (the error codes every SDK treats as throttling); S3 "Best practices: SlowDown".
+- lambda_states: functions are `Pending` after CreateFunction and `InProgress` after an update
+  for FINTECH_REALISM_SECONDS, changes to them meanwhile answer 409 ResourceConflictException,
+  and a function named in FINTECH_REALISM_LAMBDA_FAIL ends `Failed` with a StateReason. Source:
+  Lambda developer guide, "Lambda function states"; Terraform provider's waitFunctionCreated.
 - pages: every paginated List/Describe answers one item per page (the page-size parameter is
   forced to 1), so a reader of the first page only loses resources. Source: each API's
   MaxResults/MaxRecords/MaxItems/NextToken/Marker documentation.
@@ -26,7 +30,7 @@ import re
 import threading
 import urllib.parse
 
-PROFILE = {"real-aws": ["throttle", "pages"]}
+PROFILE = {"real-aws": ["throttle", "pages", "lambda_states"]}
 
 
 def enabled():
@@ -56,7 +60,7 @@ class Request:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         ctype = environ.get("CONTENT_TYPE", "")
         self.form = {}
-        # Rewrites of the response, (status, body) -> body, applied in order.
+        # Rewrites of the response: (behaviour, (status, body) -> body), applied in order.
         self.after = []
         if target:
             self.protocol = "json"
@@ -293,7 +297,7 @@ def pages(req):
     if sliced:
         kind, place, token_in, items, token_out = sliced
         offset = _take_token(req, place, token_in)
-        req.after.append(lambda status, body: _slice(kind, body, items, token_out, offset) if status == 200 else body)
+        req.after.append(("pages", lambda status, body: _slice(kind, body, items, token_out, offset) if status == 200 else body))
         return None
     where = PAGE_SIZE.get((req.service, req.op))
     if not where:
@@ -313,7 +317,95 @@ def pages(req):
     return None
 
 
-BEHAVIOURS = {"throttle": throttle, "pages": pages}
+# ---- lambda -----------------------------------------------------------------------------------
+
+_lambda_lock = threading.Lock()
+_lambda_since = {}  # function name -> (what, since): "create" or "update"
+
+
+def _seconds():
+    return float(os.environ.get("FINTECH_REALISM_SECONDS", "2"))
+
+
+def _function_of(path):
+    m = re.match(r"/2015-03-31/functions/([^/]+)", path)
+    return urllib.parse.unquote(m.group(1)).rsplit(":", 1)[-1] if m else None
+
+
+def lambda_states(req):
+    """Lambda functions are `Pending` for a while after CreateFunction, and `InProgress`
+    (LastUpdateStatus) after an update; meanwhile changes to them answer 409
+    ResourceConflictException. A function whose name contains FINTECH_REALISM_LAMBDA_FAIL ends
+    `Failed`. Source: Lambda developer guide, "Lambda function states"."""
+    if req.service != "lambda":
+        return None
+    import time
+
+    now = time.monotonic()
+    name = _function_of(req.path)
+    if req.op == "CreateFunction":
+        body = req.json_body() or {}
+        fname = body.get("FunctionName", "")
+        req.after.append(("lambda_states", lambda status, b: (_mark(fname, "create", now) or b) if status in (200, 201) else b))
+        return None
+    if not name:
+        return None
+    with _lambda_lock:
+        what, since = _lambda_since.get(name, (None, 0.0))
+    busy = what is not None and now - since < _seconds()
+    changing = req.method in ("PUT", "POST", "DELETE") and not req.path.endswith("/invocations")
+    if changing and req.method != "DELETE":
+        if busy:
+            log("lambda_states", req)
+            state = "Pending" if what == "create" else "InProgress"
+            return error(
+                req,
+                409,
+                "ResourceConflictException",
+                f"The operation cannot be performed at this time. An update is in progress for resource: {name} ({state})",
+            )
+        if req.path.endswith("/configuration") or req.path.endswith("/code"):
+            req.after.append(("lambda_states", lambda status, b: (_mark(name, "update", now) or b) if status == 200 else b))
+        return None
+    if req.method == "GET":
+        req.after.append(("lambda_states", lambda status, b: _rewrite_state(name, status, b)))
+    return None
+
+
+def _mark(name, what, when):
+    with _lambda_lock:
+        _lambda_since[name] = (what, when)
+
+
+def _rewrite_state(name, status, body):
+    import time
+
+    if status != 200:
+        return body
+    with _lambda_lock:
+        what, since = _lambda_since.get(name, (None, 0.0))
+    if what is None:
+        return body
+    busy = time.monotonic() - since < _seconds()
+    fail = os.environ.get("FINTECH_REALISM_LAMBDA_FAIL")
+    data = json.loads(body)
+    conf = data.get("Configuration", data)
+    if what == "create" and busy:
+        conf.update({"State": "Pending", "StateReason": "The function is being created.", "StateReasonCode": "Creating"})
+    elif what == "update" and busy:
+        conf.update({"LastUpdateStatus": "InProgress", "LastUpdateStatusReason": "The function is being updated."})
+    if fail and fail in name and not busy:
+        conf.update(
+            {
+                "State": "Failed",
+                "StateReason": "Lambda was unable to configure access to your environment variables because the KMS key is invalid for CreateGrant.",
+                "StateReasonCode": "InvalidConfiguration",
+            }
+        )
+    return json.dumps(data).encode()
+
+
+BEHAVIOURS = {"throttle": throttle, "pages": pages, "lambda_states": lambda_states}
 
 
 _log_lock = threading.Lock()
@@ -361,10 +453,10 @@ class Realism:
 
         body = b"".join(self.app(environ, capture))
         code = int(captured["status"].split()[0])
-        for rewrite in req.after:
+        for behaviour, rewrite in req.after:
             new = rewrite(code, body)
             if new != body:
-                log("pages", req)
+                log(behaviour, req)
             body = new
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
         start_response(captured["status"], headers + [("Content-Length", str(len(body)))])

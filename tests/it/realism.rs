@@ -101,3 +101,64 @@ fn deletes(p: &Project, stage: &str) -> Vec<String> {
     ids.sort();
     ids
 }
+
+#[test]
+fn functions_are_waited_for_while_pending_or_updating() {
+    // Pending after create, InProgress after an update; changes meanwhile answer 409.
+    let moto = Moto::start_with(&[
+        ("FINTECH_REALISM", "lambda_states"),
+        ("FINTECH_REALISM_SECONDS", "1"),
+    ]);
+    let p = Project::new(&moto);
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    p.edit(
+        "fintech.yaml",
+        "  api_memory_mb: 512",
+        "  api_memory_mb: 1024",
+    );
+    p.edit("fintech.yaml", "  api_timeout_s: 30", "  api_timeout_s: 60");
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    let log = moto.realism_log();
+    assert!(
+        log.contains("lambda_states lambda GET lambda"),
+        "no function was seen Pending:\n{log}"
+    );
+}
+
+#[test]
+fn a_failed_function_is_an_error_naming_its_reason_and_is_replaced_next_time() {
+    let moto = Moto::start_with(&[
+        ("FINTECH_REALISM", "lambda_states"),
+        ("FINTECH_REALISM_SECONDS", "1"),
+        ("FINTECH_REALISM_LAMBDA_FAIL", "ingest"),
+    ]);
+    let p = Project::new(&moto);
+    let err = p.run(&["deploy", "--yes"]).expect(1).stderr();
+    assert!(
+        err.contains("ingest: Lambda function fintech-tracker-dev-ingest is in state Failed: Lambda was unable to configure access to your environment variables because the KMS key is invalid for CreateGrant. (InvalidConfiguration)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("not attempted (they depend on a failed resource): daily_ingest"),
+        "nothing is built on a failed function: {err}"
+    );
+    let plan = p.run(&["plan", "--json"]).expect(0).json();
+    let ingest = plan["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ingest")
+        .unwrap()
+        .clone();
+    assert_eq!(ingest["action"], "replace", "{ingest}");
+    assert!(
+        ingest["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["attribute"] == "state" && c["before"] == "Failed"),
+        "{ingest}"
+    );
+}

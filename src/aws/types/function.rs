@@ -20,7 +20,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("security_groups", STRS, Default("[]"), InPlace, "VPC security groups"),
         f("artifact_bucket", STR, Optional, Local, "bucket for zips over Lambda's 50 MB direct-upload limit"),
     ],
-    computed: &[("code_sha256", InPlace)],
+    computed: &[("code_sha256", InPlace), ("state", Replace)],
     outputs: &["arn", "name"],
     data_bearing: false,
     lookup: false,
@@ -40,6 +40,7 @@ impl Driver for Function {
         Pricing::Function
     }
     fn prepare(&self, p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
+        props.insert("state".into(), Value::from("Active"));
         crate::package::lambda_zip(p, props)
     }
     fn packages(&self) -> bool {
