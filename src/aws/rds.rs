@@ -171,7 +171,31 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
     m.send()
         .await
         .map_err(|e| aws_error("rds:ModifyDBInstance", e))?;
-    wait_available(c).await
+    wait_modified(c).await
+}
+
+/// After a Modify, RDS goes on answering `available` for a while, the change listed under
+/// PendingModifiedValues, then `modifying`: the change is applied once the instance is available
+/// with nothing pending (the first `available` proves nothing).
+async fn wait_modified(c: &Call<'_>) -> Result<()> {
+    wait::until(
+        &format!("RDS instance {} to apply the change", c.name),
+        Duration::from_secs(3600),
+        || async {
+            Ok(describe(c).await?.is_some_and(|d| {
+                d.db_instance_status() == Some("available")
+                    && d.pending_modified_values().is_none_or(|p| {
+                        p.db_instance_class().is_none()
+                            && p.allocated_storage().is_none()
+                            && p.backup_retention_period().is_none()
+                            && p.engine_version().is_none()
+                            && p.multi_az().is_none()
+                            && p.storage_type().is_none()
+                    })
+            }))
+        },
+    )
+    .await
 }
 
 pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {

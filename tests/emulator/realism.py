@@ -17,6 +17,9 @@ Behaviours (each with the source that documents it on AWS):
   for FINTECH_REALISM_SECONDS, changes to them meanwhile answer 409 ResourceConflictException,
   and a function named in FINTECH_REALISM_LAMBDA_FAIL ends `Failed` with a StateReason. Source:
   Lambda developer guide, "Lambda function states"; Terraform provider's waitFunctionCreated.
+- rds_states: instances are `creating`, then `backing-up`, after CreateDBInstance; after
+  ModifyDBInstance they stay `available` with the old values and the new ones pending, then
+  `modifying`, before the change shows. Source: RDS user guide, "Viewing DB instance status".
 - pages: every paginated List/Describe answers one item per page (the page-size parameter is
   forced to 1), so a reader of the first page only loses resources. Source: each API's
   MaxResults/MaxRecords/MaxItems/NextToken/Marker documentation.
@@ -30,7 +33,7 @@ import re
 import threading
 import urllib.parse
 
-PROFILE = {"real-aws": ["throttle", "pages", "lambda_states"]}
+PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states"]}
 
 
 def enabled():
@@ -405,10 +408,118 @@ def _rewrite_state(name, status, body):
     return json.dumps(data).encode()
 
 
-BEHAVIOURS = {"throttle": throttle, "pages": pages, "lambda_states": lambda_states}
+# ---- rds --------------------------------------------------------------------------------------
+
+_rds_lock = threading.Lock()
+_rds = {}  # instance id -> ("create" | "modify", since, the values before a modify)
+RDS_FIELDS = ("DBInstanceClass", "AllocatedStorage", "BackupRetentionPeriod", "EngineVersion")
+
+
+def _xml_field(block, tag):
+    m = re.search(rf"<{tag}>([^<]*)</{tag}>", block)
+    return m.group(1) if m else None
+
+
+def rds_states(req):
+    """An RDS instance is `creating`, then `backing-up`, for a while after CreateDBInstance; after
+    ModifyDBInstance it still reports `available` with its old values and the new ones under
+    PendingModifiedValues, then `modifying`, and only then `available` with the new values.
+    Source: RDS user guide, "Viewing DB instance status" and "Modifying an Amazon RDS DB
+    instance" (ApplyImmediately still takes minutes); Terraform provider's waitDBInstanceAvailable
+    after modify."""
+    if req.service != "rds":
+        return None
+    import time
+
+    now = time.monotonic()
+    ident = (req.form.get("DBInstanceIdentifier") or [None])[0]
+    if req.op == "CreateDBInstance" and ident:
+        req.after.append(("rds_states", lambda status, b: (_rds_mark(ident, "create", now, None) or b) if status == 200 else b))
+    elif req.op == "ModifyDBInstance" and ident:
+        # The values before the change, from the Modify response's own answer is too late: ask
+        # moto's state now, in this process.
+        before = _rds_before(req, ident)
+        req.after.append(("rds_states", lambda status, b: (_rds_mark(ident, "modify", now, before) or b) if status == 200 else b))
+    elif req.op == "DescribeDBInstances":
+        req.after.append(("rds_states", lambda status, b: _rds_rewrite(status, b)))
+    return None
+
+
+def _rds_before(req, ident):
+    from moto.rds.models import rds_backends
+
+    region = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", req.environ.get("HTTP_AUTHORIZATION", ""))
+    try:
+        db = rds_backends["123456789012"][region.group(1) if region else "us-east-1"].databases[ident]
+    except KeyError:
+        return None
+    return {
+        "DBInstanceClass": str(db.db_instance_class),
+        "AllocatedStorage": str(db.allocated_storage),
+        "BackupRetentionPeriod": str(db.backup_retention_period),
+        "EngineVersion": str(db.engine_version),
+    }
+
+
+def _rds_mark(ident, what, when, before):
+    with _rds_lock:
+        _rds[ident] = (what, when, before)
+
+
+def _rds_rewrite(status, body):
+    import time
+
+    if status != 200:
+        return body
+    text = body.decode("utf-8")
+    window = _seconds()
+
+    def one(m):
+        block = m.group(1)
+        ident = _xml_field(block, "DBInstanceIdentifier")
+        with _rds_lock:
+            what, since, before = _rds.get(ident, (None, 0.0, None))
+        age = time.monotonic() - since
+        if what is None or age >= window:
+            return m.group(0)
+        if what == "create":
+            state = "creating" if age < window * 0.6 else "backing-up"
+            block = re.sub(r"<DBInstanceStatus>[^<]*</DBInstanceStatus>", f"<DBInstanceStatus>{state}</DBInstanceStatus>", block)
+            return f"<DBInstance>{block}</DBInstance>"
+        if not before:
+            return m.group(0)
+        pending = ""
+        for tag in RDS_FIELDS:
+            now_value = _xml_field(block, tag)
+            if now_value is not None and now_value != before[tag]:
+                pending += f"<{tag}>{now_value}</{tag}>"
+                block = block.replace(f"<{tag}>{now_value}</{tag}>", f"<{tag}>{before[tag]}</{tag}>", 1)
+        state = "available" if age < window * 0.4 else "modifying"
+        _log_line(f"rds_states {state}{' pending' if pending else ''} {ident}")
+        block = re.sub(r"<DBInstanceStatus>[^<]*</DBInstanceStatus>", f"<DBInstanceStatus>{state}</DBInstanceStatus>", block)
+        if pending:
+            block += f"<PendingModifiedValues>{pending}</PendingModifiedValues>"
+        return f"<DBInstance>{block}</DBInstance>"
+
+    return re.sub(r"<DBInstance>(.*?)</DBInstance>", one, text, flags=re.S).encode()
+
+
+BEHAVIOURS = {
+    "throttle": throttle,
+    "pages": pages,
+    "lambda_states": lambda_states,
+    "rds_states": rds_states,
+}
 
 
 _log_lock = threading.Lock()
+
+
+def _log_line(text):
+    path = os.environ.get("FINTECH_REALISM_LOG")
+    if path:
+        with _log_lock, open(path, "a") as f:
+            f.write(text + "\n")
 
 
 def log(behaviour, req):

@@ -162,3 +162,26 @@ fn a_failed_function_is_an_error_naming_its_reason_and_is_replaced_next_time() {
         "{ingest}"
     );
 }
+
+#[test]
+fn a_database_change_is_waited_for_until_applied_not_until_the_first_available() {
+    // After a Modify, RDS says `available` with the change still pending, then `modifying`.
+    let moto = Moto::start_with(&[
+        ("FINTECH_REALISM", "rds_states"),
+        ("FINTECH_REALISM_SECONDS", "3"),
+    ]);
+    let p = Project::new(&moto);
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.edit(
+        "fintech.yaml",
+        "  db_class: db.t3.micro",
+        "  db_class: db.t3.small",
+    );
+    p.run(&["deploy", "--yes"]).expect(0);
+    let log = moto.realism_log();
+    assert!(
+        log.contains("rds_states modifying pending fintech-tracker-dev-db"),
+        "the deploy stopped waiting before the change started:\n{log}"
+    );
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+}
