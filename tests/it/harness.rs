@@ -21,7 +21,11 @@ impl Moto {
     /// Starts the emulator (`scripts/emulator`: moto_server plus the read calls moto lacks) on a free
     /// port with the request recorder on, and waits until it answers.
     pub fn start() -> Moto {
-        Moto::start_with(&[])
+        // FINTECH_TEST_REALISM=real-aws (or behaviour names) runs every plain test with the layer.
+        match std::env::var("FINTECH_TEST_REALISM") {
+            Ok(r) if !r.is_empty() => Moto::start_with(&[("FINTECH_REALISM", r.as_str())]),
+            _ => Moto::start_with(&[]),
+        }
     }
 
     /// [`Moto::start`] with the AWS-realism layer's settings (`FINTECH_REALISM=...` and its knobs,
