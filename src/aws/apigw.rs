@@ -10,81 +10,42 @@ use serde_json::Value;
 use super::{Attrs, Aws, Call, Live, Props, aws_error, code};
 
 async fn find(c: &Call<'_>) -> Result<Option<Api>> {
-    let mut token = None;
-    loop {
-        let out = c
-            .aws
-            .apigw
-            .get_apis()
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| aws_error("apigatewayv2:GetApis", e))?;
-        if let Some(api) = out
-            .items()
-            .iter()
-            .find(|a| a.name() == Some(c.name.as_str()))
-        {
-            return Ok(Some(api.clone()));
-        }
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(None);
-        }
-    }
+    let pages = super::token_pages!("apigatewayv2:GetApis", c.aws.apigw.get_apis());
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.items())
+        .find(|a| a.name() == Some(c.name.as_str()))
+        .cloned())
 }
 
 /// Integration id -> URI (the function ARN), every page.
 async fn integrations(c: &Call<'_>, api: &str) -> Result<BTreeMap<String, String>> {
-    // API Gateway v2's model has no paginators: NextToken by hand.
-    let mut uri = BTreeMap::new();
-    let mut token = None;
-    loop {
-        let page = c
-            .aws
-            .apigw
-            .get_integrations()
-            .api_id(api)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| aws_error("apigatewayv2:GetIntegrations", e))?;
-        uri.extend(page.items().iter().map(|i| {
+    let pages = super::token_pages!(
+        "apigatewayv2:GetIntegrations",
+        c.aws.apigw.get_integrations().api_id(api)
+    );
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.items())
+        .map(|i| {
             (
                 i.integration_id().unwrap_or_default().to_string(),
                 i.integration_uri().unwrap_or_default().to_string(),
             )
-        }));
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(uri);
-        }
-    }
+        })
+        .collect())
 }
 
 /// Route key -> (route id, integration id, function ARN).
 async fn routes(c: &Call<'_>, api: &str) -> Result<BTreeMap<String, (String, String, String)>> {
     let uri = integrations(c, api).await?;
-    let mut routes = Vec::new();
-    let mut token = None;
-    loop {
-        let page = c
-            .aws
-            .apigw
-            .get_routes()
-            .api_id(api)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| aws_error("apigatewayv2:GetRoutes", e))?;
-        routes.extend(page.items().iter().cloned());
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    let routes = super::token_pages!(
+        "apigatewayv2:GetRoutes",
+        c.aws.apigw.get_routes().api_id(api)
+    );
     Ok(routes
         .iter()
+        .flat_map(|p| p.items())
         .map(|r| {
             let int = r
                 .target()
@@ -388,24 +349,10 @@ pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
 
 /// Every HTTP API name in the region.
 pub async fn api_names(aws: &Aws) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let page = aws
-            .apigw
-            .get_apis()
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| aws_error("apigatewayv2:GetApis", e))?;
-        out.extend(
-            page.items()
-                .iter()
-                .filter_map(|a| a.name().map(str::to_string)),
-        );
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+    let pages = super::token_pages!("apigatewayv2:GetApis", aws.apigw.get_apis());
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.items())
+        .filter_map(|a| a.name().map(str::to_string))
+        .collect())
 }

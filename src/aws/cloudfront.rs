@@ -29,46 +29,38 @@ struct Found {
 
 /// Every distribution of the account with its comment (which holds our physical name).
 async fn list(aws: &Aws) -> Result<Vec<Found>> {
+    let pages = super::pages!(
+        "cloudfront:ListDistributions",
+        aws.cloudfront.list_distributions()
+    );
     let mut out = Vec::new();
-    let mut marker = None;
-    loop {
-        let page = aws
-            .cloudfront
-            .list_distributions()
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(|e| aws_error("cloudfront:ListDistributions", e))?;
-        let Some(list) = page.distribution_list() else {
-            return Ok(out);
+    for d in pages
+        .iter()
+        .filter_map(|p| p.distribution_list())
+        .flat_map(|l| l.items())
+    {
+        // moto quirk: distribution summaries come without their comment; read it from the config then.
+        let comment = if d.comment().is_empty() {
+            aws.cloudfront
+                .get_distribution_config()
+                .id(d.id())
+                .send()
+                .await
+                .map_err(|e| aws_error("cloudfront:GetDistributionConfig", e))?
+                .distribution_config()
+                .map(|cfg| cfg.comment().to_string())
+                .unwrap_or_default()
+        } else {
+            d.comment().to_string()
         };
-        for d in list.items() {
-            // moto quirk: distribution summaries come without their comment; read it from the config then.
-            let comment = if d.comment().is_empty() {
-                aws.cloudfront
-                    .get_distribution_config()
-                    .id(d.id())
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("cloudfront:GetDistributionConfig", e))?
-                    .distribution_config()
-                    .map(|cfg| cfg.comment().to_string())
-                    .unwrap_or_default()
-            } else {
-                d.comment().to_string()
-            };
-            out.push(Found {
-                comment,
-                id: d.id().to_string(),
-                arn: d.arn().to_string(),
-                domain: d.domain_name().to_string(),
-            });
-        }
-        marker = list.next_marker().map(str::to_string);
-        if marker.is_none() || !list.is_truncated() {
-            return Ok(out);
-        }
+        out.push(Found {
+            comment,
+            id: d.id().to_string(),
+            arn: d.arn().to_string(),
+            domain: d.domain_name().to_string(),
+        });
     }
+    Ok(out)
 }
 
 async fn find(c: &Call<'_>) -> Result<Option<Found>> {

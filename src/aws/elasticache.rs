@@ -186,24 +186,13 @@ async fn wait_status(c: &Call<'_>, status: Option<&str>) -> Result<()> {
 
 /// Every replication group id in the region.
 pub async fn group_ids(aws: &Aws) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut marker = None;
-    loop {
-        let page = aws
-            .elasticache
-            .describe_replication_groups()
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(|e| aws_error("elasticache:DescribeReplicationGroups", e))?;
-        out.extend(
-            page.replication_groups()
-                .iter()
-                .filter_map(|g| g.replication_group_id().map(str::to_string)),
-        );
-        marker = page.marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(out);
-        }
-    }
+    let pages = super::pages!(
+        "elasticache:DescribeReplicationGroups",
+        aws.elasticache.describe_replication_groups()
+    );
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.replication_groups())
+        .filter_map(|g| g.replication_group_id().map(str::to_string))
+        .collect())
 }

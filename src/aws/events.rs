@@ -27,27 +27,15 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         &format!("EventBridge rule {}", c.name),
         tags.tags().iter().map(|t| (t.key(), t.value())),
     )?;
-    // EventBridge's model has no paginators: NextToken by hand.
-    let mut function = None;
-    let mut token = None;
-    loop {
-        let page = c
-            .aws
-            .events
-            .list_targets_by_rule()
-            .rule(&c.name)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| aws_error("events:ListTargetsByRule", e))?;
-        if let Some(t) = page.targets().iter().find(|t| t.id() == TARGET_ID) {
-            function = Some(t.arn().to_string());
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    let targets = super::token_pages!(
+        "events:ListTargetsByRule",
+        c.aws.events.list_targets_by_rule().rule(&c.name)
+    );
+    let function = targets
+        .iter()
+        .flat_map(|p| p.targets())
+        .find(|t| t.id() == TARGET_ID)
+        .map(|t| t.arn().to_string());
     let mut a = Attrs::new();
     a.insert(
         "schedule".into(),
@@ -175,25 +163,13 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
 
 /// Names of the rules starting with `prefix`.
 pub async fn rule_names(aws: &Aws, prefix: &str) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let page = aws
-            .events
-            .list_rules()
-            .name_prefix(prefix)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| aws_error("events:ListRules", e))?;
-        out.extend(
-            page.rules()
-                .iter()
-                .filter_map(|r| r.name().map(str::to_string)),
-        );
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+    let pages = super::token_pages!(
+        "events:ListRules",
+        aws.events.list_rules().name_prefix(prefix)
+    );
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.rules())
+        .filter_map(|r| r.name().map(str::to_string))
+        .collect())
 }

@@ -282,25 +282,12 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
 
 /// Every role name in the account.
 pub async fn role_names(aws: &Aws) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut marker = None;
-    loop {
-        let page = aws
-            .iam
-            .list_roles()
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(|e| aws_error("iam:ListRoles", e))?;
-        out.extend(page.roles().iter().map(|r| r.role_name().to_string()));
-        marker = page
-            .marker()
-            .map(str::to_string)
-            .filter(|_| page.is_truncated());
-        if marker.is_none() {
-            return Ok(out);
-        }
-    }
+    let pages = super::pages!("iam:ListRoles", aws.iam.list_roles());
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.roles())
+        .map(|r| r.role_name().to_string())
+        .collect())
 }
 
 #[cfg(test)]

@@ -345,24 +345,10 @@ async fn wait_ready(c: &Call<'_>) -> Result<()> {
 
 /// Every function name in the region.
 pub async fn function_names(aws: &Aws) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut marker = None;
-    loop {
-        let page = aws
-            .lambda
-            .list_functions()
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(|e| aws_error("lambda:ListFunctions", e))?;
-        out.extend(
-            page.functions()
-                .iter()
-                .filter_map(|f| f.function_name().map(str::to_string)),
-        );
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(out);
-        }
-    }
+    let pages = super::pages!("lambda:ListFunctions", aws.lambda.list_functions());
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.functions())
+        .filter_map(|f| f.function_name().map(str::to_string))
+        .collect())
 }

@@ -258,6 +258,30 @@ macro_rules! pages {
 }
 pub(crate) use pages;
 
+/// [`pages!`] for the services whose models have no paginators (API Gateway v2, EventBridge): the
+/// request sent again with each `NextToken` until there is none.
+macro_rules! token_pages {
+    ($op:literal, $request:expr) => {{
+        let request = $request;
+        let mut token: Option<String> = None;
+        let mut pages = Vec::new();
+        loop {
+            let page = request
+                .clone()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| $crate::aws::aws_error($op, e))?;
+            token = page.next_token().map(str::to_string);
+            pages.push(page);
+            if token.is_none() {
+                break pages;
+            }
+        }
+    }};
+}
+pub(crate) use token_pages;
+
 /// Everything a driver call needs.
 pub struct Call<'a> {
     pub aws: &'a Aws,

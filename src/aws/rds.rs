@@ -262,24 +262,10 @@ async fn wait_gone(c: &Call<'_>) -> Result<()> {
 
 /// Every DB instance identifier in the region.
 pub async fn identifiers(aws: &Aws) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut marker = None;
-    loop {
-        let page = aws
-            .rds
-            .describe_db_instances()
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(|e| aws_error("rds:DescribeDBInstances", e))?;
-        out.extend(
-            page.db_instances()
-                .iter()
-                .filter_map(|d| d.db_instance_identifier().map(str::to_string)),
-        );
-        marker = page.marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(out);
-        }
-    }
+    let pages = super::pages!("rds:DescribeDBInstances", aws.rds.describe_db_instances());
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.db_instances())
+        .filter_map(|d| d.db_instance_identifier().map(str::to_string))
+        .collect())
 }

@@ -31,6 +31,7 @@ import json
 import os
 import re
 import threading
+import time
 import urllib.parse
 
 PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states"]}
@@ -169,33 +170,18 @@ def throttle(req):
 
 # ---- pages ------------------------------------------------------------------------------------
 
-# (service, operation) -> where the page size goes: ("form"|"json"|"query", parameter name).
+# (service, operation) -> where the page size goes: ("form"|"json"|"query", parameter name), for
+# the operations moto pages itself (the others are in SLICED).
 PAGE_SIZE = {
     ("rds", "DescribeDBInstances"): ("form", "MaxRecords"),
     ("elasticache", "DescribeReplicationGroups"): ("form", "MaxRecords"),
     ("iam", "ListRoles"): ("form", "MaxItems"),
     ("iam", "ListAttachedRolePolicies"): ("form", "MaxItems"),
-    ("ec2", "DescribeSecurityGroups"): ("form", "MaxResults"),
-    ("ec2", "DescribeVpcEndpoints"): ("form", "MaxResults"),
-    ("ec2", "DescribeSubnets"): ("form", "MaxResults"),
     ("elasticloadbalancing", "DescribeLoadBalancers"): ("form", "PageSize"),
-    ("ecs", "ListClusters"): ("json", "maxResults"),
-    ("ecs", "ListServices"): ("json", "maxResults"),
-    ("ecs", "ListTaskDefinitions"): ("json", "maxResults"),
-    ("ecr", "DescribeRepositories"): ("json", "maxResults"),
-    ("ecr", "DescribeImages"): ("json", "maxResults"),
     ("logs", "DescribeLogGroups"): ("json", "limit"),
     ("events", "ListRules"): ("json", "Limit"),
     ("events", "ListTargetsByRule"): ("json", "Limit"),
     ("secretsmanager", "ListSecrets"): ("json", "MaxResults"),
-    ("budgets", "DescribeBudgets"): ("json", "MaxResults"),
-    ("budgets", "DescribeNotificationsForBudget"): ("json", "MaxResults"),
-    ("lambda", "ListFunctions"): ("query", "MaxItems"),
-    ("apigateway", "GetApis"): ("query", "maxResults"),
-    ("apigateway", "GetRoutes"): ("query", "maxResults"),
-    ("apigateway", "GetIntegrations"): ("query", "maxResults"),
-    ("cloudfront", "ListDistributions"): ("query", "MaxItems"),
-    ("cloudfront", "ListOriginAccessControls"): ("query", "MaxItems"),
     ("s3", "ListObjectsV2"): ("query", "max-keys"),
     ("s3", "ListObjectVersions"): ("query", "max-keys"),
 }
@@ -342,7 +328,6 @@ def lambda_states(req):
     `Failed`. Source: Lambda developer guide, "Lambda function states"."""
     if req.service != "lambda":
         return None
-    import time
 
     now = time.monotonic()
     name = _function_of(req.path)
@@ -381,7 +366,6 @@ def _mark(name, what, when):
 
 
 def _rewrite_state(name, status, body):
-    import time
 
     if status != 200:
         return body
@@ -429,7 +413,6 @@ def rds_states(req):
     after modify."""
     if req.service != "rds":
         return None
-    import time
 
     now = time.monotonic()
     ident = (req.form.get("DBInstanceIdentifier") or [None])[0]
@@ -467,7 +450,6 @@ def _rds_mark(ident, what, when, before):
 
 
 def _rds_rewrite(status, body):
-    import time
 
     if status != 200:
         return body
