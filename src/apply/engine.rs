@@ -137,7 +137,7 @@ impl Engine {
                         driver::read(&c, &props, &unknown).await
                     })
                     .await?;
-                let step = diff::diff(
+                let mut step = diff::diff(
                     &id,
                     &c.name,
                     r.schema,
@@ -145,6 +145,7 @@ impl Engine {
                     &unknown,
                     live.as_ref().map(|l| &l.attrs),
                 );
+                step.notes = live.as_ref().map(|l| l.notes.clone()).unwrap_or_default();
                 let mut st = state.lock().expect("not poisoned");
                 if let (Some(l), false) = (
                     &live,

@@ -23,26 +23,20 @@ async fn describe(c: &Call<'_>) -> Result<Option<ReplicationGroup>> {
     }
 }
 
-pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     let Some(g) = describe(c).await? else {
         return Ok(None);
     };
     if g.status() == Some("deleting") {
+        // A group of this name is going away (a destroy just before): it is absent once gone.
+        wait_status(c, None).await?;
         return Ok(None);
     }
     let arn = g.arn().unwrap_or_default().to_string();
-    let tags = c
-        .aws
-        .elasticache
-        .list_tags_for_resource()
-        .resource_name(&arn)
-        .send()
-        .await
-        .map_err(|e| aws_error("elasticache:ListTagsForResource", e))?;
+    let tags = tags(c, &arn).await?;
     c.names.check_owner(
         &format!("ElastiCache replication group {}", c.name),
-        tags.tag_list()
-            .iter()
+        tags.iter()
             .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
     )?;
     let mut a = Attrs::new();
@@ -57,6 +51,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     let port = primary.and_then(|e| e.port()).unwrap_or(6379);
     a.insert("port".into(), Value::from(port));
     // engine_version and security groups live on the member cluster.
+    let mut notes = Vec::new();
     if let Some(member) = g.member_clusters().first()
         && let Ok(out) = c
             .aws
@@ -68,8 +63,11 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         && let Some(cc) = out.cache_clusters().first()
     {
         // moto quirk: the engine version is empty unless given; empty means unknown, not drift.
-        if let Some(v) = cc.engine_version().filter(|v| !v.is_empty()) {
+        if let Some(live) = cc.engine_version().filter(|v| !v.is_empty()) {
+            let auto = cc.auto_minor_version_upgrade().unwrap_or(true);
+            let (v, note) = super::version::reported(p.opt("engine_version"), live, auto);
             a.insert("engine_version".into(), Value::from(v));
+            notes.extend(note);
         }
         let sgs: Vec<String> = cc
             .security_groups()
@@ -89,8 +87,32 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     Ok(Some(Live {
         attrs: a,
         outputs: o,
+        notes,
         ..Default::default()
     }))
+}
+
+/// The group's tags. AWS refuses to list them while the group is being created or modified
+/// (InvalidReplicationGroupState, "not in available state to perform tagging operations"), so a
+/// group caught in that state is waited for first.
+async fn tags(c: &Call<'_>, arn: &str) -> Result<Vec<Tag>> {
+    let list = || {
+        c.aws
+            .elasticache
+            .list_tags_for_resource()
+            .resource_name(arn)
+            .send()
+    };
+    match list().await {
+        Ok(out) => return Ok(out.tag_list().to_vec()),
+        Err(e) if code(&e) == "InvalidReplicationGroupState" => {}
+        Err(e) => return Err(aws_error("elasticache:ListTagsForResource", e)),
+    }
+    wait_status(c, Some("available")).await?;
+    list()
+        .await
+        .map(|out| out.tag_list().to_vec())
+        .map_err(|e| aws_error("elasticache:ListTagsForResource", e))
 }
 
 pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
@@ -119,7 +141,9 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .await;
     match r {
         Ok(_) => {}
-        Err(e) if code(&e) == "ReplicationGroupAlreadyExistsFault" => {}
+        // The wire code (the SDK's shape is `ReplicationGroupAlreadyExistsFault`): our own group,
+        // created by a run that was interrupted; read proves whose it is.
+        Err(e) if code(&e) == "ReplicationGroupAlreadyExists" => {}
         Err(e) => return Err(aws_error("elasticache:CreateReplicationGroup", e)),
     }
     wait_status(c, Some("available")).await
@@ -165,8 +189,9 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
     wait_status(c, None).await
 }
 
-/// Waits for the group to reach `status`, or (None) to be gone or deleting: AWS finishes the
-/// deletion on its own, and a new group of the same name waits for it on create.
+/// Waits for the group to reach `status`, or (None) to be gone: a group still `deleting` keeps its
+/// name, so `destroy` then `deploy` would meet it (AWS takes minutes; the Terraform provider waits
+/// up to 40).
 async fn wait_status(c: &Call<'_>, status: Option<&str>) -> Result<()> {
     let what = format!(
         "ElastiCache {} to be {}",
@@ -177,8 +202,8 @@ async fn wait_status(c: &Call<'_>, status: Option<&str>) -> Result<()> {
         let g = describe(c).await?;
         Ok(match (status, g.as_ref().and_then(|g| g.status())) {
             (Some(want), Some(s)) => s == want,
-            (None, None) | (None, Some("deleting")) => true,
-            _ => status.is_none() && g.is_none(),
+            (None, _) => g.is_none(),
+            (Some(_), None) => false,
         })
     })
     .await

@@ -22,6 +22,7 @@ mod s3;
 mod secrets;
 mod site;
 pub mod types;
+mod version;
 pub mod wait;
 
 pub use error::{aws_error, code};
@@ -48,6 +49,8 @@ pub struct Live {
     /// (see [`driver::Driver::create_before_delete`]) and the run ended before they were deleted.
     /// They are planned as deletes and go after the declared work.
     pub superseded: Vec<Live>,
+    /// What the plan should tell the user about it that is not a change (a newer minor version).
+    pub notes: Vec<String>,
 }
 
 /// Connection settings from the command line (the rest comes from the AWS config chain).

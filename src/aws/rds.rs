@@ -23,7 +23,7 @@ async fn describe(c: &Call<'_>) -> Result<Option<DbInstance>> {
     }
 }
 
-pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     let Some(db) = describe(c).await? else {
         return Ok(None);
     };
@@ -43,7 +43,14 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
             a.insert(k.to_string(), v);
         }
     };
-    put("engine_version", db.engine_version().map(Value::from));
+    let mut notes = Vec::new();
+    if let Some(live) = db.engine_version() {
+        // AWS upgrades minor versions itself unless told not to (the default is on).
+        let auto = db.auto_minor_version_upgrade().unwrap_or(true);
+        let (v, note) = super::version::reported(p.opt("engine_version"), live, auto);
+        put("engine_version", Some(Value::from(v)));
+        notes.extend(note);
+    }
     put("instance_class", db.db_instance_class().map(Value::from));
     put("storage_gb", db.allocated_storage().map(Value::from));
     put("storage_type", db.storage_type().map(Value::from));
@@ -103,6 +110,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     Ok(Some(Live {
         attrs: a,
         outputs: o,
+        notes,
         ..Default::default()
     }))
 }

@@ -25,6 +25,7 @@ pub fn diff(
         action: Action::NoOp,
         changes: Vec::new(),
         data_loss: false,
+        notes: Vec::new(),
     };
     let attrs = schema
         .fields
@@ -113,6 +114,7 @@ pub fn delete(id: &str, name: &str, schema: &'static TypeSchema) -> Step {
         },
         changes: Vec::new(),
         data_loss: schema.data_bearing,
+        notes: Vec::new(),
     }
 }
 

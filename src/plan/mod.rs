@@ -46,6 +46,9 @@ pub struct Step {
     pub changes: Vec<AttrChange>,
     /// Replacing or deleting it destroys data.
     pub data_loss: bool,
+    /// What the user should know that is not a change (the driver's [`crate::aws::Live::notes`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The whole plan, in dependency order.

@@ -23,6 +23,7 @@ pub fn text(plan: &Plan) -> String {
             "No changes. Live AWS matches the stack ({} resources).",
             plan.resources.len()
         );
+        notes(plan, &mut out);
         return out;
     }
     for step in plan.resources.iter().filter(|s| s.action.is_change()) {
@@ -56,7 +57,17 @@ pub fn text(plan: &Plan) -> String {
         "\nPlan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged.",
         s.create, s.update, s.replace, s.delete, s.unchanged
     );
+    notes(plan, &mut out);
     out
+}
+
+/// What the drivers noted that is not a change, one line per note.
+fn notes(plan: &Plan, out: &mut String) {
+    for step in &plan.resources {
+        for n in &step.notes {
+            let _ = writeln!(out, "Note: {}: {n}", step.id);
+        }
+    }
 }
 
 fn show(v: &Option<Value>, c: &AttrChange) -> String {
@@ -159,6 +170,7 @@ mod tests {
             action,
             changes,
             data_loss: false,
+            notes: Vec::new(),
         }
     }
 

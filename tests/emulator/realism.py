@@ -34,7 +34,7 @@ import threading
 import time
 import urllib.parse
 
-PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states"]}
+PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions"]}
 
 
 def enabled():
@@ -312,7 +312,8 @@ _lambda_lock = threading.Lock()
 _lambda_since = {}  # function name -> (what, since): "create" or "update"
 
 
-def _seconds():
+def seconds():
+    """How long slow things take (FINTECH_REALISM_SECONDS, default 2)."""
     return float(os.environ.get("FINTECH_REALISM_SECONDS", "2"))
 
 
@@ -340,7 +341,7 @@ def lambda_states(req):
         return None
     with _lambda_lock:
         what, since = _lambda_since.get(name, (None, 0.0))
-    busy = what is not None and now - since < _seconds()
+    busy = what is not None and now - since < seconds()
     changing = req.method in ("PUT", "POST", "DELETE") and not req.path.endswith("/invocations")
     if changing and req.method != "DELETE":
         if busy:
@@ -373,7 +374,7 @@ def _rewrite_state(name, status, body):
         what, since = _lambda_since.get(name, (None, 0.0))
     if what is None:
         return body
-    busy = time.monotonic() - since < _seconds()
+    busy = time.monotonic() - since < seconds()
     fail = os.environ.get("FINTECH_REALISM_LAMBDA_FAIL")
     data = json.loads(body)
     conf = data.get("Configuration", data)
@@ -454,7 +455,7 @@ def _rds_rewrite(status, body):
     if status != 200:
         return body
     text = body.decode("utf-8")
-    window = _seconds()
+    window = seconds()
 
     def one(m):
         block = m.group(1)
@@ -486,11 +487,129 @@ def _rds_rewrite(status, body):
     return re.sub(r"<DBInstance>(.*?)</DBInstance>", one, text, flags=re.S).encode()
 
 
+# ---- elasticache ------------------------------------------------------------------------------
+
+_cache_lock = threading.Lock()
+_cache = {}  # replication group id -> ("create" | "modify", since)
+
+
+def _cache_state(ident):
+    """What the group is doing now: "creating", "modifying", "deleting" or None (at rest)."""
+    with _cache_lock:
+        what, since = _cache.get(ident, (None, 0.0))
+    if what is None or time.monotonic() - since >= seconds():
+        return None
+    return {"create": "creating", "modify": "modifying"}[what]
+
+
+def elasticache_states(req):
+    """A replication group is `creating` for a while after CreateReplicationGroup and `modifying`
+    after ModifyReplicationGroup (its member cluster too), and ListTagsForResource on it answers
+    InvalidReplicationGroupState meanwhile; after DeleteReplicationGroup it is `deleting`, then
+    gone (the emulator removes it after FINTECH_REALISM_SECONDS, see scripts/emulator). Sources: ElastiCache user guide, "Viewing a cluster's status"; Terraform provider issues
+    #30444 and #33859 (tags unreadable while not available)."""
+    if req.service != "elasticache":
+        return None
+    now = time.monotonic()
+    ident = (req.form.get("ReplicationGroupId") or [None])[0]
+    marks = {"CreateReplicationGroup": "create", "ModifyReplicationGroup": "modify"}
+    if req.op in marks and ident:
+        what = marks[req.op]
+
+        def mark(status, body):
+            if status == 200:
+                with _cache_lock:
+                    _cache[ident] = (what, now)
+                _log_line(f"elasticache_states {what} {ident}")
+            return body
+
+        req.after.append(("elasticache_states", mark))
+        return None
+    if req.op == "ListTagsForResource":
+        arn = (req.form.get("ResourceName") or [""])[0]
+        group = arn.rsplit(":", 1)[-1]
+        if ":replicationgroup:" in arn and _cache_state(group) in ("creating", "modifying"):
+            return error(req, 400, "InvalidReplicationGroupState", "Cluster not in available state to perform tagging operations.")
+        return None
+    if req.op in ("DescribeReplicationGroups", "DescribeCacheClusters"):
+        req.after.append(("elasticache_states", _cache_rewrite))
+    return None
+
+
+def _cache_rewrite(status, body):
+    if status != 200:
+        return body
+    text = body.decode("utf-8")
+
+    def group(m):
+        block = m.group(0)
+        state = _cache_state(_xml_field(block, "ReplicationGroupId"))
+        if state in ("creating", "modifying"):
+            block = re.sub(r"<Status>[^<]*</Status>", f"<Status>{state}</Status>", block, count=1)
+        return block
+
+    def member(m):
+        block = m.group(0)
+        state = _cache_state(_xml_field(block, "ReplicationGroupId"))
+        if state in ("creating", "modifying"):
+            block = re.sub(r"<CacheClusterStatus>[^<]*</CacheClusterStatus>", f"<CacheClusterStatus>{state}</CacheClusterStatus>", block)
+        return block
+
+    text = re.sub(r"<ReplicationGroup>.*?</ReplicationGroup>", group, text, flags=re.S)
+    text = re.sub(r"<CacheCluster>.*?</CacheCluster>", member, text, flags=re.S)
+    return text.encode()
+
+
+# ---- versions ---------------------------------------------------------------------------------
+
+
+def versions(req):
+    """Engine versions as AWS reports them, not as they were sent: ElastiCache gives the full
+    version (`7.1.0` for a requested `7.1`), and an RDS instance with automatic minor version
+    upgrades on runs a newer minor version than it was created with (17.7 for 17.6) after its
+    first maintenance window. Sources: ElastiCache API reference, CreateReplicationGroup
+    EngineVersion ("the engine version ... is the full version"); RDS user guide, "Automatically
+    upgrading the minor engine version"; Terraform provider issue #39579 and PR #49496 (a minor
+    upgrade planned as a downgrade), its `engine_version_actual` attributes."""
+    if req.service == "elasticache" and req.op == "DescribeCacheClusters":
+        req.after.append(("versions", _full_cache_version))
+    elif req.service == "rds" and req.op == "DescribeDBInstances":
+        req.after.append(("versions", _upgraded_minor))
+    return None
+
+
+def _full_cache_version(status, body):
+    if status != 200:
+        return body
+    return re.sub(rb"<EngineVersion>(\d+\.\d+)</EngineVersion>", rb"<EngineVersion>\1.0</EngineVersion>", body)
+
+
+def _upgraded_minor(status, body):
+    if status != 200:
+        return body
+    text = body.decode("utf-8")
+
+    def one(m):
+        block = m.group(0)
+        if _xml_field(block, "AutoMinorVersionUpgrade") != "true" or _xml_field(block, "DBInstanceStatus") != "available":
+            return block
+        return re.sub(
+            r"<EngineVersion>(\d+)\.(\d+)</EngineVersion>",
+            lambda v: f"<EngineVersion>{v.group(1)}.{int(v.group(2)) + 1}</EngineVersion>",
+            block,
+            count=1,
+        )
+
+    return re.sub(r"<DBInstance>.*?</DBInstance>", one, text, flags=re.S).encode()
+
+
 BEHAVIOURS = {
     "throttle": throttle,
     "pages": pages,
     "lambda_states": lambda_states,
     "rds_states": rds_states,
+    "elasticache_states": elasticache_states,
+    "versions": versions,
 }
 
 

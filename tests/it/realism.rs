@@ -185,3 +185,102 @@ fn a_database_change_is_waited_for_until_applied_not_until_the_first_available()
     );
     p.run(&["plan", "--detailed-exitcode"]).expect(0);
 }
+
+/// Waits (up to a minute) until the realism log has `line`.
+fn wait_for_log(moto: &Moto, line: &str) {
+    let start = std::time::Instant::now();
+    while !moto.realism_log().contains(line) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "never logged {line:?}:\n{}",
+            moto.realism_log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_cache_is_waited_for_while_creating_or_modifying_and_is_gone_before_destroy_ends() {
+    // ElastiCache: `creating`/`modifying` for a while, tags unreadable meanwhile, the full engine
+    // version reported (7.1.0 for 7.1), `deleting` for a while after a delete.
+    let moto = Moto::start_with(&[
+        ("FINTECH_REALISM", "elasticache_states,versions"),
+        ("FINTECH_REALISM_SECONDS", "4"),
+    ]);
+    let p = Project::new(&moto);
+    // Killed while the cache is being created: the next run meets a group whose tags AWS will not
+    // list yet, and waits for it instead of failing.
+    let mut child = p
+        .command(&["deploy", "--yes"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_log(&moto, "elasticache_states create fintech-tracker-dev-cache");
+    let _ = child.kill();
+    let _ = child.wait();
+    p.run(&["deploy", "--yes"]).expect(0);
+    let log = moto.realism_log();
+    assert!(
+        log.contains("elasticache_states elasticache ListTagsForResource"),
+        "the tags were never refused:\n{log}"
+    );
+    assert!(
+        log.contains("versions elasticache DescribeCacheClusters"),
+        "{log}"
+    );
+    // 7.1 declared, 7.1.0 reported: no change.
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    // A node type change is waited for until the group is available again.
+    p.edit(
+        "fintech.yaml",
+        "  cache_node_type: cache.t3.micro",
+        "  cache_node_type: cache.t3.small",
+    );
+    let out = p.run(&["deploy", "--yes"]).expect(0).stdout();
+    assert!(out.contains("cache"), "{out}");
+    assert!(
+        moto.realism_log()
+            .contains("elasticache_states modify fintech-tracker-dev-cache"),
+        "{}",
+        moto.realism_log()
+    );
+    let node = p.py("out(c('elasticache').describe_replication_groups(ReplicationGroupId='fintech-tracker-dev-cache')['ReplicationGroups'][0]['CacheNodeType'])");
+    assert_eq!(node, "cache.t3.small");
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    // destroy waits until the group is gone, so a deploy right after can take its name again.
+    p.run(&["destroy", "--yes", "--allow-data-loss"]).expect(0);
+    let left = p.py("out([g['ReplicationGroupId'] for g in c('elasticache').describe_replication_groups()['ReplicationGroups']])");
+    assert_eq!(
+        left,
+        serde_json::json!([]),
+        "destroy ended before the cache was gone"
+    );
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+}
+
+#[test]
+fn a_newer_minor_version_from_automatic_upgrades_is_a_note_not_a_downgrade() {
+    let moto = Moto::start_with(&[("FINTECH_REALISM", "versions")]);
+    let p = Project::new(&moto);
+    p.run(&["deploy", "--yes"]).expect(0);
+    // AWS runs 17.7 now; the stack says 17.6.
+    let out = p.run(&["plan", "--detailed-exitcode"]).expect(0).stdout();
+    assert!(out.contains("No changes."), "{out}");
+    assert!(
+        out.contains("Note: db: engine_version: live 17.7 is newer than the declared 17.6 (an automatic minor version upgrade); not drift, and never downgraded."),
+        "{out}"
+    );
+    // Declaring a newer version than live is an upgrade, planned as one.
+    p.edit(
+        "fintech.yaml",
+        "db_engine_version: \"17.6\"",
+        "db_engine_version: \"17.8\"",
+    );
+    let plan = p.run(&["plan"]).expect(0).stdout();
+    assert!(
+        plan.contains("engine_version: \"17.7\" -> \"17.8\""),
+        "{plan}"
+    );
+}
