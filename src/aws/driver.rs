@@ -6,7 +6,7 @@ use std::fmt::Debug;
 use anyhow::{Result, anyhow};
 use async_trait::async_trait;
 
-use super::{Attrs, Aws, Call, Live, Names, fit};
+use super::{Attrs, Aws, Call, Live, Names, fit, wait};
 use crate::cost::Pricing;
 use crate::model::{Desired, Resource};
 
@@ -105,13 +105,12 @@ pub trait Driver: Send + Sync + Debug {
     }
 }
 
-/// Creates the resource and reads it back.
+/// Creates the resource and reads it back. What was just created may not be visible to reads
+/// at once (eventual consistency), so the read-back is retried for a while.
 pub async fn create(c: &Call<'_>, props: &Attrs) -> Result<Live> {
     c.driver().create(c, props).await?;
-    c.driver()
-        .read(c, props)
-        .await?
-        .ok_or_else(|| anyhow!("{} was created but cannot be read back", c.name))
+    let what = format!("{} to be readable after its creation", c.name);
+    wait::found(&what, wait::PROPAGATION, || c.driver().read(c, props)).await
 }
 
 /// Updates the resource and reads it back.

@@ -156,7 +156,27 @@ pub async fn create_sg(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .await;
     let want = rule_set(p.get("ingress"));
     match created {
-        Ok(out) => authorize(c, out.group_id().unwrap_or_default(), &want).await,
+        Ok(out) => {
+            // A new group answers InvalidGroup.NotFound for a while (EC2's eventual consistency).
+            let id = out.group_id().unwrap_or_default();
+            let what = format!("security group {id} to be visible");
+            wait::until(&what, wait::PROPAGATION, || async {
+                match c
+                    .aws
+                    .ec2
+                    .describe_security_groups()
+                    .group_ids(id)
+                    .send()
+                    .await
+                {
+                    Ok(_) => Ok(true),
+                    Err(e) if code(&e) == "InvalidGroup.NotFound" => Ok(false),
+                    Err(e) => Err(aws_error("ec2:DescribeSecurityGroups", e)),
+                }
+            })
+            .await?;
+            authorize(c, id, &want).await
+        }
         // Created by a run that did not finish: ours (by its tags) is taken over, its rules completed.
         Err(e) if code(&e) == "InvalidGroup.Duplicate" => {
             let found = c

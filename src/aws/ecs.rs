@@ -383,7 +383,8 @@ fn network(p: &Attrs) -> Result<NetworkConfiguration> {
 pub async fn create_service(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let td = register(c, p).await?;
     c.aws.mutated();
-    c.aws
+    let create = c
+        .aws
         .ecs
         .create_service()
         .cluster(p.s("cluster")?)
@@ -413,10 +414,19 @@ pub async fn create_service(c: &Call<'_>, p: &Attrs) -> Result<()> {
                 .build(),
         )
         .propagate_tags(PropagateTags::Service)
-        .set_tags(Some(tags(c)))
-        .send()
-        .await
-        .map_err(|e| aws_error("ecs:CreateService", e))?;
+        .set_tags(Some(tags(c)));
+    // ECS creates its service-linked role on first use in an account, and cannot assume it for a
+    // while (the Terraform provider retries this message for its IAM propagation timeout).
+    let linked_role_pending = |e: &aws_sdk_ecs::error::SdkError<_, _>| {
+        code(e) == "InvalidParameterException"
+            && aws_sdk_ecs::error::ProvideErrorMetadata::message(e)
+                .is_some_and(|m| m.contains("Unable to assume the service linked role"))
+    };
+    super::wait::retry(super::wait::PROPAGATION, linked_role_pending, || {
+        create.clone().send()
+    })
+    .await
+    .map_err(|e| aws_error("ecs:CreateService", e))?;
     Ok(())
 }
 

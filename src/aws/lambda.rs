@@ -197,9 +197,15 @@ fn vpc(p: &Attrs) -> Result<VpcConfig> {
 }
 
 /// IAM is eventually consistent: a role made seconds ago may not be assumable by Lambda yet.
+/// IAM propagation, as Lambda reports it: a new role it cannot assume yet, or a role whose new
+/// permissions (to create the function's network interfaces) it does not see yet. The Terraform
+/// provider retries the same two messages on create and on configuration updates.
 fn role_not_ready<E: aws_smithy_types::error::metadata::ProvideErrorMetadata>(e: &E) -> bool {
     code(e) == "InvalidParameterValueException"
-        && e.message().is_some_and(|m| m.contains("cannot be assumed"))
+        && e.message().is_some_and(|m| {
+            m.contains("cannot be assumed by Lambda")
+                || m.contains("does not have permissions to call CreateNetworkInterface")
+        })
 }
 
 pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
@@ -217,7 +223,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let arch = Architecture::from(p.s("architecture")?);
     let (env, vpc_config) = (environment(p), vpc(p)?);
     c.aws.mutated();
-    let r = wait::retry(Duration::from_secs(90), role_not_ready, || {
+    let r = wait::retry(wait::PROPAGATION, role_not_ready, || {
         c.aws
             .lambda
             .create_function()
@@ -269,7 +275,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
             };
         }
         c.aws.mutated();
-        wait::retry(Duration::from_secs(90), role_not_ready, || u.clone().send())
+        wait::retry(wait::PROPAGATION, role_not_ready, || u.clone().send())
             .await
             .map_err(|e| aws_error("lambda:UpdateFunctionConfiguration", e))?;
         wait_ready(c).await?;

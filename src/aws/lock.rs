@@ -4,10 +4,7 @@
 
 use anyhow::{Result, bail};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{
-    BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration, Tag,
-    Tagging,
-};
+use aws_sdk_s3::types::{PublicAccessBlockConfiguration, Tag, Tagging};
 use serde_json::{Value, json};
 
 use super::{Aws, Names, aws_error, code, fit};
@@ -167,20 +164,9 @@ async fn ensure_bucket(aws: &Aws, names: &Names, bucket: &str) -> Result<()> {
     if aws.s3.head_bucket().bucket(bucket).send().await.is_ok() {
         return Ok(());
     }
-    let mut b = aws.s3.create_bucket().bucket(bucket);
-    if aws.region != "us-east-1" {
-        b = b.create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(aws.region.as_str()))
-                .build(),
-        );
-    }
-    aws.mutated();
-    match b.send().await {
-        Ok(_) => {}
-        Err(e) if code(&e) == "BucketAlreadyOwnedByYou" => {}
-        Err(e) => return Err(aws_error("s3:CreateBucket (locks)", e)),
-    }
+    super::s3::create_bucket(aws, bucket)
+        .await
+        .map_err(|e| e.context("creating the lock bucket"))?;
     aws.mutated();
     aws.s3
         .put_public_access_block()

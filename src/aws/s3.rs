@@ -79,21 +79,33 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     }))
 }
 
-pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
-    let mut b = c.aws.s3.create_bucket().bucket(&c.name);
-    if c.aws.region != "us-east-1" {
+/// Creates bucket `name` in the region (ours already is fine) and waits until S3 answers for it:
+/// a new bucket answers NoSuchBucket to the calls that configure it for a while (the Terraform
+/// provider waits for HeadBucket the same way, up to its bucketPropagationTimeout).
+pub async fn create_bucket(aws: &Aws, name: &str) -> Result<()> {
+    let mut b = aws.s3.create_bucket().bucket(name);
+    if aws.region != "us-east-1" {
         b = b.create_bucket_configuration(
             CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(c.aws.region.as_str()))
+                .location_constraint(BucketLocationConstraint::from(aws.region.as_str()))
                 .build(),
         );
     }
-    c.aws.mutated();
+    aws.mutated();
     match b.send().await {
         Ok(_) => {}
         Err(e) if code(&e) == "BucketAlreadyOwnedByYou" => {}
         Err(e) => return Err(aws_error("s3:CreateBucket", e)),
     }
+    let what = format!("bucket {name} to be visible");
+    super::wait::until(&what, super::wait::PROPAGATION, || async {
+        Ok(aws.s3.head_bucket().bucket(name).send().await.is_ok())
+    })
+    .await
+}
+
+pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    create_bucket(c.aws, &c.name).await?;
     let tags: Vec<Tag> = c
         .tags()
         .into_iter()

@@ -7,17 +7,35 @@ use tokio::time::Instant;
 
 use anyhow::{Result, bail};
 
-/// Polls `check` (1 s, growing to 15 s between tries) until it returns `true`, failing after `timeout`.
+/// How long something just created or changed may stay invisible to the next call (IAM and the
+/// other eventually consistent APIs; the Terraform provider's `PropagationTimeout` is 2 minutes).
+pub const PROPAGATION: Duration = Duration::from_secs(120);
+
+/// Polls `check` (0.25 s, doubling to 15 s between tries) until it returns `true`, failing after
+/// `timeout`.
 pub async fn until<F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<()>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<bool>>,
 {
+    found(what, timeout, || {
+        let f = check();
+        async move { Ok(f.await?.then_some(())) }
+    })
+    .await
+}
+
+/// Polls `check` the same way until it finds something, and returns that.
+pub async fn found<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>>>,
+{
     let start = Instant::now();
     let mut delay = Duration::from_millis(250);
     loop {
-        if check().await? {
-            return Ok(());
+        if let Some(v) = check().await? {
+            return Ok(v);
         }
         if start.elapsed() > timeout {
             bail!(

@@ -34,7 +34,7 @@ import threading
 import time
 import urllib.parse
 
-PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions"]}
+PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency"]}
 
 
 def enabled():
@@ -603,6 +603,118 @@ def _upgraded_minor(status, body):
     return re.sub(r"<DBInstance>.*?</DBInstance>", one, text, flags=re.S).encode()
 
 
+# ---- consistency ------------------------------------------------------------------------------
+
+_new_lock = threading.Lock()
+_new = {}  # (kind, name) -> when it was created or changed
+
+
+def _fresh(kind, name, share=1.0):
+    """Whether `name` was created (changed) less than `share` of the window ago."""
+    with _new_lock:
+        since = _new.get((kind, name))
+    return since is not None and time.monotonic() - since < seconds() * share
+
+
+def _note_new(kind, name):
+    with _new_lock:
+        _new[(kind, name)] = time.monotonic()
+    _log_line(f"consistency new {kind} {name}")
+
+
+def _after_ok(req, kind, name_of):
+    """Notes the resource a successful request created, `name_of(body)` naming it."""
+
+    def note(status, body):
+        if status in (200, 201):
+            name = name_of(body)
+            if name:
+                _note_new(kind, name)
+        return body
+
+    req.after.append(("consistency", note))
+
+
+def consistency(req):
+    """What was just created is not visible everywhere at once: for FINTECH_REALISM_SECONDS a new
+    security group answers InvalidGroup.NotFound, a new bucket NoSuchBucket, a new role NoSuchEntity
+    to GetRole, a new secret ResourceNotFoundException; Lambda cannot assume a new role ("The role
+    defined for the function cannot be assumed by Lambda.") nor use a role's new permissions ("The
+    provided execution role does not have permissions to call CreateNetworkInterface on EC2"); and
+    ECS cannot assume its service-linked role right after the first cluster. Sources: EC2 developer
+    guide, "Eventual consistency in the Amazon EC2 API"; IAM user guide, "Changes that I make are
+    not always immediately visible"; S3 user guide, "Amazon S3 data consistency model" (bucket
+    configuration is eventually consistent) and the Terraform provider's bucketPropagationTimeout;
+    Terraform provider's Lambda function create retries (the two messages above) and ECS
+    service create retry ("Unable to assume the service linked role")."""
+    svc, op = req.service, req.op
+    if svc == "ec2":
+        if op == "CreateSecurityGroup":
+            _after_ok(req, "sg", lambda b: (re.search(rb"<groupId>([^<]+)</groupId>", b) or [None, b""])[1].decode() or None)
+            return None
+        for values in req.form.values():
+            for v in values:
+                if v.startswith("sg-") and _fresh("sg", v):
+                    return error(req, 400, "InvalidGroup.NotFound", f"The security group '{v}' does not exist")
+        return None
+    if svc == "s3":
+        parts = req.path.strip("/").split("/", 1)
+        bucket = parts[0]
+        if not bucket:
+            return None
+        if req.method == "PUT" and len(parts) == 1 and not req.environ.get("QUERY_STRING"):
+            _after_ok(req, "bucket", lambda b: bucket)
+            return None
+        if _fresh("bucket", bucket):
+            if req.method == "HEAD":
+                return 404, [("Content-Length", "0"), ("x-amz-request-id", "realism-0000")], b""
+            return error(req, 404, "NoSuchBucket", "The specified bucket does not exist")
+        return None
+    if svc == "iam":
+        role = (req.form.get("RoleName") or [None])[0]
+        if op == "CreateRole" and role:
+            _after_ok(req, "role", lambda b: role)
+        elif op in ("PutRolePolicy", "AttachRolePolicy") and role:
+            _after_ok(req, "role-permissions", lambda b: role)
+        elif op == "GetRole" and role and _fresh("role", role, 0.25):
+            return error(req, 404, "NoSuchEntity", f"The role with name {role} cannot be found.")
+        return None
+    if svc == "lambda" and op == "CreateFunction":
+        body = req.json_body() or {}
+        role = str(body.get("Role", "")).rsplit("/", 1)[-1]
+        # The role itself first (the window), then its new permissions (one and a half).
+        if _fresh("role", role):
+            return error(req, 400, "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.")
+        if (body.get("VpcConfig") or {}).get("SubnetIds") and _fresh("role-permissions", role, 1.5):
+            _log_line(f"consistency CreateNetworkInterface not allowed yet for {role}")
+            return error(
+                req, 400, "InvalidParameterValueException",
+                "The provided execution role does not have permissions to call CreateNetworkInterface on EC2",
+            )
+        return None
+    if svc == "secretsmanager":
+        body = req.json_body() or {}
+        if op == "CreateSecret":
+            name = body.get("Name")
+            _after_ok(req, "secret", lambda b: name)
+        elif _fresh("secret", body.get("SecretId")):
+            return error(req, 400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+        return None
+    if svc == "ecs" and op == "CreateService":
+        # ECS creates its linked role on first use (a cluster or service created), then needs a
+        # while to assume it; here the first CreateService seen starts that while.
+        with _new_lock:
+            first = ("linked-role", "ecs") not in _new
+        if first:
+            _note_new("linked-role", "ecs")
+        if _fresh("linked-role", "ecs"):
+            return error(
+                req, 400, "InvalidParameterException",
+                "Unable to assume the service linked role. Please verify that the ECS service linked role exists.",
+            )
+    return None
+
+
 BEHAVIOURS = {
     "throttle": throttle,
     "pages": pages,
@@ -610,6 +722,7 @@ BEHAVIOURS = {
     "rds_states": rds_states,
     "elasticache_states": elasticache_states,
     "versions": versions,
+    "consistency": consistency,
 }
 
 

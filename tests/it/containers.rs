@@ -10,7 +10,7 @@ const REPO: &str = "fintech-tracker-dev-repo";
 
 /// Registers an image manifest under `tag` (what `docker push` ends with), returning its digest.
 /// moto quirk: without `imageDigest` every image gets the digest of empty content, so one is given.
-fn push(p: &Project, tag: &str, config_digest: char) -> String {
+pub(crate) fn push(p: &Project, tag: &str, config_digest: char) -> String {
     p.py(&format!(
         "m = {{'schemaVersion': 2, 'mediaType': 'application/vnd.docker.distribution.manifest.v2+json',\n\
               'config': {{'mediaType': 'application/vnd.docker.container.image.v1+json', 'size': 1, 'digest': 'sha256:' + '{config_digest}' * 64}}, 'layers': []}}\n\
@@ -22,7 +22,7 @@ fn push(p: &Project, tag: &str, config_digest: char) -> String {
 }
 
 /// The tag fintech expects, from the error that says how to push it.
-fn wanted_tag(stderr: &str) -> String {
+pub(crate) fn wanted_tag(stderr: &str) -> String {
     let at = stderr
         .find(":src-")
         .unwrap_or_else(|| panic!("no image tag in\n{stderr}"));

@@ -284,3 +284,37 @@ fn a_newer_minor_version_from_automatic_upgrades_is_a_note_not_a_downgrade() {
         "{plan}"
     );
 }
+
+#[test]
+fn what_was_just_created_is_waited_for_until_aws_sees_it() {
+    // Eventual consistency: new security groups, buckets, roles and secrets are invisible for a
+    // while; Lambda cannot use a new role or its new permissions yet; ECS not its linked role.
+    let moto = Moto::start_with(&[
+        ("FINTECH_REALISM", "consistency"),
+        ("FINTECH_REALISM_SECONDS", "4"),
+    ]);
+    let p = Project::new(&moto);
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    let err = p
+        .run(&["deploy", "--yes", "--option", "containers"])
+        .expect(1)
+        .stderr();
+    crate::containers::push(&p, &crate::containers::wanted_tag(&err), 'a');
+    p.run(&["deploy", "--yes", "--option", "containers"])
+        .expect(0);
+    p.run(&["plan", "--detailed-exitcode", "--option", "containers"])
+        .expect(0);
+    let log = moto.realism_log();
+    for refused in [
+        "consistency ec2 DescribeSecurityGroups",
+        "consistency s3 HEAD s3",
+        "consistency iam GetRole",
+        "consistency secretsmanager DescribeSecret",
+        "consistency lambda CreateFunction",
+        "consistency CreateNetworkInterface not allowed yet for fintech-tracker-dev-fn-role",
+        "consistency ecs CreateService",
+    ] {
+        assert!(log.contains(refused), "{refused} never happened:\n{log}");
+    }
+}
