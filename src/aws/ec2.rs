@@ -259,21 +259,99 @@ async fn revoke(c: &Call<'_>, id: &str, rules: &BTreeSet<Rule>) -> Result<()> {
     Ok(())
 }
 
+/// How long Lambda may take to release a deleted function's network interfaces: "up to 20
+/// minutes" in the Lambda guide, up to 45 in practice (Terraform provider issue #10329).
+pub const LAMBDA_ENI_RELEASE: Duration = Duration::from_secs(45 * 60);
+
 pub async fn delete_sg(c: &Call<'_>, live: &Live) -> Result<()> {
     let id = live.outputs.s("id")?.to_string();
-    c.aws.mutated();
-    // Lambda's network interfaces are released minutes after the function is deleted.
-    let r = wait::retry(
-        Duration::from_secs(1200),
-        |e: &aws_sdk_ec2::error::SdkError<_, _>| code(e) == "DependencyViolation",
-        || c.aws.ec2.delete_security_group().group_id(&id).send(),
-    )
-    .await;
-    match r {
-        Ok(_) => Ok(()),
-        Err(e) if code(&e) == "InvalidGroup.NotFound" => Ok(()),
-        Err(e) => Err(aws_error("ec2:DeleteSecurityGroup", e)),
+    let what = format!("security group {id} to be deleted (its network interfaces released)");
+    wait::until(&what, LAMBDA_ENI_RELEASE, || async {
+        c.aws.mutated();
+        match c.aws.ec2.delete_security_group().group_id(&id).send().await {
+            Ok(_) => Ok(true),
+            Err(e) if code(&e) == "InvalidGroup.NotFound" => Ok(true),
+            // Still used by a network interface: Lambda's are deleted once detached (AWS leaves
+            // them); the others (a function's still in use, a load balancer's) are waited for.
+            Err(e) if code(&e) == "DependencyViolation" => {
+                let detached = lambda_enis(c.aws, LAMBDA_ENI, Some(&id)).await?;
+                delete_detached(c.aws, &detached).await?;
+                Ok(false)
+            }
+            Err(e) => Err(aws_error("ec2:DeleteSecurityGroup", e)),
+        }
+    })
+    .await
+}
+
+/// The description Lambda gives a function's network interfaces (what identifies them: their
+/// type changes from `lambda` to `interface` once detached).
+const LAMBDA_ENI: &str = "AWS Lambda VPC ENI-";
+
+/// Lambda network interfaces whose description starts with `prefix` (at least [`LAMBDA_ENI`]),
+/// in security group `group` if given, with their status (`in-use`, `available`).
+async fn lambda_enis(
+    aws: &Aws,
+    prefix: &str,
+    group: Option<&str>,
+) -> Result<Vec<(String, String)>> {
+    let mut filters = vec![filter("description", &format!("{prefix}*"))];
+    filters.extend(group.map(|g| filter("group-id", g)));
+    let pages = super::pages!(
+        "ec2:DescribeNetworkInterfaces",
+        aws.ec2
+            .describe_network_interfaces()
+            .set_filters(Some(filters))
+    );
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.network_interfaces())
+        .filter(|n| n.description().is_some_and(|d| d.starts_with(prefix)))
+        .map(|n| {
+            (
+                n.network_interface_id().unwrap_or_default().to_string(),
+                n.status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+/// Deletes the detached (`available`) ones of `enis`.
+async fn delete_detached(aws: &Aws, enis: &[(String, String)]) -> Result<()> {
+    for (id, _) in enis.iter().filter(|(_, status)| status == "available") {
+        aws.mutated();
+        match aws
+            .ec2
+            .delete_network_interface()
+            .network_interface_id(id)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if code(&e) == "InvalidNetworkInterfaceID.NotFound" => {}
+            Err(e) => return Err(aws_error("ec2:DeleteNetworkInterface", e)),
+        }
     }
+    Ok(())
+}
+
+/// Waits until Lambda has released the network interfaces of deleted function `function`, and
+/// deletes them: until then its execution role must stay (Lambda manages them with it) and its
+/// security groups cannot be deleted.
+pub async fn release_lambda_enis(aws: &Aws, function: &str) -> Result<()> {
+    let prefix = format!("{LAMBDA_ENI}{function}-");
+    let what = format!(
+        "Lambda to release the network interfaces of {function} (AWS documents up to 20 minutes, \
+         45 are seen)"
+    );
+    wait::until(&what, LAMBDA_ENI_RELEASE, || async {
+        let enis = lambda_enis(aws, &prefix, None).await?;
+        delete_detached(aws, &enis).await?;
+        Ok(enis.iter().all(|(_, status)| status == "available"))
+    })
+    .await
 }
 
 /// One ingress rule, normalised: (port, source group or cidr, description).

@@ -3,6 +3,7 @@
 //! desired count or network only updates the service.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use anyhow::{Result, bail};
 use aws_sdk_ecs::types::{
@@ -14,7 +15,7 @@ use aws_sdk_ecs::types::{
 };
 use serde_json::Value;
 
-use super::{Attrs, Aws, Call, Live, Names, Props, aws_error, code, sorted};
+use super::{Attrs, Aws, Call, Live, Names, Props, aws_error, code, sorted, wait};
 
 const CONTAINER: &str = "app";
 
@@ -111,13 +112,59 @@ pub async fn update_cluster(c: &Call<'_>, p: &Attrs) -> Result<()> {
     Ok(())
 }
 
+/// How long a deleted service may take to drain (the Terraform provider's default delete timeout).
+const DRAIN: Duration = Duration::from_secs(20 * 60);
+
 pub async fn delete_cluster(c: &Call<'_>) -> Result<()> {
     c.aws.mutated();
-    match c.aws.ecs.delete_cluster().cluster(&c.name).send().await {
+    // A service deleted just before is still draining its tasks: the cluster waits for it.
+    let busy = |e: &aws_sdk_ecs::error::SdkError<_, _>| {
+        matches!(
+            code(e),
+            "ClusterContainsServicesException" | "ClusterContainsTasksException"
+        )
+    };
+    let r = wait::retry(DRAIN, busy, || {
+        c.aws.ecs.delete_cluster().cluster(&c.name).send()
+    })
+    .await;
+    match r {
         Ok(_) => Ok(()),
         Err(e) if code(&e) == "ClusterNotFoundException" => Ok(()),
         Err(e) => Err(aws_error("ecs:DeleteCluster", e)),
     }
+}
+
+/// The status of service `name` in `cluster` (`ACTIVE`, `DRAINING`, `INACTIVE`), `None` when
+/// neither exists.
+async fn service_status(aws: &Aws, cluster: &str, name: &str) -> Result<Option<String>> {
+    match aws
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(name)
+        .send()
+        .await
+    {
+        Ok(o) => Ok(o
+            .services()
+            .iter()
+            .find_map(|s| s.status().map(str::to_string))),
+        Err(e) if code(&e) == "ClusterNotFoundException" => Ok(None),
+        Err(e) => Err(aws_error("ecs:DescribeServices", e)),
+    }
+}
+
+/// Waits until a deleted service has drained (its tasks stopped): `INACTIVE` or gone.
+async fn wait_drained(aws: &Aws, cluster: &str, name: &str) -> Result<()> {
+    let what = format!("ECS service {name} to drain (its tasks to stop)");
+    wait::until(&what, DRAIN, || async {
+        Ok(!matches!(
+            service_status(aws, cluster, name).await?.as_deref(),
+            Some("DRAINING" | "ACTIVE")
+        ))
+    })
+    .await
 }
 
 /// Attributes that live in the task definition: changing one registers a new revision.
@@ -230,6 +277,14 @@ pub async fn read_service(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         Err(e) => return Err(aws_error("ecs:DescribeServices", e)),
     };
     let Some(s) = out.services().iter().find(|s| s.status() == Some("ACTIVE")) else {
+        if out
+            .services()
+            .iter()
+            .any(|s| s.status() == Some("DRAINING"))
+        {
+            // Deleted just before: absent once drained (its name is taken until then).
+            wait_drained(c.aws, cluster, &c.name).await?;
+        }
         return Ok(None);
     };
     c.names.check_owner(
@@ -483,6 +538,7 @@ pub async fn delete_service(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> 
             ) => {}
         Err(e) => return Err(aws_error("ecs:DeleteService", e)),
     }
+    wait_drained(c.aws, &cluster, &c.name).await?;
     let defs = super::pages!(
         "ecs:ListTaskDefinitions",
         c.aws.ecs.list_task_definitions().family_prefix(&c.name)

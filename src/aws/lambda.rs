@@ -297,7 +297,10 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
     Ok(())
 }
 
-pub async fn delete(c: &Call<'_>) -> Result<()> {
+/// Deletes the function; one in a VPC is deleted only once Lambda has released its network
+/// interfaces, so that its role and security groups (deleted after it) are not taken from under
+/// them.
+pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
     c.aws.mutated();
     match c
         .aws
@@ -307,10 +310,19 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
         .send()
         .await
     {
-        Ok(_) => Ok(()),
-        Err(e) if code(&e) == "ResourceNotFoundException" => Ok(()),
-        Err(e) => Err(aws_error("lambda:DeleteFunction", e)),
+        Ok(_) => {}
+        Err(e) if code(&e) == "ResourceNotFoundException" => {}
+        Err(e) => return Err(aws_error("lambda:DeleteFunction", e)),
     }
+    let in_vpc = live
+        .attrs
+        .get("subnets")
+        .and_then(Value::as_array)
+        .is_some_and(|s| !s.is_empty());
+    if in_vpc {
+        super::ec2::release_lambda_enis(c.aws, &c.name).await?;
+    }
+    Ok(())
 }
 
 /// Waits until the function's last update has finished (a second update before then is refused).

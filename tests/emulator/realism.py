@@ -34,7 +34,7 @@ import threading
 import time
 import urllib.parse
 
-PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency"]}
+PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency", "lambda_enis", "ecs_states"]}
 
 
 def enabled():
@@ -715,6 +715,178 @@ def consistency(req):
     return None
 
 
+# ---- lambda_enis ------------------------------------------------------------------------------
+
+_eni_lock = threading.Lock()
+_enis = {}  # ENI id -> {"function", "role", "groups", "released_at", "orphaned"}
+
+
+def _ec2_backend(req):
+    from moto.ec2.models import ec2_backends
+
+    m = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", req.environ.get("HTTP_AUTHORIZATION", ""))
+    return ec2_backends["123456789012"][m.group(1) if m else "us-east-1"]
+
+
+def _attach_eni(req, function, role, vpc):
+    """Lambda's network interface for `function`, in use, in moto's EC2."""
+    import uuid
+
+    backend = _ec2_backend(req)
+    subnets, groups = vpc.get("SubnetIds") or [], vpc.get("SecurityGroupIds") or []
+    if not subnets:
+        return
+    eni = backend.create_network_interface(
+        backend.get_subnet(subnets[0]), None, group_ids=groups, description=f"AWS Lambda VPC ENI-{function}-{uuid.uuid4()}"
+    )
+    eni.status, eni.interface_type = "in-use", "lambda"
+    with _eni_lock:
+        _enis[eni.id] = {"function": function, "role": role, "groups": list(groups), "released_at": None, "orphaned": False}
+    _log_line(f"lambda_enis attached {eni.id} {function}")
+
+
+def _release_enis(function):
+    with _eni_lock:
+        for e in _enis.values():
+            if e["function"] == function and e["released_at"] is None:
+                e["released_at"] = time.monotonic() + seconds()
+
+
+def _settle_enis(req):
+    """ENIs whose release time has come are detached (available, type `interface`), unless their
+    function's role lost its permissions first: then they stay in use."""
+    backend = _ec2_backend(req)
+    now = time.monotonic()
+    with _eni_lock:
+        items = list(_enis.items())
+    for eni_id, e in items:
+        eni = backend.enis.get(eni_id)
+        if eni is None:
+            with _eni_lock:
+                _enis.pop(eni_id, None)
+            continue
+        if e["released_at"] is not None and now >= e["released_at"] and not e["orphaned"] and eni.status == "in-use":
+            eni.status, eni.interface_type = "available", "interface"
+            _log_line(f"lambda_enis detached {eni_id}")
+
+
+def lambda_enis(req):
+    """A function in a VPC has network interfaces (ENIs) in its subnets and security groups; after
+    the function is deleted (or moved to other groups) they stay in use for a while, then are
+    detached but not deleted, and meanwhile DeleteSecurityGroup answers DependencyViolation. Lambda
+    manages them with the function's execution role: a role deleted (or stripped of its policies)
+    before they are released leaves them in use for good. Sources: Lambda developer guide,
+    "Giving Lambda functions access to resources in an Amazon VPC" (execution role permissions;
+    "up to 20 minutes"); Terraform provider issue #10329 and PR #10347 (up to 45 minutes; detached
+    Lambda ENIs deleted by the provider); issue #37046."""
+    svc, op = req.service, req.op
+    if svc in ("ec2", "lambda", "iam"):
+        _settle_enis(req)
+    if svc == "lambda":
+        body = req.json_body() or {}
+        name = _function_of(req.path)
+        vpc = body.get("VpcConfig") or {}
+        if op == "CreateFunction" and vpc.get("SubnetIds"):
+            fname, role = body.get("FunctionName", ""), str(body.get("Role", "")).rsplit("/", 1)[-1]
+            req.after.append(("lambda_enis", lambda st, b: (_attach_eni(req, fname, role, vpc) or b) if st in (200, 201) else b))
+        elif name and req.method == "PUT" and req.path.endswith("/configuration") and "VpcConfig" in body:
+            def moved(st, b):
+                if st == 200:
+                    _release_enis(name)
+                    role = str(json.loads(b).get("Role", "")).rsplit("/", 1)[-1]
+                    _attach_eni(req, name, role, vpc)
+                return b
+
+            req.after.append(("lambda_enis", moved))
+        elif name and req.method == "DELETE" and re.fullmatch(r"/2015-03-31/functions/[^/]+/?", req.path):
+            req.after.append(("lambda_enis", lambda st, b: (_release_enis(name) or b) if st in (200, 204) else b))
+        return None
+    if svc == "iam" and op in ("DeleteRole", "DeleteRolePolicy", "DetachRolePolicy"):
+        role = (req.form.get("RoleName") or [None])[0]
+        backend = _ec2_backend(req)
+        with _eni_lock:
+            for eni_id, e in _enis.items():
+                eni = backend.enis.get(eni_id)
+                if e["role"] == role and eni is not None and eni.status == "in-use" and not e["orphaned"]:
+                    e["orphaned"] = True
+                    _log_line(f"lambda_enis orphaned {eni_id} ({op} {role} before it was released)")
+        return None
+    if svc == "ec2" and op == "DeleteSecurityGroup":
+        group = (req.form.get("GroupId") or [None])[0]
+        backend = _ec2_backend(req)
+        with _eni_lock:
+            held = [i for i, e in _enis.items() if group in e["groups"] and i in backend.enis]
+        if held:
+            return error(req, 400, "DependencyViolation", f"resource {group} has a dependent object")
+    return None
+
+
+# ---- ecs_states -------------------------------------------------------------------------------
+
+_ecs_lock = threading.Lock()
+_draining = {}  # (cluster name, service name) -> when it was deleted
+
+
+def _last(v):
+    return str(v or "").rsplit("/", 1)[-1]
+
+
+def _is_draining(cluster, service):
+    with _ecs_lock:
+        since = _draining.get((cluster, service))
+    return since is not None and time.monotonic() - since < seconds()
+
+
+def ecs_states(req):
+    """A deleted ECS service is `DRAINING` while its tasks stop, then `INACTIVE`; meanwhile
+    DeleteCluster answers ClusterContainsTasksException (ClusterContainsServicesException while a
+    service is still active) and a service of the same name cannot be created. Sources: ECS API
+    reference, DeleteService ("the service status moves from ACTIVE to DRAINING ... then INACTIVE")
+    and DeleteCluster (errors); Terraform provider's waitServiceInactive and its cluster delete
+    retry on ClusterContains*Exception."""
+    if req.service != "ecs":
+        return None
+    body = req.json_body() or {}
+    cluster = _last(body.get("cluster")) or "default"
+    if req.op == "DeleteService":
+        service = _last(body.get("service"))
+
+        def mark(status, b):
+            if status == 200:
+                with _ecs_lock:
+                    _draining[(cluster, service)] = time.monotonic()
+                _log_line(f"ecs_states draining {service}")
+            return b
+
+        req.after.append(("ecs_states", mark))
+    elif req.op == "DescribeServices":
+        def rewrite(status, b):
+            if status != 200:
+                return b
+            data = json.loads(b)
+            for svc in data.get("services", []):
+                if svc.get("status") == "INACTIVE" and _is_draining(_last(svc.get("clusterArn")), svc.get("serviceName")):
+                    svc["status"], svc["runningCount"] = "DRAINING", max(svc.get("runningCount", 0), 1)
+            return json.dumps(data).encode()
+
+        req.after.append(("ecs_states", rewrite))
+    elif req.op == "DeleteCluster":
+        from moto.ecs.models import ecs_backends
+
+        m = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", req.environ.get("HTTP_AUTHORIZATION", ""))
+        backend = ecs_backends["123456789012"][m.group(1) if m else "us-east-1"]
+        active = [s for key, s in backend.services.items() if key.split(":", 1)[0] == cluster and s.status == "ACTIVE"]
+        if active:
+            return error(req, 400, "ClusterContainsServicesException", "The Cluster cannot be deleted while Services are active.")
+        with _ecs_lock:
+            draining = [k for k in _draining if k[0] == cluster]
+        if any(_is_draining(*k) for k in draining):
+            return error(req, 400, "ClusterContainsTasksException", "The Cluster cannot be deleted while Tasks are active.")
+    elif req.op == "CreateService" and _is_draining(cluster, body.get("serviceName")):
+        return error(req, 400, "InvalidParameterException", "Creation of service was not idempotent.")
+    return None
+
+
 BEHAVIOURS = {
     "throttle": throttle,
     "pages": pages,
@@ -723,6 +895,8 @@ BEHAVIOURS = {
     "elasticache_states": elasticache_states,
     "versions": versions,
     "consistency": consistency,
+    "lambda_enis": lambda_enis,
+    "ecs_states": ecs_states,
 }
 
 

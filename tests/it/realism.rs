@@ -318,3 +318,54 @@ fn what_was_just_created_is_waited_for_until_aws_sees_it() {
         assert!(log.contains(refused), "{refused} never happened:\n{log}");
     }
 }
+
+#[test]
+fn functions_release_their_network_interfaces_and_services_drain_before_what_they_use_goes() {
+    // Lambda's ENIs outlive a deleted function (DependencyViolation on its security groups, and
+    // stuck for good if its role goes first); a deleted ECS service drains before its cluster can go.
+    let moto = Moto::start_with(&[
+        ("FINTECH_REALISM", "lambda_enis,ecs_states"),
+        ("FINTECH_REALISM_SECONDS", "2"),
+    ]);
+    let p = Project::new(&moto);
+    p.run(&["deploy", "--yes"]).expect(0);
+    let enis = "out(sorted(n['Status'] for n in c('ec2').describe_network_interfaces()['NetworkInterfaces'] if n['Description'].startswith('AWS Lambda VPC ENI-')))";
+    assert_eq!(p.py(enis), serde_json::json!(["in-use", "in-use"]));
+    // Serverless to containers: both functions go, then their role and security groups.
+    let err = p
+        .run(&["deploy", "--yes", "--option", "containers"])
+        .expect(1)
+        .stderr();
+    crate::containers::push(&p, &crate::containers::wanted_tag(&err), 'a');
+    p.run(&["deploy", "--yes", "--option", "containers"])
+        .expect(0);
+    p.run(&["plan", "--detailed-exitcode", "--option", "containers"])
+        .expect(0);
+    p.run(&[
+        "destroy",
+        "--yes",
+        "--allow-data-loss",
+        "--option",
+        "containers",
+    ])
+    .expect(0);
+    let log = moto.realism_log();
+    assert!(log.contains("lambda_enis detached"), "{log}");
+    assert!(
+        !log.contains("lambda_enis orphaned"),
+        "a role went before its function's network interfaces:\n{log}"
+    );
+    assert!(
+        log.contains("ecs_states draining fintech-tracker-dev-api-service"),
+        "{log}"
+    );
+    assert!(log.contains("ecs_states ecs DescribeServices"), "{log}");
+    assert_eq!(p.py(enis), serde_json::json!([]), "network interfaces left");
+    let groups = p.py("out([g['GroupName'] for g in c('ec2').describe_security_groups()['SecurityGroups'] if g['GroupName'].startswith('fintech')])");
+    assert_eq!(groups, serde_json::json!([]));
+    let services = p.py("out([s['status'] for a in c('ecs').list_clusters()['clusterArns'] for s in c('ecs').describe_services(cluster=a, services=[a.rsplit('/', 1)[1].replace('-cluster', '-api-service')])['services']])");
+    assert!(
+        services.as_array().unwrap().iter().all(|s| s == "INACTIVE"),
+        "{services}"
+    );
+}

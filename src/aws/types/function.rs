@@ -63,8 +63,8 @@ impl Driver for Function {
     async fn update(&self, c: &Call<'_>, p: &Attrs, _: &Live, changed: &[String]) -> Result<()> {
         crate::aws::lambda::update(c, p, changed).await
     }
-    async fn delete(&self, c: &Call<'_>, _: &Attrs, _: &Live) -> Result<()> {
-        crate::aws::lambda::delete(c).await
+    async fn delete(&self, c: &Call<'_>, _: &Attrs, live: &Live) -> Result<()> {
+        crate::aws::lambda::delete(c, live).await
     }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         Ok(ids_by_prefix(
