@@ -243,6 +243,7 @@ async fn converge(
     } else {
         Vec::new()
     };
+    let mut permitted: Vec<String> = Vec::new();
     for (key, target) in want.iter().filter(|(k, _)| !have.contains_key(*k)) {
         let int = match spare.iter().position(|(_, uri)| uri == target) {
             Some(i) => spare.remove(i).0,
@@ -274,7 +275,10 @@ async fn converge(
             .send()
             .await
             .map_err(|e| aws_error("apigatewayv2:CreateRoute", e))?;
-        permit(c, api, target).await?;
+        if !permitted.contains(target) {
+            permit(c, api, target).await?;
+            permitted.push(target.clone());
+        }
     }
     if c.aws
         .apigw
@@ -313,28 +317,20 @@ async fn unused_integrations(
         .collect())
 }
 
-/// Lets this API invoke `function` (already permitted is fine).
+/// Lets this API invoke `function` (one permission per function and API, whatever its routes).
 async fn permit(c: &Call<'_>, api: &str, function: &str) -> Result<()> {
-    c.aws.mutated();
-    let r = c
-        .aws
-        .lambda
-        .add_permission()
-        .function_name(function)
-        .statement_id(format!("{}-{api}", c.name))
-        .action("lambda:InvokeFunction")
-        .principal("apigateway.amazonaws.com")
-        .source_arn(format!(
-            "arn:aws:execute-api:{}:{}:{api}/*/*",
-            c.aws.region, c.aws.account
-        ))
-        .send()
-        .await;
-    match r {
-        Ok(_) => Ok(()),
-        Err(e) if code(&e) == "ResourceConflictException" => Ok(()),
-        Err(e) => Err(aws_error("lambda:AddPermission", e)),
-    }
+    let source = format!(
+        "arn:aws:execute-api:{}:{}:{api}/*/*",
+        c.aws.region, c.aws.account
+    );
+    super::lambda::permit(
+        c.aws,
+        function,
+        &format!("{}-{api}", c.name),
+        "apigateway.amazonaws.com",
+        &source,
+    )
+    .await
 }
 
 pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {

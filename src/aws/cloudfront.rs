@@ -324,7 +324,10 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .create_distribution_with_tags()
         .distribution_config_with_tags(
             DistributionConfigWithTags::builder()
-                .distribution_config(config(c, p, &oac_id, &c.name)?)
+                // A used CallerReference is refused (DistributionAlreadyExists) when the
+                // configuration differs: each creation gets its own. A run killed after this
+                // call finds the distribution by its comment, not by this reference.
+                .distribution_config(config(c, p, &oac_id, &super::unique(&c.name))?)
                 .tags(Tags::builder().set_items(Some(tags)).build())
                 .build(),
         )

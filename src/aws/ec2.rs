@@ -453,11 +453,70 @@ pub async fn read_endpoint(c: &Call<'_>) -> Result<Option<Live>> {
         "id".into(),
         Value::from(e.vpc_endpoint_id().unwrap_or_default()),
     );
+    // The regional name (the first entry; the others are per zone): what a client is pointed at
+    // when private DNS is off.
+    let dns = e.dns_entries().first().and_then(|d| d.dns_name());
+    o.insert("dns_name".into(), Value::from(dns.unwrap_or_default()));
     Ok(Some(Live {
         attrs: a,
         outputs: o,
         ..Default::default()
     }))
+}
+
+/// Narrows an endpoint's `subnets` to those in availability zones its service is offered in (not
+/// every service is in every AZ: DescribeVpcEndpointServices says which), then to the first
+/// `az_count` of them by id.
+pub async fn endpoint_subnets(aws: &Aws, p: &mut Attrs) -> Result<()> {
+    let Some(Value::Array(listed)) = p.get("subnets") else {
+        return Ok(()); // not known yet (planned before the network is read)
+    };
+    let mut subnets: Vec<String> = listed
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    subnets.sort();
+    let service = format!("com.amazonaws.{}.{}", aws.region, p.s("service")?);
+    let offered = aws
+        .ec2
+        .describe_vpc_endpoint_services()
+        .service_names(&service)
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeVpcEndpointServices", e))?;
+    let zones: Vec<String> = offered
+        .service_details()
+        .iter()
+        .filter(|d| d.service_name() == Some(service.as_str()))
+        .flat_map(|d| d.availability_zones().iter().cloned())
+        .collect();
+    if !zones.is_empty() && !subnets.is_empty() {
+        let pages = super::pages!(
+            "ec2:DescribeSubnets",
+            aws.ec2
+                .describe_subnets()
+                .set_subnet_ids(Some(subnets.clone()))
+        );
+        let supported: BTreeSet<String> = pages
+            .iter()
+            .flat_map(|p| p.subnets())
+            .filter(|s| {
+                s.availability_zone()
+                    .is_some_and(|z| zones.iter().any(|w| w == z))
+            })
+            .filter_map(|s| s.subnet_id().map(str::to_string))
+            .collect();
+        if supported.is_empty() {
+            anyhow::bail!(
+                "{service} is offered in none of the subnets' availability zones (it is in {})",
+                zones.join(", ")
+            );
+        }
+        subnets.retain(|s| supported.contains(s));
+    }
+    subnets.truncate(p.i("az_count")?.max(1) as usize);
+    p.insert("subnets".into(), json!(subnets));
+    Ok(())
 }
 
 pub async fn create_endpoint(c: &Call<'_>, p: &Attrs) -> Result<()> {

@@ -59,6 +59,30 @@ where
     .into()
 }
 
+/// Whether `e` is AWS throttling the caller (after the SDK's own retries): the codes every AWS SDK
+/// treats as throttling (AWS SDKs and Tools reference, "Retry behavior").
+pub fn is_throttling(e: &anyhow::Error) -> bool {
+    const CODES: &[&str] = &[
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    ];
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<AwsError>())
+        .any(|a| CODES.contains(&a.code.as_str()))
+}
+
 /// The error code of an SDK error, e.g. `DBInstanceNotFound`.
 pub fn code<E: ProvideErrorMetadata>(e: &E) -> &str {
     e.code().unwrap_or_default()
@@ -82,6 +106,18 @@ pub fn describe(e: &anyhow::Error, verbose: bool) -> String {
         }
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+pub(crate) fn fake(op: &str, code: &str) -> anyhow::Error {
+    AwsError {
+        op: op.into(),
+        code: code.into(),
+        message: "test".into(),
+        request_id: None,
+        source: "test".into(),
+    }
+    .into()
 }
 
 #[cfg(test)]

@@ -88,33 +88,48 @@ async fn put_rule(c: &Call<'_>, p: &Attrs, tags: bool) -> Result<String> {
 
 async fn put_target(c: &Call<'_>, p: &Attrs, rule_arn: &str) -> Result<()> {
     let function = p.s("function")?;
-    c.aws.mutated();
-    let r = c
-        .aws
-        .lambda
-        .add_permission()
-        .function_name(function)
-        .statement_id(&c.name)
-        .action("lambda:InvokeFunction")
-        .principal("events.amazonaws.com")
-        .source_arn(rule_arn)
-        .send()
-        .await;
-    match r {
-        Ok(_) => {}
-        Err(e) if code(&e) == "ResourceConflictException" => {}
-        Err(e) => return Err(aws_error("lambda:AddPermission", e)),
-    }
-    c.aws.mutated();
-    c.aws
-        .events
-        .put_targets()
-        .rule(&c.name)
-        .targets(Target::builder().id(TARGET_ID).arn(function).build()?)
-        .send()
-        .await
-        .map_err(|e| aws_error("events:PutTargets", e))?;
-    Ok(())
+    super::lambda::permit(c.aws, function, &c.name, "events.amazonaws.com", rule_arn).await?;
+    // PutTargets answers 200 with the targets it could not add listed: each is checked, and a
+    // ConcurrentModificationException ("too many requests at the same time") is retried.
+    let what = format!("EventBridge to accept the target of rule {}", c.name);
+    super::wait::until(&what, super::wait::PROPAGATION, || async {
+        c.aws.mutated();
+        let out = c
+            .aws
+            .events
+            .put_targets()
+            .rule(&c.name)
+            .targets(Target::builder().id(TARGET_ID).arn(function).build()?)
+            .send()
+            .await
+            .map_err(|e| aws_error("events:PutTargets", e))?;
+        let failed = out.failed_entries();
+        if out.failed_entry_count() == 0 && failed.is_empty() {
+            return Ok(true);
+        }
+        if failed
+            .iter()
+            .all(|f| f.error_code() == Some("ConcurrentModificationException"))
+        {
+            return Ok(false);
+        }
+        let why: Vec<String> = failed
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}: {}",
+                    f.error_code().unwrap_or("?"),
+                    f.error_message().unwrap_or_default()
+                )
+            })
+            .collect();
+        anyhow::bail!(
+            "events:PutTargets: the target of rule {} was not added: {}",
+            c.name,
+            why.join("; ")
+        )
+    })
+    .await
 }
 
 pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use aws_sdk_lambda::error::ProvideErrorMetadata;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
     Architecture, Environment, LastUpdateStatus, Runtime, State, VpcConfig,
@@ -297,6 +298,54 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Lets `principal` (a service) invoke `function` from `source_arn`, under `statement_id`.
+/// Lambda answers ResourceConflictException both when the statement already exists (done) and
+/// while the function is being updated (waited out and retried).
+pub async fn permit(
+    aws: &Aws,
+    function: &str,
+    statement_id: &str,
+    principal: &str,
+    source_arn: &str,
+) -> Result<()> {
+    let add = || {
+        aws.lambda
+            .add_permission()
+            .function_name(function)
+            .statement_id(statement_id)
+            .action("lambda:InvokeFunction")
+            .principal(principal)
+            .source_arn(source_arn)
+            .send()
+    };
+    let busy = |e: &aws_sdk_lambda::error::SdkError<_, _>| {
+        conflict(code(e), e.message().unwrap_or_default()) == Conflict::Busy
+    };
+    aws.mutated();
+    match wait::retry(Duration::from_secs(900), busy, add).await {
+        Ok(_) => Ok(()),
+        Err(e) if conflict(code(&e), e.message().unwrap_or_default()) == Conflict::Exists => Ok(()),
+        Err(e) => Err(aws_error("lambda:AddPermission", e)),
+    }
+}
+
+/// What a Lambda error means for a change: the thing exists already, the function is busy with
+/// an update (retry), or something else.
+#[derive(Debug, PartialEq, Eq)]
+enum Conflict {
+    Exists,
+    Busy,
+    Other,
+}
+
+fn conflict(code: &str, message: &str) -> Conflict {
+    match code {
+        "ResourceConflictException" if message.contains("already exists") => Conflict::Exists,
+        "ResourceConflictException" => Conflict::Busy,
+        _ => Conflict::Other,
+    }
+}
+
 /// Deletes the function; one in a VPC is deleted only once Lambda has released its network
 /// interfaces, so that its role and security groups (deleted after it) are not taken from under
 /// them.
@@ -369,4 +418,21 @@ pub async fn function_names(aws: &Aws) -> Result<Vec<String>> {
         .flat_map(|p| p.functions())
         .filter_map(|f| f.function_name().map(str::to_string))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_permission_conflict_is_either_done_or_busy() {
+        let exists = "The statement id (x) provided already exists. Please provide a new statement id, or remove the existing statement.";
+        assert_eq!(
+            conflict("ResourceConflictException", exists),
+            Conflict::Exists
+        );
+        let busy = "The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:1:function:f";
+        assert_eq!(conflict("ResourceConflictException", busy), Conflict::Busy);
+        assert_eq!(conflict("AccessDeniedException", exists), Conflict::Other);
+    }
 }

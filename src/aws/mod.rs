@@ -24,6 +24,8 @@ mod site;
 pub mod types;
 mod version;
 pub mod wait;
+#[cfg(test)]
+mod wire_codes;
 
 pub use error::{aws_error, code};
 pub use secrets::env_value as secret_value;
@@ -406,6 +408,17 @@ impl Props for Attrs {
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
     }
+}
+
+/// `base` made unique to this moment (nanoseconds since the epoch and the process id): for
+/// CloudFront's CallerReference, which must differ for every distinct request.
+pub fn unique(base: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let base: String = base.chars().take(64).collect();
+    format!("{base}-{nanos:x}-{}", std::process::id())
 }
 
 /// A JSON list of strings as a sorted Vec.

@@ -114,7 +114,9 @@ async fn invalidate(c: &Call<'_>, dist: &str, keys: &[String]) -> Result<()> {
         .distribution_id(dist)
         .invalidation_batch(
             InvalidationBatch::builder()
-                .caller_reference(local::digest(&paths))
+                // Unique per request: a repeated CallerReference makes CloudFront answer with
+                // the earlier invalidation and invalidate nothing.
+                .caller_reference(super::unique(&local::digest(&paths)))
                 .paths(
                     Paths::builder()
                         .quantity(paths.len() as i32)

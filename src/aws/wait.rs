@@ -34,8 +34,13 @@ where
     let start = Instant::now();
     let mut delay = Duration::from_millis(250);
     loop {
-        if let Some(v) = check().await? {
-            return Ok(v);
+        match check().await {
+            Ok(Some(v)) => return Ok(v),
+            Ok(None) => {}
+            // A poll throttled even after the SDK's retries is one poll less, not the end of the
+            // wait (what it waits for takes minutes; AWS throttles long waiters).
+            Err(e) if super::error::is_throttling(&e) => {}
+            Err(e) => return Err(e),
         }
         if start.elapsed() > timeout {
             bail!(
@@ -86,6 +91,31 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(n.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttled_poll_does_not_end_the_wait_but_other_errors_do() {
+        let n = AtomicU32::new(0);
+        until("x", Duration::from_secs(60), || async {
+            match n.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(crate::aws::error::fake(
+                    "rds:DescribeDBInstances",
+                    "Throttling",
+                )),
+                _ => Ok(true),
+            }
+        })
+        .await
+        .unwrap();
+        let e = until("x", Duration::from_secs(60), || async {
+            Err::<bool, _>(crate::aws::error::fake(
+                "rds:DescribeDBInstances",
+                "AccessDenied",
+            ))
+        })
+        .await
+        .unwrap_err();
+        assert!(e.to_string().contains("AccessDenied"), "{e}");
     }
 
     #[tokio::test(start_paused = true)]

@@ -34,7 +34,7 @@ import threading
 import time
 import urllib.parse
 
-PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency", "lambda_enis", "ecs_states"]}
+PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency", "lambda_enis", "ecs_states", "cloudfront_states", "events_partial", "endpoints"]}
 
 
 def enabled():
@@ -887,6 +887,154 @@ def ecs_states(req):
     return None
 
 
+# ---- cloudfront_states ------------------------------------------------------------------------
+
+_cf_lock = threading.Lock()
+_cf_changed = {}  # distribution id -> when it was created or changed
+_cf_invalidations = {}  # (distribution id, CallerReference) -> (status, headers, body) first answered
+
+
+def _cf_busy(dist):
+    with _cf_lock:
+        since = _cf_changed.get(dist)
+    return since is not None and time.monotonic() - since < seconds()
+
+
+def cloudfront_states(req):
+    """A distribution is `InProgress` for a while after it is created or changed, and cannot be
+    deleted until `Deployed` (DistributionNotDisabled); an invalidation whose CallerReference was
+    used before is not made again: CloudFront answers with the earlier one. Sources: CloudFront API
+    reference, CreateDistribution/UpdateDistribution (Status), DeleteDistribution ("disable it and
+    wait until Deployed"), CreateInvalidation ("If you make a second invalidation request with the
+    same value for CallerReference ... CloudFront returns information about the invalidation
+    request that you previously created")."""
+    if req.service != "cloudfront":
+        return None
+    m = re.match(r"/2020-05-31/distribution/([^/]+)(/.*)?$", req.path)
+    dist, rest = (m.group(1), m.group(2) or "") if m else (None, "")
+
+    def mark(ident):
+        with _cf_lock:
+            _cf_changed[ident] = time.monotonic()
+        _log_line(f"cloudfront_states changed {ident}")
+
+    if req.method == "POST" and re.fullmatch(r"/2020-05-31/distribution/?", req.path):
+        def created(status, body):
+            found = re.search(rb"<Id>([^<]+)</Id>", body)
+            if status in (200, 201) and found:
+                mark(found.group(1).decode())
+            return body
+
+        req.after.append(("cloudfront_states", created))
+    elif dist and req.method == "PUT" and rest == "/config":
+        req.after.append(("cloudfront_states", lambda status, b: (mark(dist) or b) if status == 200 else b))
+    elif dist and req.method == "GET" and rest == "":
+        req.after.append((
+            "cloudfront_states",
+            lambda status, b: b.replace(b"<Status>Deployed</Status>", b"<Status>InProgress</Status>", 1) if status == 200 and _cf_busy(dist) else b,
+        ))
+    elif dist and req.method == "DELETE" and rest == "" and _cf_busy(dist):
+        return error(req, 409, "DistributionNotDisabled", "The distribution you are trying to delete has not been disabled.")
+    elif dist and req.method == "POST" and rest == "/invalidation":
+        ref = re.search(rb"<CallerReference>([^<]*)</CallerReference>", req.body)
+        key = (dist, ref.group(1).decode() if ref else "")
+        with _cf_lock:
+            earlier = _cf_invalidations.get(key)
+        if earlier:
+            _log_line(f"cloudfront_states repeated invalidation {key[1]}")
+            return earlier
+
+        def remember(status, body):
+            if status in (200, 201):
+                with _cf_lock:
+                    _cf_invalidations[key] = (201, [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))], body)
+            return body
+
+        req.after.append(("cloudfront_states", remember))
+    return None
+
+
+# ---- events_partial ---------------------------------------------------------------------------
+
+_targets_lock = threading.Lock()
+_targets_seen = set()
+
+
+def events_partial(req):
+    """PutTargets answers 200 and lists the targets it could not add (FailedEntryCount): here each
+    rule's first PutTargets fails its target with ConcurrentModificationException. Source:
+    EventBridge API reference, PutTargets ("this action can partially fail ... check
+    FailedEntryCount") and PutTargetsResultEntry ErrorCode."""
+    if req.service != "events" or req.op != "PutTargets":
+        return None
+    body = req.json_body() or {}
+    rule = body.get("Rule")
+    with _targets_lock:
+        first = rule not in _targets_seen
+        _targets_seen.add(rule)
+    if not first:
+        return None
+    failed = [
+        {"TargetId": t.get("Id"), "ErrorCode": "ConcurrentModificationException", "ErrorMessage": "Too many requests at the same time."}
+        for t in body.get("Targets", [])
+    ]
+    payload = json.dumps({"FailedEntryCount": len(failed), "FailedEntries": failed}).encode()
+    return 200, [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(payload))), ("x-amzn-RequestId", "realism-0000")], payload
+
+
+# ---- endpoints --------------------------------------------------------------------------------
+
+
+def endpoints(req):
+    """Interface endpoints as AWS has them: a second one with private DNS for the same service in a
+    VPC is refused (its host name is taken), and a service is not offered in every AZ: here not in
+    the AZ of the VPC's first subnet (by id), which DescribeVpcEndpointServices leaves out and
+    CreateVpcEndpoint refuses. Sources: VPC user guide (PrivateLink), "Enable private DNS" ("you
+    can't enable private DNS ... if another endpoint ... already has it"), and "Availability
+    Zones" of an endpoint service; EC2 API reference, DescribeVpcEndpointServices
+    (AvailabilityZones)."""
+    if req.service != "ec2" or req.op not in ("CreateVpcEndpoint", "DescribeVpcEndpointServices"):
+        return None
+    backend = _ec2_backend(req)
+    if req.op == "DescribeVpcEndpointServices":
+        def rewrite(status, body):
+            if status != 200:
+                return body
+            zones = {_unsupported_az(backend, v) for v in backend.vpcs}
+            for z in zones:
+                body = body.replace(f"<item>{z}</item>".encode(), b"")
+            return body
+
+        req.after.append(("endpoints", rewrite))
+        return None
+    vpc = (req.form.get("VpcId") or [""])[0]
+    service = (req.form.get("ServiceName") or [""])[0]
+    private = (req.form.get("PrivateDnsEnabled") or ["true"])[0].lower() == "true"
+    if private:
+        for e in backend.vpc_end_points.values():
+            if e.vpc_id == vpc and e.service_name == service and e.private_dns_enabled and getattr(e, "state", "") not in ("deleted", "deleting"):
+                return error(
+                    req, 400, "InvalidParameter",
+                    f"private-dns-enabled cannot be set because there is already a conflicting DNS domain for {service.split('.', 3)[-1]}.{service.split('.')[2]}.amazonaws.com in the VPC {vpc}",
+                )
+    bad = _unsupported_az(backend, vpc)
+    for key, values in req.form.items():
+        if key.startswith("SubnetId"):
+            for sid in values:
+                if backend.get_subnet(sid).availability_zone == bad:
+                    return error(
+                        req, 400, "InvalidParameter",
+                        f"The VPC endpoint service {service} does not support the availability zone of the subnet: {sid}.",
+                    )
+    return None
+
+
+def _unsupported_az(backend, vpc):
+    every = [s for zone in backend.subnets.values() for s in zone.values()]
+    subnets = sorted((s for s in every if s.vpc_id == vpc), key=lambda s: s.id)
+    return subnets[0].availability_zone if subnets else None
+
+
 BEHAVIOURS = {
     "throttle": throttle,
     "pages": pages,
@@ -897,6 +1045,9 @@ BEHAVIOURS = {
     "consistency": consistency,
     "lambda_enis": lambda_enis,
     "ecs_states": ecs_states,
+    "cloudfront_states": cloudfront_states,
+    "events_partial": events_partial,
+    "endpoints": endpoints,
 }
 
 

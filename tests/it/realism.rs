@@ -369,3 +369,79 @@ fn functions_release_their_network_interfaces_and_services_drain_before_what_the
         "{services}"
     );
 }
+
+#[test]
+fn two_stages_share_a_vpc_and_each_endpoint_lands_where_its_service_is_offered() {
+    // One private-DNS endpoint per service and VPC; the service is not offered in the AZ of the
+    // VPC's first subnet.
+    let moto = Moto::start_with(&[("FINTECH_REALISM", "endpoints")]);
+    let p = Project::new(&moto);
+    p.edit("fintech.yaml", "  dev: {}", "  dev: {}\n  aaa: {}");
+    p.run(&["deploy", "--yes", "--stage", "aaa"]).expect(0);
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    let found = p.py(
+        "e = c('ec2')\n\
+         subnets = sorted(s['SubnetId'] for s in e.describe_subnets()['Subnets'])\n\
+         zone = {s['SubnetId']: s['AvailabilityZone'] for s in e.describe_subnets()['Subnets']}\n\
+         eps = e.describe_vpc_endpoints()['VpcEndpoints']\n\
+         out({'count': len(eps), 'private_dns': sorted({x['PrivateDnsEnabled'] for x in eps}),\n\
+              'in_first_zone': [s for x in eps for s in x['SubnetIds'] if zone[s] == zone[subnets[0]]],\n\
+              'env': c('lambda').get_function_configuration(FunctionName='fintech-tracker-dev-api')['Environment']['Variables']['AWS_ENDPOINT_URL_SECRETS_MANAGER'],\n\
+              'dns': [x['DnsEntries'][0]['DnsName'] for x in eps if any(t['Value'] == 'dev' for t in x.get('Tags', []))]})",
+    );
+    assert_eq!(found["count"], 2, "{found}");
+    assert_eq!(found["private_dns"], serde_json::json!([false]), "{found}");
+    assert_eq!(found["in_first_zone"], serde_json::json!([]), "{found}");
+    assert_eq!(
+        found["env"],
+        serde_json::json!(format!("https://{}", found["dns"][0].as_str().unwrap())),
+        "{found}"
+    );
+    assert!(
+        moto.realism_log()
+            .contains("endpoints ec2 DescribeVpcEndpointServices"),
+        "{}",
+        moto.realism_log()
+    );
+}
+
+#[test]
+fn every_site_change_is_invalidated_targets_are_checked_and_a_distribution_deploys_before_it_goes()
+{
+    let moto = Moto::start_with(&[
+        ("FINTECH_REALISM", "cloudfront_states,events_partial"),
+        ("FINTECH_REALISM_SECONDS", "2"),
+    ]);
+    let p = Project::new(&moto);
+    p.run(&["deploy", "--yes"]).expect(0);
+    // The schedule's first PutTargets partly failed: retried, so the target is there.
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    let targets = p.py("out(len(c('events').list_targets_by_rule(Rule='fintech-tracker-dev-daily-ingest')['Targets']))");
+    assert_eq!(targets, 1);
+    // The same page changed twice: two invalidations, not the first one answered again.
+    for v in ["v2", "v3"] {
+        std::fs::write(
+            p.path("app/frontend/out/index.html"),
+            format!("<html><body>Fintech Tracker {v}</body></html>"),
+        )
+        .unwrap();
+        p.run(&["deploy", "--yes"]).expect(0);
+    }
+    let count = p.py("cf = c('cloudfront')\n\
+         d = cf.list_distributions()['DistributionList']['Items'][0]['Id']\n\
+         out(len(cf.list_invalidations(DistributionId=d)['InvalidationList']['Items']))");
+    assert_eq!(count, 2);
+    // Destroyed right after a change: disabled, waited for until Deployed, then deleted.
+    p.run(&["destroy", "--yes", "--allow-data-loss"]).expect(0);
+    let left =
+        p.py("out(len(c('cloudfront').list_distributions()['DistributionList'].get('Items', [])))");
+    assert_eq!(left, 0);
+    let log = moto.realism_log();
+    assert!(!log.contains("repeated invalidation"), "{log}");
+    assert!(log.contains("events_partial events PutTargets"), "{log}");
+    assert!(
+        log.contains("cloudfront_states cloudfront GET cloudfront"),
+        "{log}"
+    );
+}

@@ -10,13 +10,13 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     fields: &[
         f("vpc", STR, Required, Replace, "VPC id"),
         f("service", STR, Required, Replace, "AWS service, e.g. secretsmanager"),
-        f("subnets", STRS, Required, InPlace, "subnets; the first `az_count` get an interface"),
+        f("subnets", STRS, Required, InPlace, "subnets; the first `az_count` (by id) in zones the service is offered in get an interface"),
         f("az_count", Ty::Int { min: 1, max: 6 }, Default("1"), InPlace, "availability zones with an interface (each billed hourly)"),
         f("security_groups", STRS, Required, InPlace, "security groups of the interfaces"),
         f("private_dns", BOOL, Default("true"), Replace, "the service's usual host name resolves to the endpoint"),
     ],
     computed: &[],
-    outputs: &["id"],
+    outputs: &["id", "dns_name"],
     data_bearing: false,
     lookup: false,
     hidden: &[],
@@ -34,8 +34,14 @@ impl Driver for VpcEndpoint {
     fn pricing(&self) -> Pricing {
         Pricing::VpcEndpoint
     }
-    fn prepare(&self, _: &Prep<'_>, p: &mut Attrs) -> Result<()> {
-        crate::package::first_subnets(p)
+    fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
+        Ok(())
+    }
+    async fn complete(&self, aws: &Aws, p: &mut Attrs, _: &mut Attrs) -> Result<()> {
+        crate::aws::ec2::endpoint_subnets(aws, p).await
+    }
+    async fn complete_for_apply(&self, aws: &Aws, _: &str, p: &mut Attrs) -> Result<()> {
+        crate::aws::ec2::endpoint_subnets(aws, p).await
     }
     async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
         crate::aws::ec2::read_endpoint(c).await
