@@ -11,10 +11,10 @@ use serde_json::Value;
 
 use super::executor::{self, Outcome};
 use super::reporter::Reporter;
-use crate::aws::driver;
 use crate::aws::error::describe;
 use crate::aws::owned::{self, Owned};
 use crate::aws::{self, Attrs, Aws, Call, Live, Names};
+use crate::aws::{driver, wait};
 use crate::model::eval::{Env, eval_props};
 use crate::model::schema::{self, TypeSchema};
 use crate::model::{Desired, Resource};
@@ -166,7 +166,7 @@ impl Engine {
         })
         .await;
         self.reporter.close();
-        failures("read", &outcomes, &self.rerun(), self.verbose)?;
+        failures("read", &outcomes, &self.rerun(), self.verbose, &[], None)?;
         let (mut snap, mut steps) = state.into_inner().expect("not poisoned");
         let declared: Vec<(&str, &str)> = self
             .desired
@@ -308,12 +308,45 @@ impl Engine {
         .await;
         self.report_skips(&outcomes);
         self.reporter.close();
-        failures("apply", &outcomes, &self.rerun(), self.verbose)?;
         let mut leftovers = replaced.into_inner().expect("not poisoned");
         leftovers.extend(undeclared);
         leftovers.sort_by_key(|o| o.schema.driver.delete_rank());
-        self.delete_leftovers(&leftovers).await?;
+        self.finish("apply", &outcomes, &live, &leftovers).await?;
         Ok(env.into_inner().expect("not poisoned"))
+    }
+
+    /// After the declared work: deletes the leftovers no unfinished resource may still use (a
+    /// failure stops only what depends on it), then reports the failures, naming what was kept.
+    async fn finish(
+        &self,
+        what: &str,
+        outcomes: &BTreeMap<String, Outcome>,
+        live: &BTreeMap<String, Option<Live>>,
+        leftovers: &[Owned],
+    ) -> Result<()> {
+        let unfinished: BTreeSet<&str> = outcomes
+            .iter()
+            .filter(|(_, o)| !matches!(o, Outcome::Done))
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let deps = self.deps();
+        let (kept, gone): (Vec<&Owned>, Vec<&Owned>) = leftovers
+            .iter()
+            .partition(|o| still_used(o, &unfinished, &deps, live));
+        let deleted = self.delete_leftovers(&gone).await;
+        let kept: Vec<String> = kept
+            .iter()
+            .map(|o| format!("{} ({})", o.id, o.schema.name))
+            .collect();
+        failures(
+            what,
+            outcomes,
+            &self.rerun(),
+            self.verbose,
+            &kept,
+            deleted.as_ref().err(),
+        )?;
+        deleted
     }
 
     /// A plan deleting every live resource of the stage.
@@ -367,7 +400,7 @@ impl Engine {
     /// Deletes what the stack no longer declares and the predecessors of replacements, one at a
     /// time, dependents first. Only reached when the plan was allowed (data-bearing ones need
     /// --allow-data-loss), so a bucket is emptied.
-    async fn delete_leftovers(&self, leftovers: &[Owned]) -> Result<()> {
+    async fn delete_leftovers(&self, leftovers: &[&Owned]) -> Result<()> {
         let mut detached: Vec<&str> = Vec::new();
         for o in leftovers {
             // Leftovers of one type may refer to each other (security groups' rules): all of a
@@ -421,8 +454,8 @@ impl Engine {
         .await;
         self.report_skips(&outcomes);
         self.reporter.close();
-        failures("destroy", &outcomes, &self.rerun(), self.verbose)?;
-        self.delete_leftovers(&snap.undeclared).await
+        self.finish("destroy", &outcomes, &snap.live, &snap.undeclared)
+            .await
     }
 
     /// The stack's declared outputs, evaluated against what is live (`null` where not deployed).
@@ -448,7 +481,9 @@ impl Engine {
     ) -> Result<T> {
         self.reporter.start(label, verb);
         let t = Instant::now();
-        match work.await {
+        let (reporter, id) = (self.reporter.clone(), label.to_string());
+        let listener = Arc::new(move |what: &str| reporter.wait(&id, what));
+        match wait::reporting(listener, work).await {
             Ok(v) => {
                 self.reporter.finish(label, verb, t.elapsed().as_secs_f64());
                 Ok(v)
@@ -499,12 +534,46 @@ fn verb(a: Action) -> &'static str {
     }
 }
 
-/// One error naming every failed resource, what AWS said, what was skipped, and how to re-run.
+/// Whether leftover `o` may still be in use by a resource whose work did not finish: it shares
+/// the resource's id (its predecessor), a resource depending on that id did not finish (it may not
+/// have moved off it), or an unfinished resource's live attributes name one of its outputs.
+fn still_used(
+    o: &Owned,
+    unfinished: &BTreeSet<&str>,
+    deps: &BTreeMap<String, BTreeSet<String>>,
+    live: &BTreeMap<String, Option<Live>>,
+) -> bool {
+    if unfinished.is_empty() {
+        return false;
+    }
+    let dependent_unfinished = deps
+        .iter()
+        .any(|(id, d)| d.contains(&o.id) && unfinished.contains(id.as_str()));
+    let names: Vec<&str> = o
+        .live
+        .outputs
+        .values()
+        .filter_map(Value::as_str)
+        .filter(|v| v.len() >= 6)
+        .collect();
+    let referenced = unfinished.iter().any(|u| {
+        live.get(*u).and_then(Option::as_ref).is_some_and(|l| {
+            let text = serde_json::to_string(&l.attrs).unwrap_or_default();
+            names.iter().any(|n| text.contains(n))
+        })
+    });
+    unfinished.contains(o.id.as_str()) || dependent_unfinished || referenced
+}
+
+/// One error naming every failed resource, what AWS said, what was skipped, the leftovers kept for
+/// the re-run (and why a leftover's deletion failed), and how to re-run.
 fn failures(
     what: &str,
     outcomes: &BTreeMap<String, Outcome>,
     rerun: &str,
     verbose: bool,
+    kept: &[String],
+    also: Option<&anyhow::Error>,
 ) -> Result<()> {
     let failed: Vec<String> = outcomes
         .iter()
@@ -532,6 +601,15 @@ fn failures(
             "\nnot attempted (they depend on a failed resource): {}",
             skipped.join(", ")
         ));
+    }
+    if !kept.is_empty() {
+        msg.push_str(&format!(
+            "\nkept until the re-run (an unfinished resource may still use them), not deleted: {}",
+            kept.join(", ")
+        ));
+    }
+    if let Some(e) = also {
+        msg.push_str(&format!("\nalso: {}", describe(e, verbose)));
     }
     msg.push_str(&format!(
         "\nfix the cause and re-run: {rerun} (finished resources are not redone)"

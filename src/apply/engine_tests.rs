@@ -531,3 +531,27 @@ async fn packaging_blocks_no_read_of_other_resources() {
     let (plan, _) = engine(d).plan().await.expect("plan");
     assert!(plan.resources.iter().all(|s| s.action == Action::Create));
 }
+
+#[tokio::test]
+async fn a_failure_keeps_only_the_leftovers_an_unfinished_resource_may_still_use() {
+    deploy(stack()).await.1.unwrap();
+    log();
+    // b moves from a to the new n, which fails: b is not attempted and still uses a, so a is kept;
+    // c, which nothing unfinished uses, is deleted as the stack says.
+    cloud(|cl| cl.failing.insert("n".into()));
+    let d = desired(&[
+        ("n", json!({}), &[]),
+        ("b", json!({"peer": "${n.id}"}), &["n"]),
+    ]);
+    let (_, r) = deploy(d.clone()).await;
+    let err = format!("{:#}", r.unwrap_err());
+    assert!(err.contains("n: AccessDenied"), "{err}");
+    assert!(
+        err.contains("kept until the re-run (an unfinished resource may still use them), not deleted: a (fake.thing)"),
+        "{err}"
+    );
+    assert_eq!(log(), ["create n", "delete t-dev-c"]);
+    cloud(|cl| cl.failing.clear());
+    deploy(d).await.1.unwrap();
+    assert_eq!(log(), ["create n", "update b", "delete t-dev-a"]);
+}

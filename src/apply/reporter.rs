@@ -7,6 +7,8 @@ pub trait Reporter: Send + Sync {
     fn finish(&self, id: &str, verb: &str, secs: f64);
     fn fail(&self, id: &str, error: &str);
     fn skip(&self, id: &str, because: &str);
+    /// The work on `id` is waiting for AWS (`what`: "RDS fintech-dev-db to be available", ...).
+    fn wait(&self, _id: &str, _what: &str) {}
     /// Ends any live display (spinners) before the final output.
     fn close(&self) {}
 }

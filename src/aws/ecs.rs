@@ -9,9 +9,9 @@ use anyhow::{Result, bail};
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, ClusterField, ClusterSetting, ClusterSettingName,
     Compatibility, ContainerDefinition, CpuArchitecture, DeploymentCircuitBreaker,
-    DeploymentConfiguration, KeyValuePair, LaunchType, LoadBalancer, LogConfiguration, LogDriver,
-    NetworkConfiguration, NetworkMode, OsFamily, PortMapping, PropagateTags, RuntimePlatform,
-    Secret, ServiceField, Tag, TaskDefinition, TransportProtocol,
+    DeploymentConfiguration, DeploymentRolloutState, KeyValuePair, LaunchType, LoadBalancer,
+    LogConfiguration, LogDriver, NetworkConfiguration, NetworkMode, OsFamily, PortMapping,
+    PropagateTags, RuntimePlatform, Secret, ServiceField, Tag, TaskDefinition, TransportProtocol,
 };
 use serde_json::Value;
 
@@ -477,12 +477,77 @@ pub async fn create_service(c: &Call<'_>, p: &Attrs) -> Result<()> {
             && aws_sdk_ecs::error::ProvideErrorMetadata::message(e)
                 .is_some_and(|m| m.contains("Unable to assume the service linked role"))
     };
-    super::wait::retry(super::wait::PROPAGATION, linked_role_pending, || {
+    let out = super::wait::retry(super::wait::PROPAGATION, linked_role_pending, || {
         create.clone().send()
     })
     .await
     .map_err(|e| aws_error("ecs:CreateService", e))?;
-    Ok(())
+    wait_rolled_out(c, p.s("cluster")?, out.service()).await
+}
+
+/// Waits until the deployment a create or update started has rolled out (its tasks running and
+/// healthy), and fails when the deployment circuit breaker gave up on it and rolled back: a
+/// deploy whose tasks never start is not a success.
+async fn wait_rolled_out(
+    c: &Call<'_>,
+    cluster: &str,
+    started: Option<&aws_sdk_ecs::types::Service>,
+) -> Result<()> {
+    let primary = |s: &aws_sdk_ecs::types::Service| {
+        s.deployments()
+            .iter()
+            .find(|d| d.status() == Some("PRIMARY"))
+            .cloned()
+    };
+    let Some(ours) = started.and_then(primary) else {
+        return Ok(());
+    };
+    let (id, task) = (
+        ours.id().unwrap_or_default().to_string(),
+        ours.task_definition().unwrap_or_default().to_string(),
+    );
+    let what = format!(
+        "ECS service {} to roll out (its new tasks running and healthy)",
+        c.name
+    );
+    wait::until(&what, DRAIN, || async {
+        let out = c
+            .aws
+            .ecs
+            .describe_services()
+            .cluster(cluster)
+            .services(&c.name)
+            .send()
+            .await
+            .map_err(|e| aws_error("ecs:DescribeServices", e))?;
+        let Some(s) = out.services().first() else {
+            return Ok(true);
+        };
+        let rolled_back = |why: &str| {
+            anyhow::anyhow!(
+                "the deployment of ECS service {} failed and the circuit breaker rolled it back: \
+                 {why} (see the service's events and the tasks' logs)",
+                c.name
+            )
+        };
+        match s.deployments().iter().find(|d| d.id() == Some(id.as_str())) {
+            Some(d) => match d.rollout_state() {
+                Some(DeploymentRolloutState::Failed) => {
+                    Err(rolled_back(d.rollout_state_reason().unwrap_or_default()))
+                }
+                Some(DeploymentRolloutState::InProgress) => Ok(false),
+                _ => Ok(true),
+            },
+            // Gone: replaced by a rollback to another task definition, or finished and merged.
+            None => match primary(s) {
+                Some(p) if p.task_definition() != Some(task.as_str()) => {
+                    Err(rolled_back("it was replaced by a rollback"))
+                }
+                _ => Ok(true),
+            },
+        }
+    })
+    .await
 }
 
 pub async fn update_service(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
@@ -507,10 +572,11 @@ pub async fn update_service(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Resu
         u = u.network_configuration(network(p)?);
     }
     c.aws.mutated();
-    u.send()
+    let out = u
+        .send()
         .await
         .map_err(|e| aws_error("ecs:UpdateService", e))?;
-    Ok(())
+    wait_rolled_out(c, p.s("cluster")?, out.service()).await
 }
 
 /// Scales to zero, deletes the service, then deregisters its task definitions.

@@ -162,12 +162,13 @@ impl Aws {
 /// How every client retries, unless the user set `AWS_MAX_ATTEMPTS` or `AWS_RETRY_MODE`: AWS
 /// throttles bursts (each service in its own words) and answers some errors that go away; the
 /// SDK's default of 3 attempts gives up on a burst a real account meets (the Terraform provider
-/// retries up to 25 times).
+/// retries up to 25 times). Adaptive mode also slows the client down while it is throttled,
+/// instead of spending its attempts at full speed.
 fn retry_config() -> Option<aws_config::retry::RetryConfig> {
     let own = ["AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"]
         .iter()
         .any(|v| std::env::var_os(v).is_some());
-    (!own).then(|| aws_config::retry::RetryConfig::standard().with_max_attempts(10))
+    (!own).then(|| aws_config::retry::RetryConfig::adaptive().with_max_attempts(10))
 }
 
 /// Who owns a resource and what it is called in AWS.
@@ -342,10 +343,17 @@ pub async fn ensure_image(aws: &Aws, id: &str, props: &Attrs) -> Result<String> 
             "`{id}`: image {url}:{tag} is not in the registry and the service has no `build` directory to build it from"
         );
     };
+    let platform = crate::package::image::platform(props.s("architecture")?);
     let Some(builder) = crate::package::image::builder() else {
+        let b = crate::package::image::Build {
+            dir: &dir,
+            url,
+            tag,
+            platform,
+        };
         anyhow::bail!(
             "`{id}`: image {url}:{tag} is not in the registry yet; {}",
-            crate::package::image::how_to_push(&dir, url, tag)
+            crate::package::image::how_to_push(&b)
         );
     };
     let (user, password) = ecr::login(aws).await?;
@@ -353,7 +361,13 @@ pub async fn ensure_image(aws: &Aws, id: &str, props: &Attrs) -> Result<String> 
     // docker/podman build and push take minutes: off the executor, so other resources go on.
     let (u, t) = (url.to_string(), tag.to_string());
     tokio::task::spawn_blocking(move || {
-        crate::package::image::build_and_push(builder, &dir, &u, &t, &user, &password)
+        let b = crate::package::image::Build {
+            dir: &dir,
+            url: &u,
+            tag: &t,
+            platform,
+        };
+        crate::package::image::build_and_push(builder, &b, &user, &password)
     })
     .await??;
     find_image(aws, props)

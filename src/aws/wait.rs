@@ -7,6 +7,19 @@ use tokio::time::Instant;
 
 use anyhow::{Result, bail};
 
+tokio::task_local! {
+    /// Who hears that the current work is waiting (the engine's reporter, for this resource).
+    static LISTENER: std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+}
+
+/// Runs `work`, telling `listener` what each of its waits is waiting for.
+pub async fn reporting<F: Future>(
+    listener: std::sync::Arc<dyn Fn(&str) + Send + Sync>,
+    work: F,
+) -> F::Output {
+    LISTENER.scope(listener, work).await
+}
+
 /// How long something just created or changed may stay invisible to the next call (IAM and the
 /// other eventually consistent APIs; the Terraform provider's `PropagationTimeout` is 2 minutes).
 pub const PROPAGATION: Duration = Duration::from_secs(120);
@@ -33,9 +46,15 @@ where
 {
     let start = Instant::now();
     let mut delay = Duration::from_millis(250);
+    let mut told = false;
     loop {
         match check().await {
             Ok(Some(v)) => return Ok(v),
+            Ok(None) if !told => {
+                // Not there at the first look: the user hears what is being waited for.
+                told = true;
+                let _ = LISTENER.try_with(|l| l(what));
+            }
             Ok(None) => {}
             // A poll throttled even after the SDK's retries is one poll less, not the end of the
             // wait (what it waits for takes minutes; AWS throttles long waiters).

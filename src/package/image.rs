@@ -25,25 +25,42 @@ pub fn builder() -> Option<&'static str> {
 }
 
 /// What to tell a user who has no builder.
-pub fn how_to_push(dir: &Path, url: &str, tag: &str) -> String {
-    let registry = url.split('/').next().unwrap_or(url);
+pub fn how_to_push(b: &Build<'_>) -> String {
+    let registry = b.url.split('/').next().unwrap_or(b.url);
     format!(
         "neither docker nor podman can build images on this machine; build and push it elsewhere, then deploy again:\n  \
          aws ecr get-login-password | docker login --username AWS --password-stdin {registry}\n  \
-         docker build -t {url}:{tag} {}\n  docker push {url}:{tag}",
-        dir.display()
+         docker build --platform {} -t {}:{} {}\n  docker push {}:{}",
+        b.platform,
+        b.url,
+        b.tag,
+        b.dir.display(),
+        b.url,
+        b.tag
     )
 }
 
-/// Logs in to the registry, builds `dir` as `url:tag` and pushes it.
-pub fn build_and_push(
-    builder: &str,
-    dir: &Path,
-    url: &str,
-    tag: &str,
-    user: &str,
-    password: &str,
-) -> Result<()> {
+/// An image to build: from `dir`, as `url:tag`, for `platform` (the task's, whatever the machine
+/// building it: an Apple Silicon laptop builds arm64 by default).
+pub struct Build<'a> {
+    pub dir: &'a Path,
+    pub url: &'a str,
+    pub tag: &'a str,
+    pub platform: &'a str,
+}
+
+/// The container platform of a task's CPU architecture (`x86_64` or `arm64`).
+pub fn platform(architecture: &str) -> &'static str {
+    if architecture == "arm64" {
+        "linux/arm64"
+    } else {
+        "linux/amd64"
+    }
+}
+
+/// Logs in to the registry, builds the image and pushes it.
+pub fn build_and_push(builder: &str, b: &Build<'_>, user: &str, password: &str) -> Result<()> {
+    let (dir, url, tag) = (b.dir, b.url, b.tag);
     let registry = url.split('/').next().unwrap_or(url);
     let mut login = Command::new(builder)
         .args(["login", "--username", user, "--password-stdin", registry])
@@ -66,7 +83,14 @@ pub fn build_and_push(
     }
     let image = format!("{url}:{tag}");
     for args in [
-        vec!["build", "-t", &image, &dir.to_string_lossy()],
+        vec![
+            "build",
+            "--platform",
+            b.platform,
+            "-t",
+            &image,
+            &dir.to_string_lossy(),
+        ],
         vec!["push", &image],
     ] {
         let out = Command::new(builder)

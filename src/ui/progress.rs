@@ -63,6 +63,9 @@ impl Reporter for Lines {
     fn skip(&self, id: &str, because: &str) {
         self.line(&format!("{id}: skipped, `{because}` failed"));
     }
+    fn wait(&self, id: &str, what: &str) {
+        self.line(&format!("{id}: waiting for {what}"));
+    }
 }
 
 /// One spinner per resource in flight, each turned into a result line when it ends.
@@ -117,6 +120,11 @@ impl Reporter for Spinners {
         let _ = self
             .multi
             .println(format!("  - {id}: skipped, `{because}` failed"));
+    }
+    fn wait(&self, id: &str, what: &str) {
+        if let Some(bar) = self.bars.lock().expect("not poisoned").get(id) {
+            bar.set_message(format!("{id}: waiting for {what}"));
+        }
     }
     fn close(&self) {
         for (_, bar) in self.bars.lock().expect("not poisoned").drain() {

@@ -825,6 +825,7 @@ def lambda_enis(req):
 
 _ecs_lock = threading.Lock()
 _draining = {}  # (cluster name, service name) -> when it was deleted
+_rollouts = {}  # (cluster name, service name) -> when its latest deployment started
 
 
 def _last(v):
@@ -838,12 +839,14 @@ def _is_draining(cluster, service):
 
 
 def ecs_states(req):
-    """A deleted ECS service is `DRAINING` while its tasks stop, then `INACTIVE`; meanwhile
-    DeleteCluster answers ClusterContainsTasksException (ClusterContainsServicesException while a
-    service is still active) and a service of the same name cannot be created. Sources: ECS API
-    reference, DeleteService ("the service status moves from ACTIVE to DRAINING ... then INACTIVE")
-    and DeleteCluster (errors); Terraform provider's waitServiceInactive and its cluster delete
-    retry on ClusterContains*Exception."""
+    """A new or updated ECS service's deployment is IN_PROGRESS for a while, then COMPLETED (or
+    FAILED, rolled back by the circuit breaker, for a service named in FINTECH_REALISM_ECS_FAIL); a
+    deleted service is `DRAINING` while its tasks stop, then `INACTIVE`; meanwhile DeleteCluster
+    answers ClusterContainsTasksException (ClusterContainsServicesException while a service is
+    still active) and a service of the same name cannot be created. Sources: ECS developer guide,
+    "Deployment circuit breaker" (rolloutState); ECS API reference, DeleteService ("the service
+    status moves from ACTIVE to DRAINING ... then INACTIVE") and DeleteCluster (errors); Terraform
+    provider's waitServiceInactive and its cluster delete retry on ClusterContains*Exception."""
     if req.service != "ecs":
         return None
     body = req.json_body() or {}
@@ -859,14 +862,40 @@ def ecs_states(req):
             return b
 
         req.after.append(("ecs_states", mark))
+    elif req.op in ("CreateService", "UpdateService") and not (
+        req.op == "CreateService" and _is_draining(cluster, body.get("serviceName"))
+    ):
+        service = body.get("serviceName") or _last(body.get("service"))
+
+        def started(status, b):
+            if status == 200:
+                with _ecs_lock:
+                    _rollouts[(cluster, service)] = time.monotonic()
+                _log_line(f"ecs_states rolling out {service}")
+            return b
+
+        req.after.append(("ecs_states", started))
+        return None
     elif req.op == "DescribeServices":
         def rewrite(status, b):
             if status != 200:
                 return b
             data = json.loads(b)
+            fail = os.environ.get("FINTECH_REALISM_ECS_FAIL")
             for svc in data.get("services", []):
-                if svc.get("status") == "INACTIVE" and _is_draining(_last(svc.get("clusterArn")), svc.get("serviceName")):
+                cl, name = _last(svc.get("clusterArn")), svc.get("serviceName")
+                if svc.get("status") == "INACTIVE" and _is_draining(cl, name):
                     svc["status"], svc["runningCount"] = "DRAINING", max(svc.get("runningCount", 0), 1)
+                with _ecs_lock:
+                    since = _rollouts.get((cl, name))
+                for d in svc.get("deployments", []):
+                    if since is None or d.get("status") != "PRIMARY":
+                        continue
+                    if time.monotonic() - since < seconds():
+                        d["rolloutState"], d["rolloutStateReason"] = "IN_PROGRESS", "ECS deployment in progress."
+                    elif fail and fail in name:
+                        d["rolloutState"] = "FAILED"
+                        d["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
             return json.dumps(data).encode()
 
         req.after.append(("ecs_states", rewrite))

@@ -54,6 +54,11 @@ pub(crate) fn containers() -> (Moto, Project, String) {
         ),
         "{err}"
     );
+    // Built for the task's platform, whatever the machine that builds it.
+    assert!(
+        err.contains("docker build --platform linux/amd64 -t 123456789012.dkr.ecr"),
+        "{err}"
+    );
     assert!(
         err.contains("not attempted") || !err.contains("cdn: FAILED"),
         "only the service waits for the image: {err}"

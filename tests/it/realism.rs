@@ -65,6 +65,10 @@ fn one_item_per_page_loses_nothing() {
     );
     let without = format!("{}{}", &common[..from], &common[to..]);
     std::fs::write(p.path("stacks/common.yaml"), without).unwrap();
+    // ...and the functions' pointer to it.
+    let pointer = "      AWS_ENDPOINT_URL_SECRETS_MANAGER: https://${secrets_endpoint.dns_name}\n";
+    p.edit("stacks/common.yaml", pointer, "");
+    p.edit("stacks/serverless.yaml", pointer, "");
     let four = [
         "daily_ingest",
         "endpoint_sg",
@@ -443,5 +447,35 @@ fn every_site_change_is_invalidated_targets_are_checked_and_a_distribution_deplo
     assert!(
         log.contains("cloudfront_states cloudfront GET cloudfront"),
         "{log}"
+    );
+}
+
+#[test]
+fn a_service_whose_tasks_never_start_is_a_failed_deploy_not_a_success() {
+    // The deployment circuit breaker gives up on tasks that never get healthy and rolls back.
+    let moto = Moto::start_with(&[
+        ("FINTECH_REALISM", "ecs_states"),
+        ("FINTECH_REALISM_SECONDS", "1"),
+        ("FINTECH_REALISM_ECS_FAIL", "api-service"),
+    ]);
+    let p = Project::new(&moto);
+    let err = p
+        .run(&["deploy", "--yes", "--option", "containers"])
+        .expect(1)
+        .stderr();
+    crate::containers::push(&p, &crate::containers::wanted_tag(&err), 'a');
+    let err = p
+        .run(&["deploy", "--yes", "--option", "containers"])
+        .expect(1)
+        .stderr();
+    assert!(
+        err.contains("api_service: the deployment of ECS service fintech-tracker-dev-api-service failed and the circuit breaker rolled it back: ECS deployment circuit breaker: tasks failed to start."),
+        "{err}"
+    );
+    assert!(
+        moto.realism_log()
+            .contains("ecs_states rolling out fintech-tracker-dev-api-service"),
+        "{}",
+        moto.realism_log()
     );
 }

@@ -193,14 +193,13 @@ impl Stack {
                 ),
             );
         }
-        let env =
-            "      MARKETAUX_API_KEY_SECRET_ARN: ${secrets.MARKETAUX_API_KEY}\n\n  daily_ingest:";
+        let env = "      AWS_ENDPOINT_URL_SECRETS_MANAGER: https://${secrets_endpoint.dns_name}\n\n  daily_ingest:";
         if let Some(v) = k("extra_env").as_str() {
             replace(
                 c,
                 env,
                 &format!(
-                    "      MARKETAUX_API_KEY_SECRET_ARN: ${{secrets.MARKETAUX_API_KEY}}\n      EXTRA: {v}\n\n  daily_ingest:"
+                    "      AWS_ENDPOINT_URL_SECRETS_MANAGER: https://${{secrets_endpoint.dns_name}}\n      EXTRA: {v}\n\n  daily_ingest:"
                 ),
             );
         }
