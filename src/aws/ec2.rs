@@ -464,10 +464,11 @@ pub async fn read_endpoint(c: &Call<'_>) -> Result<Option<Live>> {
     }))
 }
 
-/// Narrows an endpoint's `subnets` to those in availability zones its service is offered in (not
-/// every service is in every AZ: DescribeVpcEndpointServices says which), then to the first
-/// `az_count` of them by id.
-pub async fn endpoint_subnets(aws: &Aws, p: &mut Attrs) -> Result<()> {
+/// Narrows `subnets` (when known) to those in availability zones where `service` (e.g.
+/// `secretsmanager`, `lambda`, `ecs`) is offered, as its interface endpoint service says
+/// (DescribeVpcEndpointServices): not every service runs in every AZ (Lambda and Fargate not in
+/// use1-az3, for one). Sorted by id; unchanged when AWS does not say.
+pub async fn offered_subnets(aws: &Aws, p: &mut Attrs, service: &str) -> Result<()> {
     let Some(Value::Array(listed)) = p.get("subnets") else {
         return Ok(()); // not known yet (planned before the network is read)
     };
@@ -476,7 +477,7 @@ pub async fn endpoint_subnets(aws: &Aws, p: &mut Attrs) -> Result<()> {
         .filter_map(|v| v.as_str().map(str::to_string))
         .collect();
     subnets.sort();
-    let service = format!("com.amazonaws.{}.{}", aws.region, p.s("service")?);
+    let service = format!("com.amazonaws.{}.{service}", aws.region);
     let offered = aws
         .ec2
         .describe_vpc_endpoint_services()
@@ -514,8 +515,18 @@ pub async fn endpoint_subnets(aws: &Aws, p: &mut Attrs) -> Result<()> {
         }
         subnets.retain(|s| supported.contains(s));
     }
-    subnets.truncate(p.i("az_count")?.max(1) as usize);
     p.insert("subnets".into(), json!(subnets));
+    Ok(())
+}
+
+/// An endpoint's subnets: in zones its service is offered in, the first `az_count` of them.
+pub async fn endpoint_subnets(aws: &Aws, p: &mut Attrs) -> Result<()> {
+    let service = p.s("service")?.to_string();
+    let n = p.i("az_count")?.max(1) as usize;
+    offered_subnets(aws, p, &service).await?;
+    if let Some(Value::Array(s)) = p.get_mut("subnets") {
+        s.truncate(n);
+    }
     Ok(())
 }
 

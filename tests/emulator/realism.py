@@ -802,12 +802,15 @@ def lambda_enis(req):
             req.after.append(("lambda_enis", lambda st, b: (_release_enis(name) or b) if st in (200, 204) else b))
         return None
     if svc == "iam" and op in ("DeleteRole", "DeleteRolePolicy", "DetachRolePolicy"):
+        # Only ENIs being released (their function deleted or moved) need the role: a live
+        # function's role may change its policies as it likes.
         role = (req.form.get("RoleName") or [None])[0]
         backend = _ec2_backend(req)
         with _eni_lock:
             for eni_id, e in _enis.items():
                 eni = backend.enis.get(eni_id)
-                if e["role"] == role and eni is not None and eni.status == "in-use" and not e["orphaned"]:
+                releasing = e["released_at"] is not None
+                if e["role"] == role and releasing and eni is not None and eni.status == "in-use" and not e["orphaned"]:
                     e["orphaned"] = True
                     _log_line(f"lambda_enis orphaned {eni_id} ({op} {role} before it was released)")
         return None
@@ -832,6 +835,19 @@ def _last(v):
     return str(v or "").rsplit("/", 1)[-1]
 
 
+def _stamp(table, key, line):
+    """A response rewrite that, on success, notes the time in `table[key]` and logs `line`."""
+
+    def note(status, body):
+        if status == 200:
+            with _ecs_lock:
+                table[key] = time.monotonic()
+            _log_line(line)
+        return body
+
+    return note
+
+
 def _is_draining(cluster, service):
     with _ecs_lock:
         since = _draining.get((cluster, service))
@@ -853,28 +869,12 @@ def ecs_states(req):
     cluster = _last(body.get("cluster")) or "default"
     if req.op == "DeleteService":
         service = _last(body.get("service"))
-
-        def mark(status, b):
-            if status == 200:
-                with _ecs_lock:
-                    _draining[(cluster, service)] = time.monotonic()
-                _log_line(f"ecs_states draining {service}")
-            return b
-
-        req.after.append(("ecs_states", mark))
+        req.after.append(("ecs_states", _stamp(_draining, (cluster, service), f"ecs_states draining {service}")))
     elif req.op in ("CreateService", "UpdateService") and not (
         req.op == "CreateService" and _is_draining(cluster, body.get("serviceName"))
     ):
         service = body.get("serviceName") or _last(body.get("service"))
-
-        def started(status, b):
-            if status == 200:
-                with _ecs_lock:
-                    _rollouts[(cluster, service)] = time.monotonic()
-                _log_line(f"ecs_states rolling out {service}")
-            return b
-
-        req.after.append(("ecs_states", started))
+        req.after.append(("ecs_states", _stamp(_rollouts, (cluster, service), f"ecs_states rolling out {service}")))
         return None
     elif req.op == "DescribeServices":
         def rewrite(status, b):
@@ -1014,27 +1014,45 @@ def events_partial(req):
 # ---- endpoints --------------------------------------------------------------------------------
 
 
+# The AZ (by id, as every account names it alike) where Lambda, Fargate and many endpoint services
+# are not offered.
+UNOFFERED_AZ_ID = "use1-az3"
+
+
+def _unoffered_zone(backend):
+    """The name of the zone with id UNOFFERED_AZ_ID in the backend's region (None elsewhere)."""
+    for zone in backend.describe_availability_zones():
+        if zone.zone_id == UNOFFERED_AZ_ID:
+            return zone.name
+    return None
+
+
 def endpoints(req):
-    """Interface endpoints as AWS has them: a second one with private DNS for the same service in a
-    VPC is refused (its host name is taken), and a service is not offered in every AZ: here not in
-    the AZ of the VPC's first subnet (by id), which DescribeVpcEndpointServices leaves out and
-    CreateVpcEndpoint refuses. Sources: VPC user guide (PrivateLink), "Enable private DNS" ("you
-    can't enable private DNS ... if another endpoint ... already has it"), and "Availability
-    Zones" of an endpoint service; EC2 API reference, DescribeVpcEndpointServices
-    (AvailabilityZones)."""
+    """Services as AWS offers them: not in every AZ — here not in use1-az3 (us-east-1e to moto),
+    which DescribeVpcEndpointServices leaves out and where CreateVpcEndpoint and Lambda's
+    CreateFunction refuse subnets; and a second interface endpoint with private DNS for the same
+    service in one VPC is refused (its host name is taken). Sources: VPC PrivateLink guide,
+    "Enable private DNS" and endpoint service Availability Zones; EC2 API reference,
+    DescribeVpcEndpointServices; AWS knowledge center, "interface endpoint: service not supported
+    in this Availability Zone"; Lambda's "The provided subnets contain availability zone Lambda
+    doesn't support" (keboola/developer-portal#81, us-east-1)."""
+    if req.service == "lambda" and req.op == "CreateFunction":
+        vpc = (req.json_body() or {}).get("VpcConfig") or {}
+        backend = _ec2_backend(req)
+        bad = _unoffered_zone(backend)
+        if any(backend.get_subnet(s).availability_zone == bad for s in vpc.get("SubnetIds") or []):
+            return error(
+                req, 400, "InvalidParameterValueException",
+                "The provided subnets contain availability zone Lambda doesn't support. Please use a different set of subnets.",
+            )
+        return None
     if req.service != "ec2" or req.op not in ("CreateVpcEndpoint", "DescribeVpcEndpointServices"):
         return None
     backend = _ec2_backend(req)
+    bad = _unoffered_zone(backend)
     if req.op == "DescribeVpcEndpointServices":
-        def rewrite(status, body):
-            if status != 200:
-                return body
-            zones = {_unsupported_az(backend, v) for v in backend.vpcs}
-            for z in zones:
-                body = body.replace(f"<item>{z}</item>".encode(), b"")
-            return body
-
-        req.after.append(("endpoints", rewrite))
+        if bad:
+            req.after.append(("endpoints", lambda status, body: body.replace(f"<item>{bad}</item>".encode(), b"") if status == 200 else body))
         return None
     vpc = (req.form.get("VpcId") or [""])[0]
     service = (req.form.get("ServiceName") or [""])[0]
@@ -1046,7 +1064,6 @@ def endpoints(req):
                     req, 400, "InvalidParameter",
                     f"private-dns-enabled cannot be set because there is already a conflicting DNS domain for {service.split('.', 3)[-1]}.{service.split('.')[2]}.amazonaws.com in the VPC {vpc}",
                 )
-    bad = _unsupported_az(backend, vpc)
     for key, values in req.form.items():
         if key.startswith("SubnetId"):
             for sid in values:
@@ -1056,12 +1073,6 @@ def endpoints(req):
                         f"The VPC endpoint service {service} does not support the availability zone of the subnet: {sid}.",
                     )
     return None
-
-
-def _unsupported_az(backend, vpc):
-    every = [s for zone in backend.subnets.values() for s in zone.values()]
-    subnets = sorted((s for s in every if s.vpc_id == vpc), key=lambda s: s.id)
-    return subnets[0].availability_zone if subnets else None
 
 
 BEHAVIOURS = {

@@ -104,12 +104,7 @@ fn a_deploy_killed_half_way_is_finished_by_the_next_with_no_duplicates() {
     p.endpoint = proxy.url.clone();
     // Killed at several points of a deploy, each run picking up where the last one died.
     for ms in [450, 800, 1150, 1500, 1850] {
-        let mut child = p
-            .command(&["deploy", "--yes"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = p.spawn(&["deploy", "--yes"]);
         std::thread::sleep(Duration::from_millis(ms));
         let _ = child.kill();
         let _ = child.wait();

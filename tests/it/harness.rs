@@ -265,6 +265,15 @@ impl Project {
         std::fs::write(p, text.replacen(from, to, 1)).unwrap();
     }
 
+    /// Starts `fintech ARGS` in the background, its output discarded (to be killed half-way).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     /// Runs `fintech ARGS` in the project, against this project's endpoint.
     pub fn run(&self, args: &[&str]) -> Run {
         Run(self.command(args).output().unwrap())

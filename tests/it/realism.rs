@@ -190,6 +190,15 @@ fn a_database_change_is_waited_for_until_applied_not_until_the_first_available()
     p.run(&["plan", "--detailed-exitcode"]).expect(0);
 }
 
+/// A first containers deploy stops at the image nobody pushed yet (no docker here): pushed.
+fn push_the_image(p: &Project) {
+    let err = p
+        .run(&["deploy", "--yes", "--option", "containers"])
+        .expect(1)
+        .stderr();
+    crate::containers::push(p, &crate::containers::wanted_tag(&err), 'a');
+}
+
 /// Waits (up to a minute) until the realism log has `line`.
 fn wait_for_log(moto: &Moto, line: &str) {
     let start = std::time::Instant::now();
@@ -214,12 +223,7 @@ fn a_cache_is_waited_for_while_creating_or_modifying_and_is_gone_before_destroy_
     let p = Project::new(&moto);
     // Killed while the cache is being created: the next run meets a group whose tags AWS will not
     // list yet, and waits for it instead of failing.
-    let mut child = p
-        .command(&["deploy", "--yes"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = p.spawn(&["deploy", "--yes"]);
     wait_for_log(&moto, "elasticache_states create fintech-tracker-dev-cache");
     let _ = child.kill();
     let _ = child.wait();
@@ -300,11 +304,7 @@ fn what_was_just_created_is_waited_for_until_aws_sees_it() {
     let p = Project::new(&moto);
     p.run(&["deploy", "--yes"]).expect(0);
     p.run(&["plan", "--detailed-exitcode"]).expect(0);
-    let err = p
-        .run(&["deploy", "--yes", "--option", "containers"])
-        .expect(1)
-        .stderr();
-    crate::containers::push(&p, &crate::containers::wanted_tag(&err), 'a');
+    push_the_image(&p);
     p.run(&["deploy", "--yes", "--option", "containers"])
         .expect(0);
     p.run(&["plan", "--detailed-exitcode", "--option", "containers"])
@@ -336,11 +336,7 @@ fn functions_release_their_network_interfaces_and_services_drain_before_what_the
     let enis = "out(sorted(n['Status'] for n in c('ec2').describe_network_interfaces()['NetworkInterfaces'] if n['Description'].startswith('AWS Lambda VPC ENI-')))";
     assert_eq!(p.py(enis), serde_json::json!(["in-use", "in-use"]));
     // Serverless to containers: both functions go, then their role and security groups.
-    let err = p
-        .run(&["deploy", "--yes", "--option", "containers"])
-        .expect(1)
-        .stderr();
-    crate::containers::push(&p, &crate::containers::wanted_tag(&err), 'a');
+    push_the_image(&p);
     p.run(&["deploy", "--yes", "--option", "containers"])
         .expect(0);
     p.run(&["plan", "--detailed-exitcode", "--option", "containers"])
@@ -375,9 +371,9 @@ fn functions_release_their_network_interfaces_and_services_drain_before_what_the
 }
 
 #[test]
-fn two_stages_share_a_vpc_and_each_endpoint_lands_where_its_service_is_offered() {
-    // One private-DNS endpoint per service and VPC; the service is not offered in the AZ of the
-    // VPC's first subnet.
+fn two_stages_share_a_vpc_and_nothing_lands_where_its_service_is_not_offered() {
+    // One private-DNS endpoint per service and VPC; Lambda and the endpoint services are not
+    // offered in use1-az3 (us-east-1e), a default subnet of which every default VPC there has.
     let moto = Moto::start_with(&[("FINTECH_REALISM", "endpoints")]);
     let p = Project::new(&moto);
     p.edit("fintech.yaml", "  dev: {}", "  dev: {}\n  aaa: {}");
@@ -386,17 +382,29 @@ fn two_stages_share_a_vpc_and_each_endpoint_lands_where_its_service_is_offered()
     p.run(&["plan", "--detailed-exitcode"]).expect(0);
     let found = p.py(
         "e = c('ec2')\n\
-         subnets = sorted(s['SubnetId'] for s in e.describe_subnets()['Subnets'])\n\
-         zone = {s['SubnetId']: s['AvailabilityZone'] for s in e.describe_subnets()['Subnets']}\n\
+         zone = {s['SubnetId']: s['AvailabilityZoneId'] for s in e.describe_subnets()['Subnets']}\n\
          eps = e.describe_vpc_endpoints()['VpcEndpoints']\n\
+         fn = c('lambda').get_function_configuration(FunctionName='fintech-tracker-dev-api')\n\
          out({'count': len(eps), 'private_dns': sorted({x['PrivateDnsEnabled'] for x in eps}),\n\
-              'in_first_zone': [s for x in eps for s in x['SubnetIds'] if zone[s] == zone[subnets[0]]],\n\
-              'env': c('lambda').get_function_configuration(FunctionName='fintech-tracker-dev-api')['Environment']['Variables']['AWS_ENDPOINT_URL_SECRETS_MANAGER'],\n\
+              'endpoint_zones': sorted({zone[s] for x in eps for s in x['SubnetIds']}),\n\
+              'function_zones': sorted({zone[s] for s in fn['VpcConfig']['SubnetIds']}),\n\
+              'env': fn['Environment']['Variables']['AWS_ENDPOINT_URL_SECRETS_MANAGER'],\n\
               'dns': [x['DnsEntries'][0]['DnsName'] for x in eps if any(t['Value'] == 'dev' for t in x.get('Tags', []))]})",
     );
     assert_eq!(found["count"], 2, "{found}");
     assert_eq!(found["private_dns"], serde_json::json!([false]), "{found}");
-    assert_eq!(found["in_first_zone"], serde_json::json!([]), "{found}");
+    for zones in ["endpoint_zones", "function_zones"] {
+        let z = found[zones].as_array().unwrap();
+        assert!(
+            !z.is_empty() && !z.contains(&serde_json::json!("use1-az3")),
+            "{found}"
+        );
+    }
+    assert_eq!(
+        found["function_zones"].as_array().unwrap().len(),
+        5,
+        "{found}"
+    );
     assert_eq!(
         found["env"],
         serde_json::json!(format!("https://{}", found["dns"][0].as_str().unwrap())),
@@ -459,11 +467,7 @@ fn a_service_whose_tasks_never_start_is_a_failed_deploy_not_a_success() {
         ("FINTECH_REALISM_ECS_FAIL", "api-service"),
     ]);
     let p = Project::new(&moto);
-    let err = p
-        .run(&["deploy", "--yes", "--option", "containers"])
-        .expect(1)
-        .stderr();
-    crate::containers::push(&p, &crate::containers::wanted_tag(&err), 'a');
+    push_the_image(&p);
     let err = p
         .run(&["deploy", "--yes", "--option", "containers"])
         .expect(1)

@@ -43,6 +43,12 @@ impl Driver for Function {
         props.insert("state".into(), Value::from("Active"));
         crate::package::lambda_zip(p, props)
     }
+    async fn complete(&self, aws: &Aws, p: &mut Attrs, _: &mut Attrs) -> Result<()> {
+        crate::aws::ec2::offered_subnets(aws, p, "lambda").await
+    }
+    async fn complete_for_apply(&self, aws: &Aws, _: &str, p: &mut Attrs) -> Result<()> {
+        crate::aws::ec2::offered_subnets(aws, p, "lambda").await
+    }
     fn packages(&self) -> bool {
         true
     }

@@ -51,9 +51,11 @@ impl Driver for Service {
         &["cluster"]
     }
     async fn complete(&self, aws: &Aws, props: &mut Attrs, unknown: &mut Attrs) -> Result<()> {
+        crate::aws::ec2::offered_subnets(aws, props, "ecs").await?;
         crate::aws::ecs::complete_image(aws, props, unknown).await
     }
     async fn complete_for_apply(&self, aws: &Aws, id: &str, props: &mut Attrs) -> Result<()> {
+        crate::aws::ec2::offered_subnets(aws, props, "ecs").await?;
         if !props.contains_key("image_ref") {
             let r = crate::aws::ensure_image(aws, id, props).await?;
             props.insert("image_ref".into(), Value::from(r));
