@@ -478,42 +478,55 @@ pub async fn offered_subnets(aws: &Aws, p: &mut Attrs, service: &str) -> Result<
         .collect();
     subnets.sort();
     let service = format!("com.amazonaws.{}.{service}", aws.region);
-    let offered = aws
-        .ec2
-        .describe_vpc_endpoint_services()
-        .service_names(&service)
-        .send()
-        .await
-        .map_err(|e| aws_error("ec2:DescribeVpcEndpointServices", e))?;
-    let zones: Vec<String> = offered
-        .service_details()
+    // Read once per run: several resources ask, at the same time (the lock is held while asking).
+    let mut known = aws.zones.lock().await;
+    if !known.offered.contains_key(&service) {
+        let offered = aws
+            .ec2
+            .describe_vpc_endpoint_services()
+            .service_names(&service)
+            .send()
+            .await
+            .map_err(|e| aws_error("ec2:DescribeVpcEndpointServices", e))?;
+        let zones = offered
+            .service_details()
+            .iter()
+            .filter(|d| d.service_name() == Some(service.as_str()))
+            .flat_map(|d| d.availability_zones().iter().cloned())
+            .collect();
+        known.offered.insert(service.clone(), zones);
+    }
+    let missing: Vec<String> = subnets
         .iter()
-        .filter(|d| d.service_name() == Some(service.as_str()))
-        .flat_map(|d| d.availability_zones().iter().cloned())
+        .filter(|s| !known.of_subnet.contains_key(*s))
+        .cloned()
         .collect();
-    if !zones.is_empty() && !subnets.is_empty() {
+    if !missing.is_empty() {
         let pages = super::pages!(
             "ec2:DescribeSubnets",
-            aws.ec2
-                .describe_subnets()
-                .set_subnet_ids(Some(subnets.clone()))
+            aws.ec2.describe_subnets().set_subnet_ids(Some(missing))
         );
-        let supported: BTreeSet<String> = pages
-            .iter()
-            .flat_map(|p| p.subnets())
-            .filter(|s| {
-                s.availability_zone()
-                    .is_some_and(|z| zones.iter().any(|w| w == z))
-            })
-            .filter_map(|s| s.subnet_id().map(str::to_string))
-            .collect();
-        if supported.is_empty() {
+        for s in pages.iter().flat_map(|p| p.subnets()) {
+            if let (Some(id), Some(zone)) = (s.subnet_id(), s.availability_zone()) {
+                known.of_subnet.insert(id.to_string(), zone.to_string());
+            }
+        }
+    }
+    let zones = &known.offered[&service];
+    if !zones.is_empty() && !subnets.is_empty() {
+        let offered_in = |s: &String| {
+            known
+                .of_subnet
+                .get(s)
+                .is_some_and(|z| zones.iter().any(|w| w == z))
+        };
+        if !subnets.iter().any(offered_in) {
             anyhow::bail!(
                 "{service} is offered in none of the subnets' availability zones (it is in {})",
                 zones.join(", ")
             );
         }
-        subnets.retain(|s| supported.contains(s));
+        subnets.retain(offered_in);
     }
     p.insert("subnets".into(), json!(subnets));
     Ok(())

@@ -84,6 +84,16 @@ pub struct Aws {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     /// Mutating calls made by this process (create/update/delete/put/tag...), for the run summary.
     pub mutations: AtomicUsize,
+    /// What a run asks more than once and that does not change meanwhile: the zones each endpoint
+    /// service is offered in, and each subnet's zone (see [`ec2::offered_subnets`]).
+    pub zones: tokio::sync::Mutex<Zones>,
+}
+
+/// Zones read once per run: by endpoint service name, and by subnet id.
+#[derive(Default)]
+pub struct Zones {
+    pub offered: BTreeMap<String, Vec<String>>,
+    pub of_subnet: BTreeMap<String, String>,
 }
 
 impl Aws {
@@ -139,6 +149,7 @@ impl Aws {
             ecr: aws_sdk_ecr::Client::new(sdk),
             logs: aws_sdk_cloudwatchlogs::Client::new(sdk),
             mutations: AtomicUsize::new(0),
+            zones: tokio::sync::Mutex::new(Zones::default()),
         })
     }
 
