@@ -135,24 +135,36 @@ pub async fn delete_cluster(c: &Call<'_>) -> Result<()> {
     }
 }
 
-/// The status of service `name` in `cluster` (`ACTIVE`, `DRAINING`, `INACTIVE`), `None` when
-/// neither exists.
-async fn service_status(aws: &Aws, cluster: &str, name: &str) -> Result<Option<String>> {
+/// The services named `name` in `cluster` (with their tags: ACTIVE, DRAINING or INACTIVE ones);
+/// `None` when the cluster does not exist.
+async fn services_named(
+    aws: &Aws,
+    cluster: &str,
+    name: &str,
+) -> Result<Option<Vec<aws_sdk_ecs::types::Service>>> {
     match aws
         .ecs
         .describe_services()
         .cluster(cluster)
         .services(name)
+        .include(ServiceField::Tags)
         .send()
         .await
     {
-        Ok(o) => Ok(o
-            .services()
-            .iter()
-            .find_map(|s| s.status().map(str::to_string))),
+        Ok(o) => Ok(Some(o.services().to_vec())),
         Err(e) if code(&e) == "ClusterNotFoundException" => Ok(None),
         Err(e) => Err(aws_error("ecs:DescribeServices", e)),
     }
+}
+
+/// The status of service `name` in `cluster` (`ACTIVE`, `DRAINING`, `INACTIVE`), `None` when
+/// neither exists.
+async fn service_status(aws: &Aws, cluster: &str, name: &str) -> Result<Option<String>> {
+    Ok(services_named(aws, cluster, name)
+        .await?
+        .unwrap_or_default()
+        .iter()
+        .find_map(|s| s.status().map(str::to_string)))
 }
 
 /// Waits until a deleted service has drained (its tasks stopped): `INACTIVE` or gone.
@@ -262,26 +274,11 @@ pub async fn read_service(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     if cluster.is_empty() {
         return Ok(None);
     }
-    let out = match c
-        .aws
-        .ecs
-        .describe_services()
-        .cluster(cluster)
-        .services(&c.name)
-        .include(ServiceField::Tags)
-        .send()
-        .await
-    {
-        Ok(o) => o,
-        Err(e) if code(&e) == "ClusterNotFoundException" => return Ok(None),
-        Err(e) => return Err(aws_error("ecs:DescribeServices", e)),
+    let Some(found) = services_named(c.aws, cluster, &c.name).await? else {
+        return Ok(None);
     };
-    let Some(s) = out.services().iter().find(|s| s.status() == Some("ACTIVE")) else {
-        if out
-            .services()
-            .iter()
-            .any(|s| s.status() == Some("DRAINING"))
-        {
+    let Some(s) = found.iter().find(|s| s.status() == Some("ACTIVE")) else {
+        if found.iter().any(|s| s.status() == Some("DRAINING")) {
             // Deleted just before: absent once drained (its name is taken until then).
             wait_drained(c.aws, cluster, &c.name).await?;
         }
@@ -511,16 +508,12 @@ async fn wait_rolled_out(
         c.name
     );
     wait::until(&what, DRAIN, || async {
-        let out = c
-            .aws
-            .ecs
-            .describe_services()
-            .cluster(cluster)
-            .services(&c.name)
-            .send()
-            .await
-            .map_err(|e| aws_error("ecs:DescribeServices", e))?;
-        let Some(s) = out.services().first() else {
+        let found = services_named(c.aws, cluster, &c.name)
+            .await?
+            .ok_or_else(|| {
+                anyhow::anyhow!("ECS cluster {cluster} is gone while {} rolls out", c.name)
+            })?;
+        let Some(s) = found.first() else {
             return Ok(true);
         };
         let rolled_back = |why: &str| {
