@@ -50,6 +50,9 @@ pub struct Global {
     /// Errors with their whole chain of causes (the SDK's included).
     #[arg(long, short = 'v', global = true)]
     pub verbose: bool,
+    /// How long deploy and destroy wait for another run of the stage to finish (0: fail at once).
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 300)]
+    pub lock_timeout: u64,
     /// Never run pip: use cached Lambda dependencies only.
     #[arg(long, global = true)]
     pub offline: bool,
@@ -97,8 +100,11 @@ pub enum Command {
     },
     /// Build the artifacts (Lambda zips, site manifest) without touching AWS.
     Package,
-    /// Clear the stage's lock, left by a deploy or destroy that was killed.
-    Unlock,
+    /// Clear the stage's lock, left by a deploy or destroy that was killed (shows the holder first).
+    Unlock {
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
     /// Print the JSON Schema of the stack files (`stack`) or of fintech.yaml (`project`), for editors.
     Schema {
         #[arg(value_parser = ["stack", "project"], default_value = "stack")]

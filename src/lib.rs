@@ -8,6 +8,7 @@ mod aws;
 pub mod cli;
 pub mod commands;
 mod cost;
+mod interrupt;
 mod model;
 mod package;
 mod plan;
@@ -15,3 +16,4 @@ mod spec;
 mod ui;
 
 pub use aws::error::describe as describe_error;
+pub use interrupt::requested as interrupted;

@@ -27,7 +27,8 @@ fn main() {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", fintech::describe_error(&e, verbose));
-            1
+            // As shells report a command ended by Ctrl-C.
+            if fintech::interrupted() { 130 } else { 1 }
         }
     };
     std::process::exit(code);

@@ -38,6 +38,10 @@ pub struct Engine {
     pub verbose: bool,
     /// The command being run (`plan`, `deploy`, `destroy`, `outputs`), for the re-run hint.
     pub command: &'static str,
+    /// How long deploy and destroy wait for the stage lock.
+    pub lock_timeout: std::time::Duration,
+    /// Only errors and the result (`-q`).
+    pub quiet: bool,
 }
 
 /// What the plan saw: live resources and the prepared desired attributes, reused by apply.
@@ -75,6 +79,8 @@ impl Engine {
             build: true,
             verbose: false,
             command: "plan",
+            lock_timeout: std::time::Duration::from_secs(300),
+            quiet: false,
         }
     }
 
@@ -330,9 +336,10 @@ impl Engine {
             .map(|(id, _)| id.as_str())
             .collect();
         let deps = self.deps();
-        let (kept, gone): (Vec<&Owned>, Vec<&Owned>) = leftovers
-            .iter()
-            .partition(|o| still_used(o, &unfinished, &deps, live));
+        // Interrupted, nothing more is done: every leftover waits for the re-run.
+        let (kept, gone): (Vec<&Owned>, Vec<&Owned>) = leftovers.iter().partition(|o| {
+            crate::interrupt::requested() || still_used(o, &unfinished, &deps, live)
+        });
         let deleted = self.delete_leftovers(&gone).await;
         let kept: Vec<String> = kept
             .iter()
@@ -565,8 +572,9 @@ fn still_used(
     unfinished.contains(o.id.as_str()) || dependent_unfinished || referenced
 }
 
-/// One error naming every failed resource, what AWS said, what was skipped, the leftovers kept for
-/// the re-run (and why a leftover's deletion failed), and how to re-run.
+/// One error naming every failed resource, what AWS said, what was skipped (or not started, when
+/// the run was interrupted), the leftovers kept for the re-run (and why a leftover's deletion
+/// failed), and how to re-run.
 fn failures(
     what: &str,
     outcomes: &BTreeMap<String, Outcome>,
@@ -582,20 +590,44 @@ fn failures(
             _ => None,
         })
         .collect();
-    if failed.is_empty() {
+    let ids = |f: fn(&Outcome) -> bool| -> Vec<&str> {
+        outcomes
+            .iter()
+            .filter(|(_, o)| f(o))
+            .map(|(id, _)| id.as_str())
+            .collect()
+    };
+    let not_started = ids(|o| matches!(o, Outcome::NotStarted));
+    if failed.is_empty() && not_started.is_empty() {
         return Ok(());
     }
-    let skipped: Vec<&str> = outcomes
-        .iter()
-        .filter(|(_, o)| matches!(o, Outcome::Skipped(_)))
-        .map(|(id, _)| id.as_str())
-        .collect();
-    let mut msg = format!(
-        "{what} failed for {} resource{}:\n{}",
-        failed.len(),
-        if failed.len() == 1 { "" } else { "s" },
-        failed.join("\n")
-    );
+    let skipped = ids(|o| matches!(o, Outcome::Skipped(_)));
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let mut msg = if crate::interrupt::requested() && what == "read" {
+        "interrupted while reading the stage: nothing was changed".to_string()
+    } else if crate::interrupt::requested() {
+        let done = ids(|o| matches!(o, Outcome::Done)).len();
+        let mut m = format!(
+            "{what} interrupted: {done} resource{} done, {} stopped in flight, {} not started",
+            plural(done),
+            failed.len(),
+            not_started.len()
+        );
+        if !failed.is_empty() {
+            m.push_str(&format!(":\n{}", failed.join("\n")));
+        }
+        if !not_started.is_empty() {
+            m.push_str(&format!("\nnot started: {}", not_started.join(", ")));
+        }
+        m
+    } else {
+        format!(
+            "{what} failed for {} resource{}:\n{}",
+            failed.len(),
+            plural(failed.len()),
+            failed.join("\n")
+        )
+    };
     if !skipped.is_empty() {
         msg.push_str(&format!(
             "\nnot attempted (they depend on a failed resource): {}",
@@ -611,8 +643,13 @@ fn failures(
     if let Some(e) = also {
         msg.push_str(&format!("\nalso: {}", describe(e, verbose)));
     }
+    let how = if crate::interrupt::requested() {
+        "resume with"
+    } else {
+        "fix the cause and re-run"
+    };
     msg.push_str(&format!(
-        "\nfix the cause and re-run: {rerun} (finished resources are not redone)"
+        "\n{how}: {rerun} (finished resources are not redone)"
     ));
     Err(anyhow!(msg))
 }

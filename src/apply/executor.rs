@@ -1,5 +1,6 @@
 //! A DAG executor: starts a node as soon as everything it depends on is done, at most `limit` at a time;
-//! a failure skips the nodes that depend on it, and everything else still runs.
+//! a failure skips the nodes that depend on it, and everything else still runs. Interrupted, it
+//! starts nothing more and gives what runs a grace period to finish.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -13,9 +14,12 @@ pub enum Outcome {
     Failed(anyhow::Error),
     /// Not run because this dependency failed or was skipped.
     Skipped(String),
+    /// Not started: the run was interrupted.
+    NotStarted,
 }
 
 /// Runs `work` for every node of `deps` (node -> the nodes it waits for; unknown names are ignored).
+/// Stops on Ctrl-C or SIGTERM (see [`crate::interrupt`]).
 pub async fn run<F, Fut>(
     deps: &BTreeMap<String, BTreeSet<String>>,
     limit: usize,
@@ -25,6 +29,32 @@ where
     F: Fn(String) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
+    stoppable(
+        deps,
+        limit,
+        crate::interrupt::stopped(),
+        crate::interrupt::grace_over(),
+        work,
+    )
+    .await
+}
+
+/// [`run`], stopped when `stop` resolves: nothing more starts, and what still runs when `grace`
+/// resolves is dropped (it fails: an AWS call cut short may or may not have happened).
+async fn stoppable<F, Fut>(
+    deps: &BTreeMap<String, BTreeSet<String>>,
+    limit: usize,
+    stop: impl Future<Output = ()>,
+    grace: impl Future<Output = ()>,
+    work: F,
+) -> BTreeMap<String, Outcome>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let (mut stop, mut grace) = (std::pin::pin!(stop), std::pin::pin!(grace));
+    let mut stopping = false;
+    let mut in_flight: BTreeSet<&str> = BTreeSet::new();
     let mut outcomes: BTreeMap<String, Outcome> = BTreeMap::new();
     let mut waiting: BTreeMap<&str, BTreeSet<&str>> = deps
         .iter()
@@ -63,6 +93,11 @@ where
                 outcomes.insert(n.to_string(), Outcome::Skipped(d));
             }
         }
+        if stopping {
+            for n in std::mem::take(&mut waiting).into_keys() {
+                outcomes.insert(n.to_string(), Outcome::NotStarted);
+            }
+        }
         let ready: Vec<&str> = waiting
             .iter()
             .filter(|(_, ds)| {
@@ -74,17 +109,33 @@ where
             .collect();
         for n in ready {
             waiting.remove(n);
+            in_flight.insert(n);
             let fut = work(n.to_string());
             running.push(async move { (n, fut.await) });
         }
-        match running.next().await {
-            Some((n, r)) => {
+        if running.is_empty() {
+            break;
+        }
+        tokio::select! {
+            Some((n, r)) = running.next() => {
+                in_flight.remove(n);
                 outcomes.insert(
                     n.to_string(),
                     r.map_or_else(Outcome::Failed, |_| Outcome::Done),
                 );
             }
-            None => break,
+            () = &mut stop, if !stopping => stopping = true,
+            () = &mut grace, if stopping => {
+                for n in std::mem::take(&mut in_flight) {
+                    outcomes.insert(
+                        n.to_string(),
+                        Outcome::Failed(anyhow::anyhow!(
+                            "still running when the grace period after the interrupt ended: stopped"
+                        )),
+                    );
+                }
+                break;
+            }
         }
     }
     // Anything left waits on a cycle; the model rejects cycles, so this is only a safety net.
@@ -185,6 +236,32 @@ mod tests {
         })
         .await;
         assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn interrupted_it_starts_nothing_more_and_drops_what_outlives_the_grace() {
+        let g = graph(&[("quick", &[]), ("slow", &[]), ("after", &["quick"])]);
+        let out = stoppable(
+            &g,
+            4,
+            tokio::time::sleep(Duration::from_millis(10)),
+            tokio::time::sleep(Duration::from_millis(100)),
+            |n| async move {
+                let ms = if n == "slow" { 10_000 } else { 50 };
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok(())
+            },
+        )
+        .await;
+        assert!(
+            matches!(out["quick"], Outcome::Done),
+            "in flight, it finished"
+        );
+        assert!(matches!(out["after"], Outcome::NotStarted));
+        assert!(
+            matches!(out["slow"], Outcome::Failed(_)),
+            "cut at the grace"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The stage lock: an object written only if absent (S3 conditional write) in a private bucket of the
-//! app's, naming who holds it, so two deploys of one stage never run at once. `fintech unlock`
-//! clears one left by a killed run.
+//! app's, naming who holds it, so two deploys of one stage never run at once (a second one waits up
+//! to `--lock-timeout`). `fintech unlock` clears one left by a killed run.
 
 use anyhow::{Result, bail};
 use aws_sdk_s3::primitives::ByteStream;
@@ -51,40 +51,79 @@ fn holder_is_dead_here(held: &Value) -> bool {
         && !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
-/// Takes the lock of the stage for `command`, or fails naming its holder. A lock left by a run of
-/// this machine that died is taken over.
-pub async fn acquire(aws: &Aws, names: &Names, command: &str) -> Result<Lock> {
+/// Who holds a lock, in words: `ci@runner-7 running `deploy` (pid 4242, since 2026-11-26T09:40:03Z)`.
+pub fn holder_text(held: &Value) -> String {
+    let since = held["since_unix"].as_i64().map_or_else(
+        || "?".to_string(),
+        |s| {
+            aws_smithy_types::DateTime::from_secs(s)
+                .fmt(aws_smithy_types::date_time::Format::DateTime)
+                .unwrap_or_else(|_| s.to_string())
+        },
+    );
+    format!(
+        "{} running `{}` (pid {}, since {since})",
+        held["holder"].as_str().unwrap_or("?"),
+        held["command"].as_str().unwrap_or("?"),
+        held["pid"],
+    )
+}
+
+/// Takes the lock of the stage for `command`, waiting up to `timeout` for its holder to give it
+/// back (saying once who holds it, when `tell`), or fails naming the holder. A lock left by a run
+/// of this machine that died is taken over.
+pub async fn acquire(
+    aws: &Aws,
+    names: &Names,
+    command: &str,
+    timeout: std::time::Duration,
+    tell: bool,
+) -> Result<Lock> {
     let bucket = bucket(names);
     ensure_bucket(aws, names, &bucket).await?;
     let key = key(names);
-    for attempt in 0..2 {
-        match try_acquire(aws, command, &bucket, &key).await? {
+    let start = std::time::Instant::now();
+    let mut told = false;
+    let mut taken_over = false;
+    loop {
+        let held = match try_acquire(aws, command, &bucket, &key).await? {
             None => return Ok(Lock { bucket, key }),
-            Some(held) if attempt == 0 && holder_is_dead_here(&held) => {
-                release(
-                    aws,
-                    Lock {
-                        bucket: bucket.clone(),
-                        key: key.clone(),
-                    },
-                )
-                .await?;
-            }
-            Some(held) => bail!(
-                "stage `{}` is locked by {} running `{}` (pid {}, since unix time {}); wait for it, or if that run is dead: fintech unlock --stage {}",
-                names.stage,
-                held["holder"].as_str().unwrap_or("?"),
-                held["command"].as_str().unwrap_or("?"),
-                held["pid"],
-                held["since_unix"],
-                names.stage
-            ),
+            Some(held) => held,
+        };
+        if !taken_over && holder_is_dead_here(&held) {
+            taken_over = true;
+            let dead = Lock {
+                bucket: bucket.clone(),
+                key: key.clone(),
+            };
+            release(aws, dead).await?;
+            continue;
+        }
+        let stage = &names.stage;
+        if start.elapsed() >= timeout {
+            let waited = if timeout.is_zero() {
+                String::new()
+            } else {
+                format!(" (waited {}s, --lock-timeout)", start.elapsed().as_secs())
+            };
+            bail!(
+                "stage `{stage}` is locked by {}{waited}; wait for it, or if that run is dead: fintech unlock --stage {stage}",
+                holder_text(&held)
+            );
+        }
+        if tell && !told {
+            told = true;
+            eprintln!(
+                "Stage `{stage}` is locked by {}; waiting up to {}s for it (--lock-timeout).",
+                holder_text(&held),
+                timeout.as_secs()
+            );
+        }
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+            () = crate::interrupt::stopped() => return Err(crate::interrupt::error(&format!("while waiting for the lock of stage `{stage}`"))),
         }
     }
-    bail!(
-        "stage `{}` is locked and the lock could not be taken over",
-        names.stage
-    )
 }
 
 /// Writes the lock if absent; `Some(holder)` when someone has it.
@@ -114,25 +153,28 @@ async fn try_acquire(aws: &Aws, command: &str, bucket: &str, key: &str) -> Resul
                 "PreconditionFailed" | "ConditionalRequestConflict"
             ) || e.raw_response().is_some_and(|r| r.status().as_u16() == 412) =>
         {
+            // Given back in between: the next try takes it.
             Ok(Some(
-                holder_of(aws, bucket, key).await.unwrap_or(Value::Null),
+                holder_of(aws, bucket, key)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or(Value::Null),
             ))
         }
         Err(e) => Err(aws_error("s3:PutObject (lock)", e)),
     }
 }
 
-async fn holder_of(aws: &Aws, bucket: &str, key: &str) -> Result<Value> {
-    let out = aws
-        .s3
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .map_err(|e| aws_error("s3:GetObject (lock)", e))?;
+/// The lock's content, `None` when nobody holds it.
+async fn holder_of(aws: &Aws, bucket: &str, key: &str) -> Result<Option<Value>> {
+    let out = match aws.s3.get_object().bucket(bucket).key(key).send().await {
+        Ok(out) => out,
+        Err(e) if matches!(code(&e), "NoSuchKey" | "NoSuchBucket") => return Ok(None),
+        Err(e) => return Err(aws_error("s3:GetObject (lock)", e)),
+    };
     let bytes = out.body.collect().await?.into_bytes();
-    Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    Ok(Some(serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
 }
 
 /// Gives the lock back.
@@ -148,15 +190,21 @@ pub async fn release(aws: &Aws, lock: Lock) -> Result<()> {
     Ok(())
 }
 
-/// Removes the stage's lock whoever holds it; says whether there was one.
-pub async fn unlock(aws: &Aws, names: &Names) -> Result<Option<Value>> {
-    let (bucket, key) = (bucket(names), key(names));
-    let held = match holder_of(aws, &bucket, &key).await {
-        Ok(h) => h,
-        Err(_) => return Ok(None),
-    };
-    release(aws, Lock { bucket, key }).await?;
-    Ok(Some(held))
+/// Who holds the stage's lock, if anyone.
+pub async fn holder(aws: &Aws, names: &Names) -> Result<Option<Value>> {
+    holder_of(aws, &bucket(names), &key(names)).await
+}
+
+/// Removes the stage's lock, whoever holds it.
+pub async fn clear(aws: &Aws, names: &Names) -> Result<()> {
+    release(
+        aws,
+        Lock {
+            bucket: bucket(names),
+            key: key(names),
+        },
+    )
+    .await
 }
 
 /// The lock bucket: private and tagged, created on first use.

@@ -67,8 +67,17 @@ where
                 start.elapsed().as_secs()
             );
         }
-        tokio::time::sleep(delay).await;
+        pause(delay, what).await?;
         delay = (delay * 2).min(Duration::from_secs(15));
+    }
+}
+
+/// Sleeps `delay` between two tries, unless the run is interrupted meanwhile (then a wait ends at
+/// once: what it waits for goes on in AWS and the re-run picks it up).
+async fn pause(delay: Duration, what: &str) -> Result<()> {
+    tokio::select! {
+        () = tokio::time::sleep(delay) => Ok(()),
+        () = crate::interrupt::stopped() => Err(crate::interrupt::error(&format!("while waiting for {what}"))),
     }
 }
 
@@ -87,7 +96,9 @@ where
     let mut delay = Duration::from_millis(500);
     loop {
         match op().await {
-            Err(e) if retryable(&e) && start.elapsed() < timeout => {
+            Err(e)
+                if retryable(&e) && start.elapsed() < timeout && !crate::interrupt::requested() =>
+            {
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(10));
             }

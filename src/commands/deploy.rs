@@ -29,7 +29,11 @@ pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
             return Ok(1);
         }
         drop(snap);
-        super::locked(&engine, "deploy", &plan, async |fresh, snap| {
+        let consent = super::Consent {
+            yes,
+            allow_data_loss,
+        };
+        super::locked(&engine, "deploy", &plan, &consent, async |fresh, snap| {
             engine.apply(fresh, snap).await
         })
         .await?

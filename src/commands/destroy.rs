@@ -30,7 +30,11 @@ pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
         return Ok(1);
     }
     drop(snap);
-    super::locked(&engine, "destroy", &plan, async |_, snap| {
+    let consent = super::Consent {
+        yes,
+        allow_data_loss,
+    };
+    super::locked(&engine, "destroy", &plan, &consent, async |_, snap| {
         engine.destroy(&snap).await
     })
     .await?;

@@ -19,6 +19,7 @@ use crate::model::{self, Desired, Selection};
 
 /// Runs the command; the number is the process exit code.
 pub async fn run(cli: Cli) -> Result<i32> {
+    crate::interrupt::install();
     let g = &cli.global;
     match cli.command {
         Command::Validate { types } => validate::run(g, types),
@@ -36,15 +37,26 @@ pub async fn run(cli: Cli) -> Result<i32> {
         } => destroy::run(g, yes, allow_data_loss).await,
         Command::Outputs { json } => outputs::run(g, json).await,
         Command::Package => package::run(g),
-        Command::Unlock => {
+        Command::Unlock { yes } => {
             let engine = engine(g, load(g)?, "unlock").await?;
-            match crate::aws::lock::unlock(&engine.aws, &engine.names).await? {
-                Some(held) => println!(
-                    "Unlocked stage `{}` (it was held by {held}).",
-                    engine.desired.stage
-                ),
-                None => println!("Stage `{}` was not locked.", engine.desired.stage),
+            let stage = &engine.desired.stage;
+            let Some(held) = crate::aws::lock::holder(&engine.aws, &engine.names).await? else {
+                println!("Stage `{stage}` is not locked.");
+                return Ok(0);
+            };
+            println!(
+                "Stage `{stage}` is locked by {}.",
+                crate::aws::lock::holder_text(&held)
+            );
+            if !confirm(
+                yes,
+                "Clear it? Only if that run is dead: a live one would go on unguarded",
+            )? {
+                println!("Nothing changed.");
+                return Ok(1);
             }
+            crate::aws::lock::clear(&engine.aws, &engine.names).await?;
+            println!("Unlocked stage `{stage}`.");
             Ok(0)
         }
         Command::Schema { which } => {
@@ -84,6 +96,8 @@ pub async fn engine(g: &Global, desired: Desired, command: &'static str) -> Resu
     let reporter = crate::ui::progress::reporter(!g.no_progress, g.quiet);
     let mut engine = Engine::new(aws, desired, g.parallelism.max(1), reporter, g.offline);
     engine.verbose = g.verbose;
+    engine.lock_timeout = std::time::Duration::from_secs(g.lock_timeout);
+    engine.quiet = g.quiet;
     engine.command = command;
     Ok(engine)
 }
@@ -99,33 +113,62 @@ pub fn confirm(yes: bool, question: &str) -> Result<bool> {
     eprint!("{question} [y/N] ");
     std::io::stderr().flush()?;
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+    crate::interrupt::prompting(|| std::io::stdin().lock().read_line(&mut answer))?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
-/// Runs `work` holding the stage lock, on a plan read again under the lock, which must be the one
-/// the user saw (else another run or a hand change came in between). The lock is given back
-/// whatever happens.
+/// What the user agreed to: any plan (`--yes`), and losing data (`--allow-data-loss`).
+pub struct Consent {
+    pub yes: bool,
+    pub allow_data_loss: bool,
+}
+
+/// Runs `work` holding the stage lock, on a plan read again under the lock. When another run or a
+/// hand change came in between, the new plan is shown and applied only under `--yes` (and the
+/// data-loss guard again); a user who confirmed the old plan is asked to run again. The lock is
+/// given back whatever happens.
 pub async fn locked<T>(
     engine: &Engine,
     command: &str,
     shown: &crate::plan::Plan,
+    consent: &Consent,
     work: impl AsyncFnOnce(&crate::plan::Plan, Snapshot) -> Result<T>,
 ) -> Result<T> {
-    let lock = crate::aws::lock::acquire(&engine.aws, &engine.names, command).await?;
+    let lock = crate::aws::lock::acquire(
+        &engine.aws,
+        &engine.names,
+        command,
+        engine.lock_timeout,
+        !engine.quiet,
+    )
+    .await?;
     let result = async {
         let (fresh, snap) = engine.plan().await?;
         let fresh = if command == "destroy" { engine.destroy_plan(&snap) } else { fresh };
         if crate::plan::render::json(&fresh) != crate::plan::render::json(shown) {
-            bail!("the stage changed since the plan above was read (another run, or a change by hand); run `fintech {command}` again to see the new plan");
+            if !consent.yes {
+                bail!("the stage changed since the plan above was read (another run, or a change by hand); run `fintech {command}` again to see the new plan");
+            }
+            if !engine.quiet {
+                println!("\nThe stage changed since the plan above was read (another run, or a change by hand). The plan now:");
+                print!("{}", crate::plan::render::text(&fresh));
+            }
+            guard_data_loss(&fresh, consent.allow_data_loss)?;
         }
         work(&fresh, snap).await
     }
     .await;
     let released = crate::aws::lock::release(&engine.aws, lock).await;
-    let value = result?;
-    released?;
-    Ok(value)
+    match (result, released) {
+        (Ok(v), Ok(())) => Ok(v),
+        (Err(e), Ok(())) | (Ok(_), Err(e)) => Err(e),
+        (Err(e), Err(r)) => Err(anyhow::anyhow!(
+            "{}\nand the stage lock could not be released ({}): clear it with `fintech unlock --stage {}`",
+            crate::aws::error::describe(&e, engine.verbose),
+            crate::aws::error::describe(&r, false),
+            engine.desired.stage
+        )),
+    }
 }
 
 /// Refuses a plan that would destroy data, naming what and how to allow it.

@@ -34,29 +34,29 @@ pub fn install(src: &Path, runtime: &str, arch: &str, offline: bool) -> Result<O
     let tmp = dir.with_extension("partial");
     let _ = std::fs::remove_dir_all(&tmp);
     let python = std::env::var("FINTECH_PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-compile",
-        ])
-        .args([
-            "--platform",
-            platform,
-            "--implementation",
-            "cp",
-            "--python-version",
-            py,
-        ])
-        .args(["--only-binary=:all:", "--target"])
-        .arg(&tmp)
-        .arg("-r")
-        .arg(&req)
-        .output()
-        .with_context(|| format!("running {python} -m pip"))?;
+    let mut pip = Command::new(&python);
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+    ])
+    .args([
+        "--platform",
+        platform,
+        "--implementation",
+        "cp",
+        "--python-version",
+        py,
+    ])
+    .args(["--only-binary=:all:", "--target"])
+    .arg(&tmp)
+    .arg("-r")
+    .arg(&req);
+    let out =
+        super::child::output(&mut pip, None).with_context(|| format!("running {python} -m pip"))?;
     if !out.status.success() {
         bail!(
             "pip install for {platform} failed:\n{}",

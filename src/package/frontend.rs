@@ -77,13 +77,13 @@ pub fn build(dir: &Path, out: &Path, stamp: &Path) -> Result<bool> {
 }
 
 fn npm(dir: &Path, args: &[&str], hash: &str) -> Result<()> {
-    let out = Command::new("npm")
-        .args(args)
+    let mut cmd = Command::new("npm");
+    cmd.args(args)
         .current_dir(dir)
         .env("NEXT_TELEMETRY_DISABLED", "1")
-        .env("FINTECH_BUILD_ID", &hash[..16])
-        .output()
-        .context("running npm (is Node.js installed?)")?;
+        .env("FINTECH_BUILD_ID", &hash[..16]);
+    let out =
+        super::child::output(&mut cmd, None).context("running npm (is Node.js installed?)")?;
     if !out.status.success() {
         bail!(
             "`npm {}` failed in {}:\n{}{}",

@@ -1,9 +1,8 @@
 //! The backend's container image: tagged by a hash of its build context (so the same sources are the
 //! same tag), built and pushed with docker or podman when one is installed and running.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
@@ -15,12 +14,7 @@ pub fn tag_for(dir: &Path) -> Result<String> {
 /// A working container builder (`docker` or `podman` whose daemon answers), if any.
 pub fn builder() -> Option<&'static str> {
     ["docker", "podman"].into_iter().find(|b| {
-        Command::new(b)
-            .arg("info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+        super::child::output(Command::new(b).arg("info"), None).is_ok_and(|o| o.status.success())
     })
 }
 
@@ -62,19 +56,11 @@ pub fn platform(architecture: &str) -> &'static str {
 pub fn build_and_push(builder: &str, b: &Build<'_>, user: &str, password: &str) -> Result<()> {
     let (dir, url, tag) = (b.dir, b.url, b.tag);
     let registry = url.split('/').next().unwrap_or(url);
-    let mut login = Command::new(builder)
-        .args(["login", "--username", user, "--password-stdin", registry])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("running {builder} login"))?;
-    login
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(password.as_bytes())?;
-    let out = login.wait_with_output()?;
+    let out = super::child::output(
+        Command::new(builder).args(["login", "--username", user, "--password-stdin", registry]),
+        Some(password.as_bytes()),
+    )
+    .with_context(|| format!("running {builder} login"))?;
     if !out.status.success() {
         bail!(
             "{builder} login {registry} failed: {}",
@@ -93,9 +79,7 @@ pub fn build_and_push(builder: &str, b: &Build<'_>, user: &str, password: &str) 
         ],
         vec!["push", &image],
     ] {
-        let out = Command::new(builder)
-            .args(&args)
-            .output()
+        let out = super::child::output(Command::new(builder).args(&args), None)
             .with_context(|| format!("running {builder} {}", args[0]))?;
         if !out.status.success() {
             bail!(

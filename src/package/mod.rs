@@ -1,6 +1,7 @@
 //! Artifacts built from the payload without AWS: the Lambda zip, the static site manifest, and the
 //! computed attributes (hashes) that the plan compares with what is live.
 
+pub mod child;
 pub mod deps;
 pub mod frontend;
 pub mod image;

@@ -155,9 +155,12 @@ fn a_stage_is_locked_while_it_changes_and_unlock_clears_a_stale_lock() {
               Body=json.dumps({'holder': 'ci@runner-7', 'pid': 4242, 'command': 'deploy', 'since_unix': 1}))\n\
           out(1)");
     moto.reset_recording();
-    let err = p.run(&["deploy", "--yes"]).expect(1).stderr();
+    let err = p
+        .run(&["deploy", "--yes", "--lock-timeout", "0"])
+        .expect(1)
+        .stderr();
     assert!(
-        err.contains("stage `dev` is locked by ci@runner-7 running `deploy` (pid 4242"),
+        err.contains("stage `dev` is locked by ci@runner-7 running `deploy` (pid 4242, since 1970-01-01T00:00:01Z)"),
         "{err}"
     );
     assert!(err.contains("fintech unlock --stage dev"), "{err}");
@@ -166,8 +169,13 @@ fn a_stage_is_locked_while_it_changes_and_unlock_clears_a_stale_lock() {
         "{:?}",
         moto.mutating_calls()
     );
-    let out = p.run(&["unlock"]).expect(0).stdout();
-    assert!(out.contains("Unlocked stage `dev`"), "{out}");
+    let err = p.run(&["unlock"]).expect(1).stderr();
+    assert!(err.contains("pass --yes"), "{err}");
+    let out = p.run(&["unlock", "--yes"]).expect(0).stdout();
+    assert!(
+        out.contains("Stage `dev` is locked by ci@runner-7 running `deploy` (pid 4242, since 1970-01-01T00:00:01Z).\nUnlocked stage `dev`."),
+        "the holder is shown before the lock is cleared: {out}"
+    );
     p.run(&["deploy", "--yes"]).expect(0);
     // The lock is given back after the run.
     let left = p.py("out(c('s3').list_objects_v2(Bucket='fintech-tracker-fintech-locks-123456789012-us-east-1').get('KeyCount', 0))");

@@ -152,6 +152,11 @@ impl Call {
             (Some(b), _) => b.to_string(),
             _ => String::new(),
         };
+        Call::new(method, path, target, body)
+    }
+
+    /// A request from its method, path, `X-Amz-Target` header (JSON protocols) and body.
+    pub fn new(method: String, path: String, target: Option<&str>, body: String) -> Call {
         let op = target
             .map(|t| t.rsplit('.').next().unwrap_or(t).to_string())
             .or_else(|| {

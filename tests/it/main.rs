@@ -12,6 +12,7 @@ mod deploy;
 mod destroy;
 mod exact;
 mod failures;
+mod interrupts;
 mod payload;
 mod roundtrip;
 mod schema;

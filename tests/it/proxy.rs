@@ -18,6 +18,21 @@ impl Request {
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).to_string()
     }
+
+    /// The request as the harness names calls (to tell mutating ones).
+    pub fn call(&self) -> crate::harness::Call {
+        let target = self
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
+            .map(|(_, v)| v.as_str());
+        crate::harness::Call::new(
+            self.method.clone(),
+            self.path.clone(),
+            target,
+            self.body_text(),
+        )
+    }
 }
 
 /// A rule: `Some((status, error type, message))` answers with that error instead of forwarding.
@@ -158,4 +173,40 @@ fn read_chunked(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
         reader.read_exact(&mut chunk)?;
         body.extend_from_slice(&chunk[..n]);
     }
+}
+
+/// A proxy that sends `signal` to the process in `pid` when the mutating request after the `n`th
+/// arrives, so that exactly `n` reached the emulator first (and touches `marker`, when given, for
+/// a driver that signals by itself). After a SIGKILL that request is refused: the process is gone.
+pub fn signalling(
+    upstream: &str,
+    latency: Duration,
+    n: usize,
+    signal: i32,
+    pid: Arc<std::sync::atomic::AtomicU32>,
+    marker: Option<std::path::PathBuf>,
+) -> Proxy {
+    let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let rule = Arc::new(move |r: &Request| {
+        if !r.call().is_mutating() {
+            return None;
+        }
+        let count = seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if count != n + 1 {
+            return None;
+        }
+        if let Some(m) = &marker {
+            std::fs::write(m, b"").unwrap();
+        }
+        let target = pid.load(std::sync::atomic::Ordering::SeqCst);
+        if signal != 0 && target != 0 {
+            // SAFETY: kill(2) on the fintech process the test started.
+            unsafe {
+                libc::kill(target as i32, signal);
+            }
+        }
+        (signal == libc::SIGKILL)
+            .then(|| (500, "Killed".to_string(), "the client is gone".to_string()))
+    });
+    Proxy::start(upstream, latency, rule)
 }
