@@ -31,8 +31,13 @@ pub fn install(src: &Path, runtime: &str, arch: &str, offline: bool) -> Result<O
             req.display()
         );
     }
+    // One install per key at a time; what a killed one left in the scratch directory goes.
+    let _held = super::scratch::Exclusive::take(&dir.with_extension("lock"))?;
+    if dir.join(".complete").is_file() {
+        return Ok(Some(dir));
+    }
     let tmp = dir.with_extension("partial");
-    let _ = std::fs::remove_dir_all(&tmp);
+    super::scratch::remove_dir(&tmp)?;
     let python = std::env::var("FINTECH_PYTHON").unwrap_or_else(|_| "python3".into());
     let mut pip = Command::new(&python);
     pip.args([

@@ -1,6 +1,8 @@
 //! The frontend build: `npm ci` when its dependencies changed, then `npm run build`, skipped when the
 //! sources are the ones the last build was made from. The build id is a hash of the sources, so the
-//! same sources always export the same files.
+//! same sources always export the same files. One build of a directory at a time (two stages
+//! deployed at once share it), and a `node_modules` that a killed `npm ci` left half-written is
+//! thrown away and installed again.
 
 use std::path::Path;
 use std::process::Command;
@@ -42,7 +44,13 @@ pub fn build(dir: &Path, out: &Path, stamp: &Path) -> Result<bool> {
         bail!("{} has no package.json to build", dir.display());
     }
     let hash = source_hash(dir)?;
-    if out.is_dir() && std::fs::read_to_string(stamp).is_ok_and(|s| s.trim() == hash) {
+    let built = || out.is_dir() && std::fs::read_to_string(stamp).is_ok_and(|s| s.trim() == hash);
+    if built() {
+        return Ok(false);
+    }
+    let _held = super::scratch::Exclusive::take(&stamp.with_extension("lock"))?;
+    // Built meanwhile by the run that held the lock.
+    if built() {
         return Ok(false);
     }
     let lock = dir.join("package-lock.json");
@@ -55,6 +63,9 @@ pub fn build(dir: &Path, out: &Path, stamp: &Path) -> Result<bool> {
         .map(|s| s.trim() != lock_hash)
         .unwrap_or(true)
     {
+        // No stamp: npm never finished here (killed half-way) or someone else's install; npm ci
+        // would remove it too, but a leftover it cannot remove ends in ENOTEMPTY.
+        super::scratch::remove_dir(&dir.join("node_modules"))?;
         let verb = if lock.is_file() { "ci" } else { "install" };
         npm(
             dir,

@@ -5,6 +5,7 @@ pub mod child;
 pub mod deps;
 pub mod frontend;
 pub mod image;
+pub mod scratch;
 pub mod site;
 pub mod zip;
 

@@ -296,3 +296,80 @@ fn a_zip_over_the_direct_upload_limit_goes_through_the_artifact_bucket() {
         moto.mutating_calls()
     );
 }
+
+/// Processes whose working directory is `dir` (an npm that outlived the run would be one).
+fn processes_in(dir: &Path) -> Vec<String> {
+    let dir = dir.canonicalize().unwrap();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        })
+        .filter(|e| std::fs::read_link(e.path().join("cwd")).is_ok_and(|c| c == dir))
+        .map(|e| {
+            std::fs::read_to_string(e.path().join("cmdline"))
+                .unwrap_or_default()
+                .replace('\0', " ")
+        })
+        .collect()
+}
+
+#[test]
+fn a_run_killed_while_npm_installs_leaves_no_npm_behind_and_the_next_build_succeeds() {
+    let moto = Moto::start();
+    let p = Project::new(&moto);
+    // The bundled frontend's sources, with no node_modules and no build.
+    let frontend = p.path("app/frontend");
+    std::fs::remove_dir_all(&frontend).unwrap();
+    std::fs::create_dir_all(&frontend).unwrap();
+    let status = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "tar -C \"$1\" --exclude=./node_modules --exclude=./out --exclude=./.next -cf - . | tar -C \"$2\" -xf -",
+            "copy",
+        ])
+        .arg(repo().join("app/frontend"))
+        .arg(&frontend)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    p.edit(
+        "stacks/common.yaml",
+        "    source: ${payload.site}\n",
+        "    source: ${payload.site}\n    build: ${payload.frontend}\n",
+    );
+    let mut run = p.spawn(&["package"]);
+    let modules = frontend.join("node_modules");
+    let start = std::time::Instant::now();
+    while std::fs::read_dir(&modules).map_or(0, |d| d.count()) < 20 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(300),
+            "npm ci never started writing node_modules"
+        );
+        assert!(
+            run.try_wait().unwrap().is_none(),
+            "package ended before npm wrote anything"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    run.kill().unwrap();
+    run.wait().unwrap();
+    // The kernel kills npm with fintech: nothing goes on writing node_modules.
+    let start = std::time::Instant::now();
+    while !processes_in(&frontend).is_empty() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "still running after fintech was killed: {:?}",
+            processes_in(&frontend)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = p.run(&["package"]).expect(0).stdout();
+    assert!(out.contains("site:"), "{out}");
+    assert!(frontend.join("out/index.html").is_file());
+    assert!(frontend.join("node_modules/.fintech-lock.sha256").is_file());
+}
