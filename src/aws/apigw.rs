@@ -265,6 +265,12 @@ async fn converge(
                     .to_string()
             }
         };
+        // The permission before the route: a run killed in between leaves the route missing,
+        // which the next run sees and finishes (a route without its permission would look done).
+        if !permitted.contains(target) {
+            permit(c, api, target).await?;
+            permitted.push(target.clone());
+        }
         c.aws.mutated();
         c.aws
             .apigw
@@ -275,10 +281,6 @@ async fn converge(
             .send()
             .await
             .map_err(|e| aws_error("apigatewayv2:CreateRoute", e))?;
-        if !permitted.contains(target) {
-            permit(c, api, target).await?;
-            permitted.push(target.clone());
-        }
     }
     if c.aws
         .apigw

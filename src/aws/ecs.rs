@@ -441,7 +441,7 @@ pub async fn create_service(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .create_service()
         .cluster(p.s("cluster")?)
         .service_name(&c.name)
-        .task_definition(td)
+        .task_definition(&td)
         .desired_count(p.i("desired_count")? as i32)
         .launch_type(LaunchType::Fargate)
         .network_configuration(network(p)?)
@@ -479,7 +479,8 @@ pub async fn create_service(c: &Call<'_>, p: &Attrs) -> Result<()> {
     })
     .await
     .map_err(|e| aws_error("ecs:CreateService", e))?;
-    wait_rolled_out(c, p.s("cluster")?, out.service()).await
+    wait_rolled_out(c, p.s("cluster")?, out.service()).await?;
+    deregister_revisions(c, Some(&td)).await
 }
 
 /// Waits until the deployment a create or update started has rolled out (its tasks running and
@@ -550,9 +551,13 @@ pub async fn update_service(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Resu
         .update_service()
         .cluster(p.s("cluster")?)
         .service(&c.name);
-    if changed.iter().any(|k| TASK_ATTRS.contains(&k.as_str())) {
-        u = u.task_definition(register(c, p).await?);
-    }
+    let registered = if changed.iter().any(|k| TASK_ATTRS.contains(&k.as_str())) {
+        let td = register(c, p).await?;
+        u = u.task_definition(&td);
+        Some(td)
+    } else {
+        None
+    };
     if changed.iter().any(|k| k == "desired_count") {
         u = u.desired_count(p.i("desired_count")? as i32);
     }
@@ -569,7 +574,11 @@ pub async fn update_service(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Resu
         .send()
         .await
         .map_err(|e| aws_error("ecs:UpdateService", e))?;
-    wait_rolled_out(c, p.s("cluster")?, out.service()).await
+    wait_rolled_out(c, p.s("cluster")?, out.service()).await?;
+    match registered {
+        Some(td) => deregister_revisions(c, Some(&td)).await,
+        None => Ok(()),
+    }
 }
 
 /// Scales to zero, deletes the service, then deregisters its task definitions.
@@ -598,6 +607,13 @@ pub async fn delete_service(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> 
         Err(e) => return Err(aws_error("ecs:DeleteService", e)),
     }
     wait_drained(c.aws, &cluster, &c.name).await?;
+    deregister_revisions(c, None).await
+}
+
+/// Deregisters the service's active task definition revisions but `keep`: after a rollout the
+/// ones it replaced, and one a killed run registered and never used (as the Terraform provider
+/// deregisters a replaced revision); after a delete, all of them.
+async fn deregister_revisions(c: &Call<'_>, keep: Option<&str>) -> Result<()> {
     let defs = super::pages!(
         "ecs:ListTaskDefinitions",
         c.aws.ecs.list_task_definitions().family_prefix(&c.name)
@@ -606,7 +622,7 @@ pub async fn delete_service(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> 
     for arn in defs
         .iter()
         .flat_map(|p| p.task_definition_arns())
-        .filter(|a| a.contains(&family))
+        .filter(|a| a.contains(&family) && Some(a.as_str()) != keep)
     {
         c.aws.mutated();
         c.aws

@@ -195,6 +195,15 @@ pub async fn holder(aws: &Aws, names: &Names) -> Result<Option<Value>> {
     holder_of(aws, &bucket(names), &key(names)).await
 }
 
+/// Removes the stage's lock if a run of this machine that died holds it (a run killed after its
+/// last change, before giving the lock back): a run with nothing to change leaves no stale lock.
+pub async fn reap(aws: &Aws, names: &Names) -> Result<()> {
+    match holder(aws, names).await? {
+        Some(held) if holder_is_dead_here(&held) => clear(aws, names).await,
+        _ => Ok(()),
+    }
+}
+
 /// Removes the stage's lock, whoever holds it.
 pub async fn clear(aws: &Aws, names: &Names) -> Result<()> {
     release(

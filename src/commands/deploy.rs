@@ -38,6 +38,7 @@ pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
         })
         .await?
     } else {
+        crate::aws::lock::reap(&engine.aws, &engine.names).await?;
         snap.env
     };
     let s = plan.summary();

@@ -13,6 +13,7 @@ pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
     let (_, snap) = engine.plan().await?;
     let plan = engine.destroy_plan(&snap);
     if !plan.has_changes() {
+        crate::aws::lock::reap(&engine.aws, &engine.names).await?;
         println!("Nothing to destroy: stage `{stage}` has no live resources.");
         return Ok(0);
     }

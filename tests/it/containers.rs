@@ -235,9 +235,24 @@ fn a_second_deploy_changes_nothing_and_task_changes_roll_a_new_revision_only() {
     p.run(&["deploy", "--option", "containers", "--yes"])
         .expect(0);
     let names: Vec<String> = moto.mutating_calls().iter().map(|c| c.name()).collect();
-    assert_eq!(names, ["RegisterTaskDefinition", "UpdateService"]);
-    let revision = p.py("s = c('ecs').describe_services(cluster='fintech-tracker-dev-cluster', services=['fintech-tracker-dev-api-service'])['services'][0]\nout(s['taskDefinition'])");
-    assert!(revision.as_str().unwrap().ends_with(":2"), "{revision}");
+    assert_eq!(
+        names,
+        [
+            "RegisterTaskDefinition",
+            "UpdateService",
+            "DeregisterTaskDefinition"
+        ],
+        "the revision it replaced is deregistered once the new one rolled out"
+    );
+    let revisions = p.py("s = c('ecs').describe_services(cluster='fintech-tracker-dev-cluster', services=['fintech-tracker-dev-api-service'])['services'][0]\n\
+                          out([s['taskDefinition'].split('/')[-1], [a.split('/')[-1] for a in c('ecs').list_task_definitions(status='ACTIVE')['taskDefinitionArns']]])");
+    assert_eq!(
+        revisions,
+        json!([
+            "fintech-tracker-dev-api-service:2",
+            ["fintech-tracker-dev-api-service:2"]
+        ])
+    );
 
     // The desired count: the service in place, no new revision.
     p.edit("fintech.yaml", "task_count: 1", "task_count: 2");

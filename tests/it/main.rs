@@ -13,6 +13,7 @@ mod destroy;
 mod exact;
 mod failures;
 mod interrupts;
+mod kill;
 mod payload;
 mod roundtrip;
 mod schema;

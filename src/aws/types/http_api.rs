@@ -11,7 +11,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("routes", Ty::Map(&Ty::Str), Required, InPlace, "route key (e.g. `ANY /api/{proxy+}`) to function ARN"),
         f("cors_origins", STRS, Default("[]"), InPlace, "origins allowed by CORS"),
     ],
-    computed: &[],
+    computed: &[("auto_deploy", InPlace)],
     outputs: &["id", "endpoint", "domain", "protocol"],
     data_bearing: false,
     lookup: false,
