@@ -620,6 +620,13 @@ fn failures(
             m.push_str(&format!("\nnot started: {}", not_started.join(", ")));
         }
         m
+    } else if what == "read" {
+        // Nothing was changed: the resources that could not be read for want of a failed one are
+        // no news.
+        return Err(anyhow!(
+            "reading the stage failed, nothing was changed:\n{}\nfix the cause and run again: {rerun}",
+            failed.join("\n")
+        ));
     } else {
         format!(
             "{what} failed for {} resource{}:\n{}",

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
 use aws_sdk_ec2::types::{
     Filter, IpPermission, IpRange, ResourceType, SecurityGroup, Tag, TagSpecification,
     UserIdGroupPair,
@@ -14,6 +14,16 @@ use super::{Attrs, Aws, Call, Live, Names, Props, aws_error, code, sorted, wait}
 
 fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
+}
+
+/// The error of an account without a default VPC in the region: cause and fix in one paragraph.
+pub fn no_default_vpc(aws: &Aws) -> anyhow::Error {
+    anyhow!(
+        "account {} has no default VPC in {}, and the stack's `ec2.default_vpc` looks it up to place the database, cache and functions: create it with `aws ec2 create-default-vpc --region {}` (it costs nothing), then run again",
+        aws.account,
+        aws.region,
+        aws.region
+    )
 }
 
 pub async fn read_vpc(c: &Call<'_>) -> Result<Live> {
@@ -29,14 +39,19 @@ pub async fn read_vpc(c: &Call<'_>) -> Result<Live> {
         .vpcs()
         .first()
         .and_then(|v| v.vpc_id())
-        .ok_or_else(|| {
-            anyhow!("the region has no default VPC; create one with `aws ec2 create-default-vpc`")
-        })?
+        .ok_or_else(|| no_default_vpc(c.aws))?
         .to_string();
     let subnets = super::pages!(
         "ec2:DescribeSubnets",
         c.aws.ec2.describe_subnets().filters(filter("vpc-id", &vpc))
     );
+    if subnets.iter().all(|p| p.subnets().is_empty()) {
+        bail!(
+            "the default VPC {vpc} of account {} in {} has no subnets, and the stack's functions, database and cache need them: create one per zone with `aws ec2 create-default-subnet --availability-zone <zone>` (or recreate the default VPC), then run again",
+            c.aws.account,
+            c.aws.region
+        );
+    }
     let ids = subnets
         .iter()
         .flat_map(|p| p.subnets())

@@ -12,6 +12,7 @@ mod elbv2;
 pub mod error;
 mod events;
 mod iam;
+mod identity;
 mod lambda;
 pub mod lock;
 mod logs;
@@ -112,17 +113,16 @@ impl Aws {
             loader = loader.retry_config(r);
         }
         let sdk = loader.load().await;
-        let sts = aws_sdk_sts::Client::new(&sdk);
-        let who = sts.get_caller_identity().send().await.map_err(|e| {
-            aws_error("sts:GetCallerIdentity", e).context(
-                "cannot reach AWS with these credentials (check AWS_PROFILE/AWS_ACCESS_KEY_ID, and AWS_ENDPOINT_URL for an emulator)",
-            )
-        })?;
-        Ok(Aws::from_sdk(
+        let account = identity::account(
             &sdk,
-            who.account().unwrap_or_default(),
-            &c.region,
-        ))
+            &identity::Context {
+                profile: c.profile.as_deref(),
+                endpoint_url: c.endpoint_url.as_deref(),
+                region: &c.region,
+            },
+        )
+        .await?;
+        Ok(Aws::from_sdk(&sdk, &account, &c.region))
     }
 
     /// Clients for `sdk`, for `account` in `region`.

@@ -4,6 +4,7 @@ mod harness;
 mod proxy;
 mod realism;
 
+mod account;
 mod bad_input;
 mod containers;
 mod cost;

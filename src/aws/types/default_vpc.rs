@@ -33,8 +33,8 @@ impl Driver for DefaultVpc {
     async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
         crate::aws::ec2::read_vpc(c).await.map(Some)
     }
-    async fn create(&self, _: &Call<'_>, _: &Attrs) -> Result<()> {
-        bail!("the region has no default VPC; create one with `aws ec2 create-default-vpc`")
+    async fn create(&self, c: &Call<'_>, _: &Attrs) -> Result<()> {
+        Err(crate::aws::ec2::no_default_vpc(c.aws))
     }
     async fn update(&self, c: &Call<'_>, _: &Attrs, _: &Live, _: &[String]) -> Result<()> {
         bail!(
