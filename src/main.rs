@@ -26,7 +26,13 @@ fn main() {
     let code = match rt.block_on(fintech::commands::run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", fintech::describe_error(&e, verbose));
+            let text = fintech::describe_error(&e, verbose);
+            // Located errors (`file:line:col: error: ...`) carry their own label.
+            if text.lines().next().is_some_and(|l| l.contains(": error: ")) {
+                eprintln!("{text}");
+            } else {
+                eprintln!("error: {text}");
+            }
             // As shells report a command ended by Ctrl-C.
             if fintech::interrupted() { 130 } else { 1 }
         }

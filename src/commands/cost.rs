@@ -14,7 +14,7 @@ pub fn run(g: &Global, option: Option<&str>, json: bool, tier: FreeTier) -> Resu
             .map(|o| o.to_string())
             .collect(),
         Some(o) => vec![o.to_string()],
-        None => vec![super::load(g)?.option],
+        None => vec![super::load_stack(g)?.option],
     };
     let mut all = Vec::new();
     for o in &options {
@@ -24,6 +24,7 @@ pub fn run(g: &Global, option: Option<&str>, json: bool, tier: FreeTier) -> Resu
                 stage: g.stage.clone(),
                 option: Some(o.clone()),
                 region: g.region.clone(),
+                payload: false,
             },
         )?;
         all.push(estimate(&d, Catalog::shipped(), tier, d.budget_usd)?);

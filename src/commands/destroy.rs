@@ -6,7 +6,7 @@ use crate::cli::Global;
 use crate::plan::render;
 
 pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
-    let desired = super::load(g)?;
+    let desired = super::load_stack(g)?;
     let stage = desired.stage.clone();
     let mut engine = super::engine(g, desired, "destroy").await?;
     engine.build = false;

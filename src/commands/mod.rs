@@ -38,7 +38,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Outputs { json } => outputs::run(g, json).await,
         Command::Package => package::run(g),
         Command::Unlock { yes } => {
-            let engine = engine(g, load(g)?, "unlock").await?;
+            let engine = engine(g, load_stack(g)?, "unlock").await?;
             let stage = &engine.desired.stage;
             let Some(held) = crate::aws::lock::holder(&engine.aws, &engine.names).await? else {
                 println!("Stage `{stage}` is not locked.");
@@ -72,17 +72,25 @@ pub async fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-fn selection(g: &Global) -> Selection {
+fn selection(g: &Global, payload: bool) -> Selection {
     Selection {
         stage: g.stage.clone(),
         option: g.option.clone(),
         region: g.region.clone(),
+        payload,
     }
 }
 
-/// Loads and checks the stack: every error at once, before any AWS call.
+/// Loads and checks the stack: every error at once, before any AWS call. The payload's
+/// directories are checked too: the command builds it.
 pub fn load(g: &Global) -> Result<Desired> {
-    Ok(model::load(&g.dir, &selection(g))?)
+    Ok(model::load(&g.dir, &selection(g, true))?)
+}
+
+/// [`load`] for a command that builds nothing (destroy, outputs, cost, unlock): the app need not
+/// be there.
+pub fn load_stack(g: &Global) -> Result<Desired> {
+    Ok(model::load(&g.dir, &selection(g, false))?)
 }
 
 /// Connects to AWS for the stage's region and builds the engine.

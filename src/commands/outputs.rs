@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::cli::Global;
 
 pub async fn run(g: &Global, json: bool) -> Result<i32> {
-    let desired = super::load(g)?;
+    let desired = super::load_stack(g)?;
     let mut engine = super::engine(g, desired, "outputs").await?;
     engine.build = false;
     let (_, snap) = engine.plan().await?;

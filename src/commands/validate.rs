@@ -26,15 +26,27 @@ pub fn run(g: &Global, types: bool) -> Result<i32> {
     };
     let mut errors: Vec<String> = Vec::new();
     let mut ok = Vec::new();
-    for option in &options {
+    // Each stage also with no option given: the one `deploy` would use (the stage's, then
+    // `default_option`), whose stack file must exist.
+    let picks = options
+        .iter()
+        .map(|o| Some(o.clone()))
+        .chain(g.option.is_none().then_some(None));
+    for option in picks {
         for stage in &stages {
             let sel = Selection {
                 stage: Some(stage.clone()),
-                option: Some(option.clone()),
+                option: option.clone(),
                 region: g.region.clone(),
+                payload: true,
             };
             match model::load(&g.dir, &sel) {
-                Ok(d) => ok.push(format!("{option}/{stage}: {} resources", d.resources.len())),
+                Ok(_) if option.is_none() => {}
+                Ok(d) => ok.push(format!(
+                    "{}/{stage}: {} resources",
+                    d.option,
+                    d.resources.len()
+                )),
                 Err(diags) => {
                     for d in diags.0 {
                         let text = d.to_string();

@@ -4,6 +4,8 @@ pub mod cron;
 pub mod eval;
 pub mod graph;
 pub mod jsonschema;
+pub mod paths;
+pub mod region;
 pub mod resolve;
 pub mod schema;
 
@@ -61,6 +63,9 @@ pub struct Selection {
     pub stage: Option<String>,
     pub option: Option<String>,
     pub region: Option<String>,
+    /// The command builds the payload (plan, deploy, package, validate): its directories must be
+    /// there. Destroy, outputs and cost work from a checkout without the app.
+    pub payload: bool,
 }
 
 /// Loads `fintech.yaml` and the option's stack from `root`, and builds the desired graph.
@@ -111,12 +116,38 @@ pub fn load(root: &Path, sel: &Selection) -> Result<Desired, Diagnostics> {
         );
         return diags.finish(unreachable_desired());
     }
-    let region = sel
-        .region
-        .clone()
-        .or_else(|| stage.region.clone())
-        .or_else(|| proj.region.clone())
-        .unwrap_or_else(|| "us-east-1".to_string());
+    let (region, region_at) = match (&sel.region, &stage.region, &proj.region) {
+        (Some(r), _, _) => (r.clone(), Loc::new(&"--region".into(), 0, 0)),
+        (None, Some(r), _) => (
+            r.clone(),
+            stage.region_at.clone().unwrap_or(proj.loc.clone()),
+        ),
+        (None, None, Some(r)) => (
+            r.clone(),
+            proj.region_at.clone().unwrap_or(proj.loc.clone()),
+        ),
+        (None, None, None) => ("us-east-1".to_string(), proj.loc.clone()),
+    };
+    if let Some(hint) = region::problem(&region) {
+        diags.push(
+            Diagnostic::new(region_at, format!("`{region}` is not an AWS region")).hint(hint),
+        );
+    }
+    // A stage may only override parameters the project declares: a typo would be ignored
+    // silently (prod keeping dev's backups).
+    for (name, value) in &stage.params {
+        if !proj.params.contains_key(name) {
+            let mut d = Diagnostic::new(
+                value.loc.clone(),
+                format!("stage `{stage_name}` sets `{name}`, which `params` does not declare"),
+            );
+            d = match did_you_mean(name, proj.params.keys().map(String::as_str)) {
+                Some(s) => d.hint(format!("did you mean `{s}`?")),
+                None => d.hint("declare it under `params` first (with the value other stages get)"),
+            };
+            diags.push(d);
+        }
+    }
     let stack_file = format!("{option}.yaml");
     if !root.join("stacks").join(&stack_file).is_file() {
         diags.push(
@@ -135,6 +166,19 @@ pub fn load(root: &Path, sel: &Selection) -> Result<Desired, Diagnostics> {
         .any(|d| d.message.starts_with("invalid YAML") || d.message.starts_with("cannot read"))
     {
         // Resources of an unreadable file are missing: checking references now would only cascade.
+        return diags.finish(unreachable_desired());
+    }
+    if stack.resources.is_empty() {
+        // (Unless the file's own errors explain it.)
+        if diags.0.len() == before {
+            diags.push(
+            Diagnostic::new(
+                Loc::new(&format!("stacks/{stack_file}").into(), 1, 1),
+                format!("stacks/{stack_file} declares no resources"),
+            )
+            .hint("a stack with no resources would plan the deletion of everything the stage has; to remove a stage, run `fintech destroy`"),
+            );
+        }
         return diags.finish(unreachable_desired());
     }
     let ctx = resolve::Ctx::new(&proj, stage, &stage_name, &region, &option, &stack);
@@ -167,6 +211,10 @@ pub fn load(root: &Path, sel: &Selection) -> Result<Desired, Diagnostics> {
         .iter()
         .filter_map(|(k, v)| resolve::output(&ctx, v, &mut diags).map(|v| (k.clone(), v)))
         .collect();
+    paths::check_payload(&proj.payload, &mut diags);
+    if sel.payload {
+        paths::check_resources(root, &stack, &resources, &mut diags);
+    }
     let order = graph::order(&resources, &mut diags);
     let usage = proj
         .usage

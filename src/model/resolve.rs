@@ -21,7 +21,14 @@ pub struct Ctx<'a> {
     scalars: BTreeMap<&'static str, Value>,
     types: BTreeMap<String, Option<&'static TypeSchema>>,
     secrets: BTreeSet<String>,
+    /// Static references followed so far: parameters that refer to parameters many times over
+    /// could otherwise expand without end (a "billion laughs" of `${params.x}`).
+    followed: std::cell::Cell<usize>,
 }
+
+/// How many static references one load may follow, and how long a value they build may be.
+const MAX_FOLLOWED: usize = 20_000;
+const MAX_VALUE_CHARS: usize = 65_536;
 
 impl<'a> Ctx<'a> {
     pub fn new(
@@ -55,6 +62,7 @@ impl<'a> Ctx<'a> {
             scalars,
             types,
             secrets: proj.secrets.keys().cloned().collect(),
+            followed: std::cell::Cell::new(0),
         }
     }
 }
@@ -234,7 +242,20 @@ fn substitute_str(
         match part {
             Part::Lit(l) => text.push_str(&l.replace("${", "$${")),
             Part::Ref { path, .. } => match static_value(ctx, &path, node, deps, diags) {
+                Lookup::Static(_) if ctx.followed.get() >= MAX_FOLLOWED => {
+                    if ctx.followed.replace(MAX_FOLLOWED + 1) == MAX_FOLLOWED {
+                        diags.push(
+                            Diagnostic::new(
+                                node.loc.clone(),
+                                format!("parameters expand too much: more than {MAX_FOLLOWED} references followed"),
+                            )
+                            .hint("a parameter that uses another many times, nested, grows exponentially"),
+                        );
+                    }
+                    return node.clone();
+                }
                 Lookup::Static(found) if depth < 8 => {
+                    ctx.followed.set(ctx.followed.get() + 1);
                     let found = substitute(ctx, &found, deps, diags, depth + 1);
                     if single {
                         return found;
@@ -266,6 +287,19 @@ fn substitute_str(
                     text.push_str(&format!("${{{}}}", path.join(".")))
                 }
             },
+        }
+        if text.len() > MAX_VALUE_CHARS {
+            diags.push(
+                Diagnostic::new(
+                    node.loc.clone(),
+                    format!("this value expands to more than {MAX_VALUE_CHARS} characters"),
+                )
+                .hint("a parameter that uses another many times, nested, grows exponentially"),
+            );
+            return Node {
+                kind: Kind::Str(String::new()),
+                loc: node.loc.clone(),
+            };
         }
     }
     Node {

@@ -52,12 +52,34 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: error: {}", self.loc, self.message)?;
+        write!(f, "{}: error: {}", self.loc, printable(&self.message))?;
         if let Some(h) = &self.hint {
-            write!(f, "\n  hint: {h}")?;
+            write!(f, "\n  hint: {}", printable(h))?;
         }
         Ok(())
     }
+}
+
+/// Longest message shown whole: what the user wrote is echoed, and may be megabytes long.
+const MAX_SHOWN: usize = 240;
+
+/// `text` safe for a terminal: control characters (escape sequences could retitle or clear it)
+/// written as `\u{..}`, and cut short past [`MAX_SHOWN`] characters.
+pub fn printable(text: &str) -> String {
+    let mut out = String::new();
+    let total = text.chars().count();
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX_SHOWN {
+            out.push_str(&format!("… ({total} characters in all)"));
+            break;
+        }
+        if c.is_control() && c != '\n' {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Every problem found in one pass, sorted by place.
@@ -127,6 +149,14 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn echoed_input_cannot_drive_the_terminal_nor_flood_it() {
+        assert_eq!(printable("a\u{1b}]0;x\u{7}b"), "a\\u{1b}]0;x\\u{7}b");
+        let long = printable(&"x".repeat(10_000));
+        assert!(long.ends_with("… (10000 characters in all)"), "{long}");
+        assert!(long.len() < 300);
+    }
 
     #[test]
     fn suggests_close_names_only() {

@@ -10,6 +10,8 @@ use super::yaml::{Kind, Node};
 pub struct Project {
     pub app: String,
     pub region: Option<String>,
+    /// Where `region` was written.
+    pub region_at: Option<Loc>,
     pub default_option: Option<String>,
     pub payload: BTreeMap<String, Node>,
     pub params: BTreeMap<String, Node>,
@@ -27,6 +29,7 @@ pub struct StageSpec {
     pub budget: BTreeMap<String, Node>,
     pub protect: bool,
     pub region: Option<String>,
+    pub region_at: Option<Loc>,
     pub option: Option<String>,
 }
 
@@ -56,6 +59,7 @@ pub fn parse(root: &Node, diags: &mut Diagnostics) -> Project {
     let mut p = Project {
         app: String::new(),
         region: None,
+        region_at: None,
         default_option: None,
         payload: BTreeMap::new(),
         params: BTreeMap::new(),
@@ -81,11 +85,14 @@ pub fn parse(root: &Node, diags: &mut Diagnostics) -> Project {
                     p.app = s.to_string();
                 }
             }
-            "region" => p.region = expect_str(value, diags).map(str::to_string),
+            "region" => {
+                p.region = expect_str(value, diags).map(str::to_string);
+                p.region_at = Some(value.loc.clone());
+            }
             "default_option" => p.default_option = expect_str(value, diags).map(str::to_string),
             "payload" => p.payload = string_keyed(value, diags),
             "params" => p.params = string_keyed(value, diags),
-            "budget" => p.budget = keyed(value, BUDGET_KEYS, "budget", diags),
+            "budget" => p.budget = budget(value, diags),
             "usage" => p.usage = usage(value, diags),
             "stages" => {
                 for (name, node) in string_keyed(value, diags) {
@@ -122,11 +129,32 @@ fn usage(node: &Node, diags: &mut Diagnostics) -> BTreeMap<String, Node> {
         .collect();
     let out = keyed(node, &keys, "usage", diags);
     for v in out.values() {
-        if !matches!(v.kind, Kind::Int(_) | Kind::Float(_)) {
-            diags.push(expected(v, "a number"));
-        }
+        non_negative(v, diags);
     }
     out
+}
+
+/// A budget section: known keys, an amount of zero or more.
+fn budget(node: &Node, diags: &mut Diagnostics) -> BTreeMap<String, Node> {
+    let out = keyed(node, BUDGET_KEYS, "budget", diags);
+    if let Some(v) = out.get("monthly_usd") {
+        non_negative(v, diags);
+    }
+    out
+}
+
+/// Checks that `v` is a number of zero or more (usage, budgets).
+pub fn non_negative(v: &Node, diags: &mut Diagnostics) {
+    match v.kind {
+        Kind::Int(i) if i < 0 => diags.push(
+            Diagnostic::new(v.loc.clone(), format!("{i} is negative")).hint("use zero or more"),
+        ),
+        Kind::Float(f) if f < 0.0 => diags.push(
+            Diagnostic::new(v.loc.clone(), format!("{f} is negative")).hint("use zero or more"),
+        ),
+        Kind::Int(_) | Kind::Float(_) => {}
+        _ => diags.push(expected(v, "a number")),
+    }
 }
 
 fn parse_stage(node: &Node, diags: &mut Diagnostics) -> StageSpec {
@@ -137,12 +165,15 @@ fn parse_stage(node: &Node, diags: &mut Diagnostics) -> StageSpec {
     for (key, value) in expect_map(node, "a stage", diags).unwrap_or_default() {
         match key.name.as_str() {
             "params" => s.params = string_keyed(value, diags),
-            "budget" => s.budget = keyed(value, BUDGET_KEYS, "budget", diags),
+            "budget" => s.budget = budget(value, diags),
             "protect" => match value.kind {
                 Kind::Bool(b) => s.protect = b,
                 _ => diags.push(expected(value, "true or false")),
             },
-            "region" => s.region = expect_str(value, diags).map(str::to_string),
+            "region" => {
+                s.region = expect_str(value, diags).map(str::to_string);
+                s.region_at = Some(value.loc.clone());
+            }
             "option" => s.option = expect_str(value, diags).map(str::to_string),
             other => diags.push(unknown_key(&key.loc, other, STAGE_KEYS, "a stage")),
         }
@@ -241,10 +272,24 @@ fn keyed(
 
 /// "expected X, found Y" at the node.
 pub fn expected(node: &Node, what: &str) -> Diagnostic {
+    let hint = match (&node.kind, what) {
+        (Kind::Str(_), w) if w.contains("number") => "write the number without quotes, e.g. `512`",
+        (Kind::Int(_) | Kind::Float(_) | Kind::Bool(_), w) if w.contains("string") => {
+            "quote it to make it text, e.g. \"42\""
+        }
+        (Kind::Seq(_), _) => {
+            "a list is written `[a, b]` or one `- item` per line; remove the brackets for one value"
+        }
+        (Kind::Map(_), _) => {
+            "a mapping is written `key: value`; remove the braces or indentation for one value"
+        }
+        _ => "`fintech validate --types` lists what each field takes",
+    };
     Diagnostic::new(
         node.loc.clone(),
         format!("expected {what}, found {} `{node}`", node.describe()),
     )
+    .hint(hint)
 }
 
 /// "unknown key" with the closest allowed key as a hint.

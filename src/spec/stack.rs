@@ -61,6 +61,25 @@ fn load_into(
                 };
                 for f in files {
                     if let Some(name) = expect_str(f, diags) {
+                        // Includes stay in the stacks directory: a stack file cannot read the
+                        // rest of the machine (and print it in its errors).
+                        let path = Path::new(name);
+                        if path.is_absolute()
+                            || path
+                                .components()
+                                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+                        {
+                            diags.push(
+                                Diagnostic::new(
+                                    f.loc.clone(),
+                                    format!("included file `{name}` is outside {shown_dir}/"),
+                                )
+                                .hint(format!(
+                                    "includes name files in {shown_dir}/, like `common.yaml`"
+                                )),
+                            );
+                            continue;
+                        }
                         if !dir.join(name).is_file() {
                             diags.push(
                                 Diagnostic::new(

@@ -97,6 +97,9 @@ impl fmt::Display for Node {
     }
 }
 
+/// The most values (mappings, lists, scalars) one file may hold once its aliases are expanded.
+const MAX_NODES: usize = 20_000;
+
 /// Parses `text` (read from `file`) into a located tree, or one located syntax error.
 pub fn parse(file: &Arc<str>, text: &str) -> Result<Node, Diagnostic> {
     if text.trim().is_empty() {
@@ -105,7 +108,14 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Node, Diagnostic> {
             loc: Loc::new(file, 1, 1),
         });
     }
-    let raw: Spanned<Raw> = serde_saphyr::from_str(text).map_err(|e| {
+    // A stack file has hundreds of values: budgets far above that, far below what takes time.
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_nodes: MAX_NODES,
+            max_aliases: 2_000,
+        },
+    };
+    let raw: Spanned<Raw> = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
         let (line, col) = e
             .location()
             .map(|l| (l.line() as u32, l.column() as u32))
@@ -126,11 +136,32 @@ fn clean_message(raw: &str) -> String {
         Some((_, rest)) => rest,
         None => first,
     };
-    first
+    let first = first
         .split(", set DuplicateKeyPolicy")
         .next()
-        .unwrap_or(first)
-        .to_string()
+        .unwrap_or(first);
+    // The parser's words for its limits and options, in the user's terms.
+    if first.starts_with("multiple YAML documents") {
+        "a second YAML document (after `---` or `...`): a project or stack file is one document"
+            .to_string()
+    } else if first.contains("budget breached: Depth") {
+        "nested more than 64 levels deep".to_string()
+    } else if first.contains("budget breached: Nodes") {
+        format!("more than {MAX_NODES} values once aliases are expanded (an alias bomb?)")
+    } else if first.contains("budget breached") {
+        "too large once aliases are expanded".to_string()
+    } else if first.starts_with("recursive references") {
+        "an alias refers to the mapping it is in".to_string()
+    } else if let Some(rest) = first.strip_prefix("non-finite float ") {
+        format!(
+            "{} is not a finite number",
+            rest.split(" rejected").next().unwrap_or(rest)
+        )
+    } else if first == "integer too large" {
+        "a number too large to use".to_string()
+    } else {
+        first.to_string()
+    }
 }
 
 /// Deserialisation target: the value tree with serde-saphyr spans, turned into [`Node`]s after.
@@ -227,8 +258,9 @@ impl<'de> Visitor<'de> for RawVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
         let mut entries: Vec<(Spanned<String>, Spanned<Raw>)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         while let Some(key) = map.next_key::<Spanned<String>>()? {
-            if entries.iter().any(|(k, _)| k.value == key.value) {
+            if !seen.insert(key.value.clone()) {
                 return Err(de::Error::custom(format!("duplicate key `{}`", key.value)));
             }
             let value = map.next_value::<Spanned<Raw>>()?;

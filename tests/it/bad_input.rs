@@ -164,8 +164,8 @@ fn broken_yaml_is_one_located_error() {
     assert!(err.contains("error: invalid YAML"), "{err}");
     assert_eq!(
         err.matches("error:").count(),
-        2,
-        "one diagnostic plus the summary line:\n{err}"
+        1,
+        "one diagnostic, no cascade:\n{err}"
     );
 }
 

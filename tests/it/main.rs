@@ -13,6 +13,7 @@ mod deploy;
 mod destroy;
 mod exact;
 mod failures;
+mod hostile;
 mod interrupts;
 mod kill;
 mod payload;

@@ -46,23 +46,10 @@ fn files_under(dir: &Path) -> Vec<String> {
 fn the_bundled_app_is_built_packaged_and_shipped_once() {
     let moto = Moto::start();
     let p = Project::new(&moto);
-    // The real payload: app/backend with its dependencies for Lambda, app/frontend built by npm.
-    let app = repo().join("app");
-    p.edit(
-        "fintech.yaml",
-        "backend: app/backend",
-        &format!("backend: {}", app.join("backend").display()),
-    );
-    p.edit(
-        "fintech.yaml",
-        "frontend: app/frontend ",
-        &format!("frontend: {} ", app.join("frontend").display()),
-    );
-    p.edit(
-        "fintech.yaml",
-        "site: app/frontend/out",
-        &format!("site: {}", app.join("frontend/out").display()),
-    );
+    // The real payload: app/backend with its dependencies for Lambda, app/frontend built by npm
+    // (the repo's app/, linked into the project: payload paths stay in the project directory).
+    std::fs::remove_dir_all(p.path("app")).unwrap();
+    std::os::unix::fs::symlink(repo().join("app"), p.path("app")).unwrap();
     p.edit(
         "stacks/common.yaml",
         "    source: ${payload.site}\n",
@@ -131,7 +118,7 @@ fn the_bundled_app_is_built_packaged_and_shipped_once() {
     ));
     assert_eq!(
         site["keys"],
-        serde_json::json!(files_under(&app.join("frontend/out")))
+        serde_json::json!(files_under(&repo().join("app/frontend/out")))
     );
     assert_eq!(
         site["html"],

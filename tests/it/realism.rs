@@ -20,7 +20,7 @@ fn throttling_in_every_protocol_is_retried_past_the_sdks_default_three_attempts(
         "{err}"
     );
     assert!(
-        err.contains("re-run: fintech deploy --option serverless --stage dev"),
+        err.contains("run again: fintech deploy --option serverless --stage dev"),
         "the hint names the command that was run: {err}"
     );
     p.env.clear();
