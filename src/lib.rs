@@ -8,6 +8,8 @@ mod aws;
 pub mod cli;
 pub mod commands;
 mod cost;
+#[doc(hidden)]
+pub mod fuzzing;
 mod interrupt;
 mod model;
 mod package;
