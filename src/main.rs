@@ -11,6 +11,7 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    let start = std::time::Instant::now();
     let cli = Cli::parse();
     let verbose = cli.global.verbose;
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -33,6 +34,7 @@ fn main() {
             } else {
                 eprintln!("error: {text}");
             }
+            eprintln!("(failed after {:.1}s)", start.elapsed().as_secs_f64());
             // As shells report a command ended by Ctrl-C.
             if fintech::interrupted() { 130 } else { 1 }
         }

@@ -145,7 +145,37 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .await
         .map_err(|e| aws_error("apigatewayv2:CreateApi", e))?;
     let id = api.api_id().unwrap_or_default();
+    drop_twins(c, id).await?;
     converge(c, id, p, &BTreeMap::new()).await
+}
+
+/// Deletes the stage's other APIs of this name: API names are not unique, so a CreateApi whose
+/// answer was lost and that the SDK sent again made two.
+async fn drop_twins(c: &Call<'_>, ours: &str) -> Result<()> {
+    let pages = super::token_pages!("apigatewayv2:GetApis", c.aws.apigw.get_apis());
+    for twin in pages.iter().flat_map(|p| p.items()).filter(|a| {
+        a.name() == Some(c.name.as_str())
+            && a.api_id() != Some(ours)
+            && c.names
+                .check_owner(
+                    "",
+                    a.tags()
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, v)| (k.as_str(), v.as_str())),
+                )
+                .is_ok()
+    }) {
+        c.aws.mutated();
+        c.aws
+            .apigw
+            .delete_api()
+            .api_id(twin.api_id().unwrap_or_default())
+            .send()
+            .await
+            .map_err(|e| aws_error("apigatewayv2:DeleteApi", e))?;
+    }
+    Ok(())
 }
 
 pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
@@ -244,6 +274,7 @@ async fn converge(
         Vec::new()
     };
     let mut permitted: Vec<String> = Vec::new();
+    let adding = want.keys().any(|k| !have.contains_key(k));
     for (key, target) in want.iter().filter(|(k, _)| !have.contains_key(*k)) {
         let int = match spare.iter().position(|(_, uri)| uri == target) {
             Some(i) => spare.remove(i).0,
@@ -272,15 +303,41 @@ async fn converge(
             permitted.push(target.clone());
         }
         c.aws.mutated();
-        c.aws
+        let created = c
+            .aws
             .apigw
             .create_route()
             .api_id(api)
             .route_key(key)
             .target(format!("integrations/{int}"))
             .send()
-            .await
-            .map_err(|e| aws_error("apigatewayv2:CreateRoute", e))?;
+            .await;
+        match created {
+            Ok(_) => {}
+            // The key is taken: the SDK sent the create again after its answer was lost. The
+            // route is there (its integration, if a twin, goes with the sweep below).
+            Err(e) if code(&e) == "ConflictException" => {
+                if !routes(c, api).await?.contains_key(key) {
+                    return Err(aws_error("apigatewayv2:CreateRoute", e));
+                }
+            }
+            Err(e) => return Err(aws_error("apigatewayv2:CreateRoute", e)),
+        }
+    }
+    if adding {
+        // Integrations no route uses: a CreateIntegration whose answer was lost and that the SDK
+        // sent again made a twin.
+        for (id, _) in unused_integrations(c, api, &routes(c, api).await?).await? {
+            c.aws.mutated();
+            c.aws
+                .apigw
+                .delete_integration()
+                .api_id(api)
+                .integration_id(id)
+                .send()
+                .await
+                .map_err(|e| aws_error("apigatewayv2:DeleteIntegration", e))?;
+        }
     }
     if c.aws
         .apigw

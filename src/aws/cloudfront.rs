@@ -197,12 +197,20 @@ async fn oac(c: &Call<'_>) -> Result<String> {
                 .build()?,
         )
         .send()
-        .await
-        .map_err(|e| aws_error("cloudfront:CreateOriginAccessControl", e))?;
-    Ok(out
-        .origin_access_control()
-        .map(|o| o.id().to_string())
-        .unwrap_or_default())
+        .await;
+    match out {
+        Ok(out) => Ok(out
+            .origin_access_control()
+            .map(|o| o.id().to_string())
+            .unwrap_or_default()),
+        // Names are unique: the SDK sent the create again after its answer was lost (or another
+        // run made it meanwhile). It is there: use it.
+        Err(e) if code(&e) == "OriginAccessControlAlreadyExists" => match find_oac(c).await? {
+            Some(id) => Ok(id),
+            None => Err(aws_error("cloudfront:CreateOriginAccessControl", e)),
+        },
+        Err(e) => Err(aws_error("cloudfront:CreateOriginAccessControl", e)),
+    }
 }
 
 fn config(c: &Call<'_>, p: &Attrs, oac_id: &str, caller_ref: &str) -> Result<DistributionConfig> {

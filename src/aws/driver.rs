@@ -108,9 +108,41 @@ pub trait Driver: Send + Sync + Debug {
 /// Creates the resource and reads it back. What was just created may not be visible to reads
 /// at once (eventual consistency), so the read-back is retried for a while.
 pub async fn create(c: &Call<'_>, props: &Attrs) -> Result<Live> {
-    c.driver().create(c, props).await?;
+    if let Err(e) = c.driver().create(c, props).await {
+        return after_a_lost_answer(c, props, e).await;
+    }
     let what = format!("{} to be readable after its creation", c.name);
     wait::found(&what, wait::PROPAGATION, || c.driver().read(c, props)).await
+}
+
+/// A create refused because the thing exists: when the answer to a first attempt was lost (a
+/// timeout, a dropped connection), the SDK sends the create again and AWS refuses the duplicate.
+/// If the resource is there and ours (the read checks the owner), the create happened: what it
+/// did not get to is finished as an update. Any other error stands.
+async fn after_a_lost_answer(c: &Call<'_>, props: &Attrs, e: anyhow::Error) -> Result<Live> {
+    if !super::error::is_already_there(&e) {
+        return Err(e);
+    }
+    let Some(live) = c.driver().read(c, props).await? else {
+        return Err(e);
+    };
+    let changed: Vec<String> = crate::plan::diff::diff(
+        c.id,
+        &c.name,
+        c.schema,
+        props,
+        &Attrs::new(),
+        Some(&live.attrs),
+    )
+    .changes
+    .into_iter()
+    .map(|ch| ch.attribute)
+    .collect();
+    if changed.is_empty() {
+        Ok(live)
+    } else {
+        update(c, props, &live, &changed).await
+    }
 }
 
 /// Updates the resource and reads it back.

@@ -583,6 +583,9 @@ pub async fn create_endpoint(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .set_security_group_ids(Some(p.list("security_groups")?))
         .private_dns_enabled(p.b("private_dns")?)
         .tag_specifications(tags)
+        // The same for the SDK's retries of this call: one whose answer was lost is answered
+        // with the endpoint it made, not a second endpoint (the SDK does not fill it for EC2).
+        .client_token(super::unique("ep"))
         .send()
         .await
         .map_err(|e| aws_error("ec2:CreateVpcEndpoint", e))?;

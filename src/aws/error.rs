@@ -83,6 +83,62 @@ pub fn is_throttling(e: &anyhow::Error) -> bool {
         .any(|a| CODES.contains(&a.code.as_str()))
 }
 
+/// Whether `e` is AWS refusing to create something because it exists: what a create sent again
+/// after its first answer was lost meets (each service's code for it).
+pub fn is_already_there(e: &anyhow::Error) -> bool {
+    const CODES: &[&str] = &[
+        "EntityAlreadyExists",
+        "InvalidGroup.Duplicate",
+        "InvalidPermission.Duplicate",
+        "BucketAlreadyOwnedByYou",
+        "DBInstanceAlreadyExists",
+        "DBSubnetGroupAlreadyExists",
+        "ReplicationGroupAlreadyExists",
+        "CacheSubnetGroupAlreadyExists",
+        "ResourceExistsException",
+        "ResourceAlreadyExistsException",
+        "RepositoryAlreadyExistsException",
+        "DuplicateLoadBalancerName",
+        "DuplicateTargetGroupName",
+        "DuplicateListener",
+        "OriginAccessControlAlreadyExists",
+        "DistributionAlreadyExists",
+        "DuplicateRecordException",
+        "VpcEndpointAlreadyExists",
+    ];
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<AwsError>())
+        .any(|a| {
+            CODES.contains(&a.code.as_str())
+                || (matches!(
+                    a.code.as_str(),
+                    "ResourceConflictException" | "ConflictException"
+                ) && a.message.contains("already exist"))
+        })
+}
+
+/// Secret values this run has read (from the deployer's environment): never shown, even when an AWS
+/// error message echoes the request that carried them.
+static SECRETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Remembers `value` as a secret to keep out of every message.
+pub fn secret(value: &str) {
+    // Shorter values would match ordinary words; AWS requires none this short anyway.
+    if value.len() >= 4 {
+        let mut s = SECRETS.lock().unwrap_or_else(|p| p.into_inner());
+        if !s.iter().any(|v| v == value) {
+            s.push(value.to_string());
+        }
+    }
+}
+
+/// `text` with every secret value read by this run replaced by `(secret)`.
+pub fn redact(text: &str) -> String {
+    let s = SECRETS.lock().unwrap_or_else(|p| p.into_inner());
+    s.iter()
+        .fold(text.to_string(), |t, v| t.replace(v.as_str(), "(secret)"))
+}
+
 /// The error code of an SDK error, e.g. `DBInstanceNotFound`.
 pub fn code<E: ProvideErrorMetadata>(e: &E) -> &str {
     e.code().unwrap_or_default()
@@ -91,6 +147,10 @@ pub fn code<E: ProvideErrorMetadata>(e: &E) -> &str {
 /// The error as shown to the user: every context down to the AWS error (with its code, message and
 /// request id); with `verbose`, the whole chain, the SDK's own causes included, one per line.
 pub fn describe(e: &anyhow::Error, verbose: bool) -> String {
+    redact(&chain(e, verbose))
+}
+
+fn chain(e: &anyhow::Error, verbose: bool) -> String {
     if verbose {
         let mut out = format!("{e}");
         for cause in e.chain().skip(1) {
@@ -150,5 +210,23 @@ mod tests {
                 .is_some_and(|a| a.code == "InvalidParameterCombination")),
             "decisions can branch on the code, not the text"
         );
+    }
+
+    #[test]
+    fn a_secret_value_echoed_by_aws_is_redacted_in_every_form() {
+        secret("hunter2-0fa1b2c3");
+        let e: anyhow::Error = AwsError {
+            op: "secretsmanager:CreateSecret".into(),
+            code: "ValidationException".into(),
+            message: "bad SecretString hunter2-0fa1b2c3".into(),
+            request_id: None,
+            source: "body: {\"SecretString\":\"hunter2-0fa1b2c3\"}".into(),
+        }
+        .into();
+        for verbose in [false, true] {
+            let shown = describe(&e, verbose);
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains("bad SecretString (secret)"), "{shown}");
+        }
     }
 }

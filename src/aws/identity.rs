@@ -14,12 +14,26 @@ pub struct Context<'a> {
 /// The account the SDK's credentials belong to.
 pub async fn account(sdk: &aws_types::SdkConfig, cx: &Context<'_>) -> Result<String> {
     let sts = aws_sdk_sts::Client::new(sdk);
+    let start = std::time::Instant::now();
     match sts.get_caller_identity().send().await {
         Ok(who) => Ok(who.account().unwrap_or_default().to_string()),
         Err(e) => {
             let code = aws_sdk_sts::error::ProvideErrorMetadata::code(&e)
                 .unwrap_or_default()
                 .to_string();
+            let status = e.raw_response().map(|r| r.status().as_u16());
+            if status.is_some_and(|s| s >= 500) {
+                let attempts = sdk.retry_config().map_or(1, |r| r.max_attempts());
+                return Err(anyhow!(
+                    "AWS STS kept failing ({}): gave up after {attempts} attempts in {:.1}s; AWS or the network to it is failing (https://health.aws.amazon.com shows AWS's side), run this again later",
+                    if code.is_empty() {
+                        format!("HTTP {}", status.unwrap_or(500))
+                    } else {
+                        code
+                    },
+                    start.elapsed().as_secs_f64()
+                ));
+            }
             let chain = format!("{}", DisplayErrorContext(&e));
             Err(explain(&code, &chain, cx))
         }

@@ -133,7 +133,10 @@ async fn try_acquire(aws: &Aws, command: &str, bucket: &str, key: &str) -> Resul
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let holder = json!({"holder": format!("{user}@{host}"), "pid": std::process::id(), "command": command, "since_unix": since});
+    // The nonce tells this attempt's lock from anyone else's: a PutObject whose answer was lost,
+    // sent again by the SDK, meets its own lock (412) and must not wait for itself.
+    let nonce = super::unique("lock");
+    let holder = json!({"holder": format!("{user}@{host}"), "pid": std::process::id(), "command": command, "since_unix": since, "nonce": nonce});
     aws.mutated();
     let r = aws
         .s3
@@ -154,13 +157,15 @@ async fn try_acquire(aws: &Aws, command: &str, bucket: &str, key: &str) -> Resul
             ) || e.raw_response().is_some_and(|r| r.status().as_u16() == 412) =>
         {
             // Given back in between: the next try takes it.
-            Ok(Some(
-                holder_of(aws, bucket, key)
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or(Value::Null),
-            ))
+            let held = holder_of(aws, bucket, key)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or(Value::Null);
+            if held["nonce"].as_str() == Some(nonce.as_str()) {
+                return Ok(None);
+            }
+            Ok(Some(held))
         }
         Err(e) => Err(aws_error("s3:PutObject (lock)", e)),
     }

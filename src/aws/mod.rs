@@ -112,6 +112,7 @@ impl Aws {
         if let Some(r) = retry_config() {
             loader = loader.retry_config(r);
         }
+        loader = loader.timeout_config(timeout_config());
         let sdk = loader.load().await;
         let account = identity::account(
             &sdk,
@@ -182,6 +183,24 @@ fn retry_config() -> Option<aws_config::retry::RetryConfig> {
         .iter()
         .any(|v| std::env::var_os(v).is_some());
     (!own).then(|| aws_config::retry::RetryConfig::standard().with_max_attempts(10))
+}
+
+/// Time limits on every call, so that a connection that hangs is cut (and the call retried) rather
+/// than waited on forever: 10 s to connect, 120 s per attempt (a 50 MB zip uploads well within it
+/// on a slow link); `FINTECH_ATTEMPT_TIMEOUT` (seconds) sets the latter.
+fn timeout_config() -> aws_config::timeout::TimeoutConfig {
+    let attempt = std::env::var("FINTECH_ATTEMPT_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .map_or(
+            std::time::Duration::from_secs(120),
+            std::time::Duration::from_secs_f64,
+        );
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .operation_attempt_timeout(attempt)
+        .build()
 }
 
 /// Who owns a resource and what it is called in AWS.

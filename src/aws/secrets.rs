@@ -11,9 +11,11 @@ use crate::package::digest_hex;
 
 /// The value to store, read from the environment variable the stack names (None when unset).
 pub fn env_value(p: &Attrs) -> Option<String> {
-    std::env::var(p.s("from_env").ok()?)
+    let value = std::env::var(p.s("from_env").ok()?)
         .ok()
-        .filter(|v| !v.is_empty())
+        .filter(|v| !v.is_empty())?;
+    super::error::secret(&value);
+    Some(value)
 }
 
 /// The secret with the resource's name (scheduled for deletion or not), if any.

@@ -8,6 +8,12 @@ use crate::plan::render;
 pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
     let desired = super::load_stack(g)?;
     let stage = desired.stage.clone();
+    // Refused outright: before a single call to AWS.
+    if desired.protect {
+        anyhow::bail!(
+            "stage `{stage}` is protected (`protect: true` in fintech.yaml): it is never destroyed; remove `protect` there first if it really must go"
+        );
+    }
     let mut engine = super::engine(g, desired, "destroy").await?;
     engine.build = false;
     let (_, snap) = engine.plan().await?;
@@ -19,11 +25,6 @@ pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
     }
     if !g.quiet {
         print!("{}", render::text(&plan));
-    }
-    if engine.desired.protect {
-        anyhow::bail!(
-            "stage `{stage}` is protected (`protect: true` in fintech.yaml); remove that first"
-        );
     }
     super::guard_data_loss(&plan, allow_data_loss)?;
     if !super::confirm(yes, &format!("Destroy stage `{stage}`?"))? {

@@ -57,6 +57,18 @@ pub fn text(plan: &Plan) -> String {
         "\nPlan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged.",
         s.create, s.update, s.replace, s.delete, s.unchanged
     );
+    // Once more at the end, where the eye lands: what would destroy data.
+    let lost: Vec<&str> = plan.data_loss().iter().map(|s| s.id.as_str()).collect();
+    if !lost.is_empty() {
+        let _ = writeln!(
+            out,
+            "!! {} change{} destroy{} data ({}): refused without --allow-data-loss",
+            lost.len(),
+            if lost.len() == 1 { "" } else { "s" },
+            if lost.len() == 1 { "s" } else { "" },
+            lost.join(", ")
+        );
+    }
     notes(plan, &mut out);
     out
 }

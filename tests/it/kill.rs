@@ -14,7 +14,7 @@ use crate::harness::{Moto, Project, Run};
 use crate::proxy::{Proxy, Request, signalling};
 
 /// Everything in the emulator, kind by kind.
-fn census(p: &Project) -> Value {
+pub(crate) fn census(p: &Project) -> Value {
     p.py(concat!(
         "import sys\nsys.path.insert(0, '",
         env!("CARGO_MANIFEST_DIR"),
@@ -23,7 +23,7 @@ fn census(p: &Project) -> Value {
 }
 
 /// Asserts that the stage ended as the uninterrupted run left it, naming the kinds that differ.
-fn same_as(p: &Project, reference: &Value, when: &str) {
+pub(crate) fn same_as(p: &Project, reference: &Value, when: &str) {
     let now = census(p);
     let differ: Vec<String> = reference
         .as_object()

@@ -1,5 +1,6 @@
-//! A small HTTP proxy between the CLI and moto that can add latency or answer some requests with an
-//! injected AWS error: how the tests make one resource fail on purpose.
+//! A small HTTP proxy between the CLI and moto that can add latency, answer some requests with an
+//! injected AWS error, drop the connection, or let a request through and never answer it: how the
+//! tests make one resource fail on purpose, and the network and AWS fail at random.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -38,6 +39,21 @@ impl Request {
 /// A rule: `Some((status, error type, message))` answers with that error instead of forwarding.
 pub type Rule = Arc<dyn Fn(&Request) -> Option<(u16, String, String)> + Send + Sync>;
 
+/// What the proxy does with one request.
+pub enum Action {
+    Forward,
+    /// Answers with this error (status, AWS error type, message); nothing reaches the emulator.
+    Error(u16, String, String),
+    /// Closes the connection without an answer; nothing reaches the emulator.
+    Drop,
+    /// Lets the request through (the emulator acts on it), then holds the answer this long and
+    /// closes the connection: the client's timeout cuts it and it never learns what happened.
+    Hang(Duration),
+}
+
+/// Decides each request's [`Action`].
+pub type Actor = Arc<dyn Fn(&Request) -> Action + Send + Sync>;
+
 pub struct Proxy {
     pub url: String,
 }
@@ -45,14 +61,26 @@ pub struct Proxy {
 impl Proxy {
     /// Forwards to `upstream` (http://host:port), after `latency`, unless `rule` answers.
     pub fn start(upstream: &str, latency: Duration, rule: Rule) -> Proxy {
+        Proxy::acting(
+            upstream,
+            latency,
+            Arc::new(move |r: &Request| match rule(r) {
+                Some((status, kind, message)) => Action::Error(status, kind, message),
+                None => Action::Forward,
+            }),
+        )
+    }
+
+    /// Forwards to `upstream` after `latency`, doing to each request what `act` says.
+    pub fn acting(upstream: &str, latency: Duration, act: Actor) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let upstream = upstream.trim_start_matches("http://").to_string();
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (upstream, rule) = (upstream.clone(), rule.clone());
+                let (upstream, act) = (upstream.clone(), act.clone());
                 std::thread::spawn(move || {
-                    let _ = serve(conn, &upstream, latency, &rule);
+                    let _ = serve(conn, &upstream, latency, &act);
                 });
             }
         });
@@ -64,7 +92,7 @@ fn serve(
     mut client: TcpStream,
     upstream: &str,
     latency: Duration,
-    rule: &Rule,
+    act: &Actor,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     {
@@ -113,23 +141,31 @@ fn serve(
             body,
         };
         std::thread::sleep(latency);
-        if let Some((status, kind, message)) = rule(&req) {
-            let body = format!(
-                "{{\"__type\":\"{kind}\",\"message\":\"{message}\",\"Message\":\"{message}\"}}"
-            );
-            let xml = format!(
-                "<ErrorResponse><Error><Code>{kind}</Code><Message>{message}</Message></Error></ErrorResponse>"
-            );
-            let text = if form { xml } else { body };
-            write!(
-                client,
-                "HTTP/1.1 {status} Injected\r\nx-amzn-errortype: {kind}\r\nx-amzn-requestid: injected\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
-                text.len()
-            )?;
-            client.flush()?;
-            let _ = client.shutdown(Shutdown::Both);
-            return Ok(());
-        }
+        let hang = match act(&req) {
+            Action::Forward => None,
+            Action::Hang(d) => Some(d),
+            Action::Drop => {
+                let _ = client.shutdown(Shutdown::Both);
+                return Ok(());
+            }
+            Action::Error(status, kind, message) => {
+                let body = format!(
+                    "{{\"__type\":\"{kind}\",\"message\":\"{message}\",\"Message\":\"{message}\"}}"
+                );
+                let xml = format!(
+                    "<ErrorResponse><Error><Code>{kind}</Code><Message>{message}</Message></Error></ErrorResponse>"
+                );
+                let text = if form { xml } else { body };
+                write!(
+                    client,
+                    "HTTP/1.1 {status} Injected\r\nx-amzn-errortype: {kind}\r\nx-amzn-requestid: injected\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+                    text.len()
+                )?;
+                client.flush()?;
+                let _ = client.shutdown(Shutdown::Both);
+                return Ok(());
+            }
+        };
         let mut up = TcpStream::connect(upstream)?;
         write!(up, "{} {} HTTP/1.1\r\n", req.method, req.path)?;
         for (k, v) in &req.headers {
@@ -149,6 +185,11 @@ fn serve(
         up.write_all(&req.body)?;
         let mut resp = Vec::new();
         up.read_to_end(&mut resp)?;
+        if let Some(d) = hang {
+            std::thread::sleep(d);
+            let _ = client.shutdown(Shutdown::Both);
+            return Ok(());
+        }
         client.write_all(&resp)?;
         client.flush()?;
         // moto closes every connection; so does the proxy.
