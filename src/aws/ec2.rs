@@ -236,14 +236,20 @@ async fn authorize(c: &Call<'_>, id: &str, rules: &BTreeSet<Rule>) -> Result<()>
         return Ok(());
     }
     c.aws.mutated();
-    c.aws
-        .ec2
-        .authorize_security_group_ingress()
-        .group_id(id)
-        .set_ip_permissions(Some(rules.iter().map(permission).collect()))
-        .send()
-        .await
-        .map_err(|e| aws_error("ec2:AuthorizeSecurityGroupIngress", e))?;
+    // A group created moments ago (by a run that was stopped, say) or the group a rule names may
+    // not be visible to EC2 yet: InvalidGroup.NotFound is retried for the propagation timeout, as
+    // the Terraform provider does.
+    let not_yet = |e: &aws_sdk_ec2::error::SdkError<_, _>| code(e) == "InvalidGroup.NotFound";
+    wait::retry(wait::PROPAGATION, not_yet, || {
+        c.aws
+            .ec2
+            .authorize_security_group_ingress()
+            .group_id(id)
+            .set_ip_permissions(Some(rules.iter().map(permission).collect()))
+            .send()
+    })
+    .await
+    .map_err(|e| aws_error("ec2:AuthorizeSecurityGroupIngress", e))?;
     Ok(())
 }
 

@@ -76,7 +76,12 @@ def census(c):
         [rule(g, r, "in") for g in groups for r in g.get("IpPermissions", [])] + [rule(g, r, "out") for g in groups for r in g.get("IpPermissionsEgress", [])]
     )
     out["vpc endpoints"] = sorted(e["ServiceName"] for e in ec2.describe_vpc_endpoints()["VpcEndpoints"] if e["State"] not in ("deleted", "deleting"))
-    out["network interfaces"] = sorted(n.get("Description", "") for n in ec2.describe_network_interfaces()["NetworkInterfaces"] if n.get("InterfaceType") != "nat_gateway")
+    # A Lambda ENI's description ends in a generated UUID.
+    out["network interfaces"] = sorted(
+        re.sub(r"-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$", "-*", n.get("Description", ""))
+        for n in ec2.describe_network_interfaces()["NetworkInterfaces"]
+        if n.get("InterfaceType") != "nat_gateway"
+    )
 
     iam = c("iam")
     roles = [r["RoleName"] for r in _pages(iam, "list_roles", "Roles") if not r["Path"].startswith("/aws-service-role/")]
