@@ -269,23 +269,7 @@ impl Engine {
                 let work = async {
                     match (step.action, current) {
                         (Action::Update, Some(l)) => {
-                            let changed: Vec<String> = diff::diff(
-                                &id,
-                                &c.name,
-                                r.schema,
-                                &props,
-                                &BTreeMap::new(),
-                                Some(&l.attrs),
-                            )
-                            .changes
-                            .into_iter()
-                            .map(|c| c.attribute)
-                            .collect();
-                            if changed.is_empty() {
-                                Ok(l)
-                            } else {
-                                driver::update(&c, &props, &l, &changed).await
-                            }
+                            driver::update_what_differs(&c, &props, l).await
                         }
                         (Action::Replace, Some(l)) if c.driver().create_before_delete() => {
                             let new = driver::create(&c, &props).await?;

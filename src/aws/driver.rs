@@ -126,6 +126,12 @@ async fn after_a_lost_answer(c: &Call<'_>, props: &Attrs, e: anyhow::Error) -> R
     let Some(live) = c.driver().read(c, props).await? else {
         return Err(e);
     };
+    update_what_differs(c, props, live).await
+}
+
+/// Updates the attributes where `live` differs from `props` (compared afresh: the plan's diff may
+/// be stale), and reads it back; `live` as it is when nothing differs.
+pub async fn update_what_differs(c: &Call<'_>, props: &Attrs, live: Live) -> Result<Live> {
     let changed: Vec<String> = crate::plan::diff::diff(
         c.id,
         &c.name,
