@@ -395,47 +395,27 @@ pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
     Ok(())
 }
 
-fn policy_doc(bucket: &str, dist_arn: &str) -> Value {
+/// The bucket-policy statement letting (only) this distribution read the site's objects.
+fn read_statement(bucket: &str, dist_arn: &str) -> Value {
     json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "CloudFrontReadOnly",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudfront.amazonaws.com"},
-            "Action": "s3:GetObject",
-            "Resource": format!("arn:aws:s3:::{bucket}/*"),
-            "Condition": {"StringEquals": {"AWS:SourceArn": dist_arn}}
-        }]
+        "Sid": "CloudFrontReadOnly",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject",
+        "Resource": format!("arn:aws:s3:::{bucket}/*"),
+        "Condition": {"StringEquals": {"AWS:SourceArn": dist_arn}}
     })
 }
 
 async fn has_policy(c: &Call<'_>, bucket: &str, dist_arn: &str) -> Result<bool> {
-    match c.aws.s3.get_bucket_policy().bucket(bucket).send().await {
-        Ok(p) => {
-            let doc: Value =
-                serde_json::from_str(p.policy().unwrap_or("{}")).unwrap_or(Value::Null);
-            Ok(doc["Statement"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|s| s["Condition"]["StringEquals"]["AWS:SourceArn"] == dist_arn))
-        }
-        Err(e) if matches!(code(&e), "NoSuchBucketPolicy" | "NoSuchBucket") => Ok(false),
-        Err(e) => Err(aws_error("s3:GetBucketPolicy", e)),
-    }
+    Ok(super::bucket_guard::statements(c.aws, bucket)
+        .await?
+        .iter()
+        .any(|s| s["Condition"]["StringEquals"]["AWS:SourceArn"] == dist_arn))
 }
 
 async fn put_policy(c: &Call<'_>, bucket: &str, dist_arn: &str) -> Result<()> {
-    c.aws.mutated();
-    c.aws
-        .s3
-        .put_bucket_policy()
-        .bucket(bucket)
-        .policy(policy_doc(bucket, dist_arn).to_string())
-        .send()
-        .await
-        .map_err(|e| aws_error("s3:PutBucketPolicy", e))?;
-    Ok(())
+    super::bucket_guard::put_statement(c.aws, bucket, read_statement(bucket, dist_arn)).await
 }
 
 /// Disables the distribution, waits until that is deployed, deletes it, then its origin access control.

@@ -4,7 +4,7 @@
 
 use anyhow::{Result, bail};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{PublicAccessBlockConfiguration, Tag, Tagging};
+use aws_sdk_s3::types::{Tag, Tagging};
 use serde_json::{Value, json};
 
 use super::{Aws, Names, aws_error, code, fit};
@@ -221,7 +221,7 @@ pub async fn clear(aws: &Aws, names: &Names) -> Result<()> {
     .await
 }
 
-/// The lock bucket: private and tagged, created on first use.
+/// The lock bucket: guarded like every bucket (`bucket_guard`) and tagged, created on first use.
 async fn ensure_bucket(aws: &Aws, names: &Names, bucket: &str) -> Result<()> {
     if aws.s3.head_bucket().bucket(bucket).send().await.is_ok() {
         return Ok(());
@@ -229,21 +229,9 @@ async fn ensure_bucket(aws: &Aws, names: &Names, bucket: &str) -> Result<()> {
     super::s3::create_bucket(aws, bucket)
         .await
         .map_err(|e| e.context("creating the lock bucket"))?;
-    aws.mutated();
-    aws.s3
-        .put_public_access_block()
-        .bucket(bucket)
-        .public_access_block_configuration(
-            PublicAccessBlockConfiguration::builder()
-                .block_public_acls(true)
-                .ignore_public_acls(true)
-                .block_public_policy(true)
-                .restrict_public_buckets(true)
-                .build(),
-        )
-        .send()
+    super::bucket_guard::apply(aws, bucket, None)
         .await
-        .map_err(|e| aws_error("s3:PutPublicAccessBlock (locks)", e))?;
+        .map_err(|e| e.context("guarding the lock bucket"))?;
     let tags = vec![
         Tag::builder()
             .key("fintech:app")

@@ -1,6 +1,7 @@
 //! The only module that talks to AWS: clients, naming, ownership tags, and one driver file per service.
 
 mod apigw;
+mod bucket_guard;
 mod budgets;
 mod cloudfront;
 pub mod driver;

@@ -1,10 +1,10 @@
-//! S3 buckets: private (public access blocked), tagged, optionally versioned; never deleted while holding data.
+//! S3 buckets: tagged, guarded (`bucket_guard`), optionally versioned; never deleted while holding data.
 
 use anyhow::{Result, bail};
 use aws_sdk_s3::operation::list_object_versions::ListObjectVersionsOutput;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, ObjectIdentifier,
-    PublicAccessBlockConfiguration, Tag, Tagging, VersioningConfiguration,
+    Tag, Tagging, VersioningConfiguration,
 };
 use serde_json::Value;
 
@@ -44,24 +44,19 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         Err(e) => return Err(aws_error("s3:GetBucketVersioning", e)),
     };
     a.insert("versioning".into(), Value::from(enabled));
-    let blocked = match c
-        .aws
-        .s3
-        .get_public_access_block()
-        .bucket(&c.name)
-        .send()
-        .await
-    {
-        Ok(p) => p.public_access_block_configuration().is_some_and(|p| {
-            p.block_public_acls() == Some(true)
-                && p.ignore_public_acls() == Some(true)
-                && p.block_public_policy() == Some(true)
-                && p.restrict_public_buckets() == Some(true)
-        }),
-        Err(e) if code(&e) == "NoSuchPublicAccessBlockConfiguration" => false,
-        Err(e) => return Err(aws_error("s3:GetPublicAccessBlock", e)),
-    };
-    a.insert("public_access_blocked".into(), Value::from(blocked));
+    let guard = super::bucket_guard::read(c.aws, &c.name).await?;
+    for (k, v) in [
+        ("public_access_blocked", guard.public_access_blocked),
+        ("owner_enforced", guard.owner_enforced),
+        ("encrypted", guard.encrypted),
+        ("tls_only", guard.tls_only),
+    ] {
+        a.insert(k.into(), Value::from(v));
+    }
+    a.insert(
+        "lifecycle".into(),
+        Value::from(super::bucket_guard::lifecycle(c.aws, &c.name).await?),
+    );
     let mut o = Attrs::new();
     o.insert("name".into(), Value::from(c.name.clone()));
     o.insert(
@@ -120,42 +115,38 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .send()
         .await
         .map_err(|e| aws_error("s3:PutBucketTagging", e))?;
-    block_public(c).await?;
+    super::bucket_guard::apply(c.aws, &c.name, None).await?;
+    super::bucket_guard::put_lifecycle(c.aws, &c.name, expire_days(p)).await?;
     if p.b("versioning")? {
         versioning(c, true).await?;
     }
     Ok(())
 }
 
-pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
+pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live, changed: &[String]) -> Result<()> {
+    let flag = |k: &str| live.attrs.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let have = super::bucket_guard::Posture {
+        public_access_blocked: flag("public_access_blocked"),
+        owner_enforced: flag("owner_enforced"),
+        encrypted: flag("encrypted"),
+        tls_only: flag("tls_only"),
+    };
+    super::bucket_guard::apply(c.aws, &c.name, Some(&have)).await?;
     for k in changed {
         match k.as_str() {
             "versioning" => versioning(c, p.b(k)?).await?,
-            "public_access_blocked" => block_public(c).await?,
+            "lifecycle" => {
+                super::bucket_guard::put_lifecycle(c.aws, &c.name, expire_days(p)).await?
+            }
             _ => {}
         }
     }
     Ok(())
 }
 
-async fn block_public(c: &Call<'_>) -> Result<()> {
-    c.aws.mutated();
-    c.aws
-        .s3
-        .put_public_access_block()
-        .bucket(&c.name)
-        .public_access_block_configuration(
-            PublicAccessBlockConfiguration::builder()
-                .block_public_acls(true)
-                .ignore_public_acls(true)
-                .block_public_policy(true)
-                .restrict_public_buckets(true)
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| aws_error("s3:PutPublicAccessBlock", e))?;
-    Ok(())
+/// Days after which objects expire, when the stack sets it.
+pub fn expire_days(p: &Attrs) -> Option<i64> {
+    p.get("expire_days").and_then(Value::as_i64)
 }
 
 async fn versioning(c: &Call<'_>, on: bool) -> Result<()> {

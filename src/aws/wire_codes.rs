@@ -50,6 +50,21 @@ const DOCUMENTED: &[(&str, &str, &str)] = &[
     ),
     (
         "s3",
+        "OwnershipControlsNotFoundError",
+        "S3 API reference, GetBucketOwnershipControls",
+    ),
+    (
+        "s3",
+        "ServerSideEncryptionConfigurationNotFoundError",
+        "S3 API reference, List of error codes",
+    ),
+    (
+        "s3",
+        "NoSuchLifecycleConfiguration",
+        "S3 API reference, List of error codes",
+    ),
+    (
+        "s3",
         "NoSuchBucket",
         "S3 API reference, List of error codes",
     ),
@@ -80,7 +95,7 @@ fn services(file: &str) -> &'static [&'static str] {
         "events.rs" => &["eventbridge"],
         "iam.rs" => &["iam"],
         "lambda.rs" => &["lambda"],
-        "lock.rs" | "s3.rs" | "site.rs" => &["s3"],
+        "bucket_guard.rs" | "lock.rs" | "s3.rs" | "site.rs" => &["s3"],
         "logs.rs" => &["cloudwatchlogs"],
         "rds.rs" => &["rds"],
         "secrets.rs" => &["secretsmanager"],

@@ -1,4 +1,4 @@
-//! `s3.bucket`: a private S3 bucket (public access blocked, encrypted).
+//! `s3.bucket`: a private S3 bucket (public access blocked, ACLs off, encrypted, TLS only).
 
 use super::prelude::*;
 
@@ -6,12 +6,19 @@ use super::prelude::*;
 pub static SCHEMA: TypeSchema = TypeSchema {
     name: "s3.bucket",
     driver: &Bucket,
-    doc: "A private S3 bucket (public access blocked, encrypted)",
+    doc: "A private S3 bucket (public access blocked, ACLs off, SSE-S3, requests without TLS denied, incomplete uploads aborted after 7 days)",
     fields: &[
         f("versioning", BOOL, Default("false"), InPlace, "keep object versions"),
         f("force_destroy", BOOL, Default("false"), Local, "let destroy empty it"),
+        f("expire_days", Ty::Int { min: 1, max: 36500 }, Optional, Local, "delete objects (and old versions) this many days old"),
     ],
-    computed: &[("public_access_blocked", InPlace)],
+    computed: &[
+        ("public_access_blocked", InPlace),
+        ("owner_enforced", InPlace),
+        ("encrypted", InPlace),
+        ("tls_only", InPlace),
+        ("lifecycle", InPlace),
+    ],
     outputs: &["name", "arn", "regional_domain"],
     data_bearing: true,
     lookup: false,
@@ -38,7 +45,19 @@ impl Driver for Bucket {
         )
     }
     fn prepare(&self, _: &Prep<'_>, p: &mut Attrs) -> Result<()> {
-        p.insert("public_access_blocked".into(), Value::Bool(true));
+        for flag in [
+            "public_access_blocked",
+            "owner_enforced",
+            "encrypted",
+            "tls_only",
+        ] {
+            p.insert(flag.into(), Value::Bool(true));
+        }
+        let expire = crate::aws::s3::expire_days(p);
+        p.insert(
+            "lifecycle".into(),
+            Value::from(crate::aws::bucket_guard::lifecycle_text(expire)),
+        );
         Ok(())
     }
     async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
@@ -47,8 +66,8 @@ impl Driver for Bucket {
     async fn create(&self, c: &Call<'_>, p: &Attrs) -> Result<()> {
         crate::aws::s3::create(c, p).await
     }
-    async fn update(&self, c: &Call<'_>, p: &Attrs, _: &Live, changed: &[String]) -> Result<()> {
-        crate::aws::s3::update(c, p, changed).await
+    async fn update(&self, c: &Call<'_>, p: &Attrs, live: &Live, changed: &[String]) -> Result<()> {
+        crate::aws::s3::update(c, p, live, changed).await
     }
     async fn delete(&self, c: &Call<'_>, p: &Attrs, _: &Live) -> Result<()> {
         crate::aws::s3::delete(c, p).await
