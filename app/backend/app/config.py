@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@localhost:5432/fintech"
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+
+# AWS's RDS CA roots, shipped with the app (see certs/README.md): in the Lambda zip at
+# /var/task/certs, in the image at /srv/certs.
+RDS_CA_BUNDLE = Path(__file__).resolve().parent.parent / "certs" / "rds-global-bundle.pem"
+VERIFYING_SSLMODES = frozenset({"verify-ca", "verify-full"})
 
 
 @lru_cache
@@ -25,6 +32,17 @@ def with_credentials(url: str, secret: str) -> str:
     """Add the username/password of an RDS-managed secret (JSON) to a DSN."""
     creds = json.loads(secret)
     return make_conninfo(url, user=creds["username"], password=creds["password"])
+
+
+def with_rds_ca(dsn: str, env: Mapping[str, str]) -> str:
+    """Point libpq at the bundled RDS CA roots when the DSN verifies the server certificate
+    (sslmode verify-full or verify-ca, in the DSN or PGSSLMODE) and names no root certificate
+    itself (sslrootcert, or PGSSLROOTCERT in env). Other DSNs are returned unchanged."""
+    params = conninfo_to_dict(dsn)
+    sslmode = params.get("sslmode") or env.get("PGSSLMODE", "")
+    if sslmode not in VERIFYING_SSLMODES or params.get("sslrootcert") or env.get("PGSSLROOTCERT"):
+        return dsn
+    return make_conninfo(dsn, sslrootcert=str(RDS_CA_BUNDLE))
 
 
 def parse_origins(raw: str) -> list[str]:
@@ -43,6 +61,7 @@ class Settings:
     redis_url: str = DEFAULT_REDIS_URL
     db_secret_arn: str = ""
     db_credentials: str = ""
+    origin_secret_arn: str = ""
     allowed_origins: list[str] = field(default_factory=list)
     provider_timeout: float = 8.0
     env: dict[str, str] = field(default_factory=dict, repr=False)
@@ -55,6 +74,7 @@ class Settings:
             redis_url=env.get("REDIS_URL", DEFAULT_REDIS_URL),
             db_secret_arn=env.get("DB_SECRET_ARN", ""),
             db_credentials=env.get("DB_CREDENTIALS", ""),
+            origin_secret_arn=env.get("ORIGIN_SECRET_ARN", "").strip(),
             allowed_origins=parse_origins(env.get("ALLOWED_ORIGINS", "")),
             provider_timeout=float(env.get("PROVIDER_TIMEOUT_SECONDS") or 8.0),
             env=env,
@@ -62,12 +82,14 @@ class Settings:
 
     def dsn(self) -> str:
         """The database DSN, with credentials from DB_CREDENTIALS (the secret's JSON, injected by
-        ECS) or fetched through DB_SECRET_ARN (on Lambda) when either is set."""
+        ECS) or fetched through DB_SECRET_ARN (on Lambda) when either is set, and the bundled RDS
+        CA roots when it asks for a verified certificate (`?sslmode=verify-full`)."""
+        dsn = self.database_url
         if self.db_credentials:
-            return with_credentials(self.database_url, self.db_credentials)
-        if self.db_secret_arn:
-            return with_credentials(self.database_url, read_secret(self.db_secret_arn))
-        return self.database_url
+            dsn = with_credentials(dsn, self.db_credentials)
+        elif self.db_secret_arn:
+            dsn = with_credentials(dsn, read_secret(self.db_secret_arn))
+        return with_rds_ca(dsn, self.env)
 
     def api_key(self, name: str) -> str:
         """An API key from env `NAME`, or from the secret named by `NAME_SECRET_ARN`.

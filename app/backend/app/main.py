@@ -20,6 +20,7 @@ from app.deps import get_cache, get_db, get_provider, get_settings, reset
 from app.models import (
     History, NewsItem, Quote, SymbolMatch, WatchlistIn, WatchlistItem, normalize_symbol,
 )
+from app.origin import OriginCheckMiddleware, OriginSecret
 from app.providers import Provider, ProviderError, ProviderTimeout, SymbolNotFound
 
 log = logging.getLogger(__name__)
@@ -120,8 +121,9 @@ def search(
     return service.search(cache, provider, q)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application; CORS is enabled only for the configured origins."""
+def create_app(settings: Settings | None = None, origin_secret: OriginSecret | None = None) -> FastAPI:
+    """Build the application; CORS is enabled only for the configured origins, and requests must
+    carry the origin secret's header when ORIGIN_SECRET_ARN is set (or `origin_secret` given)."""
     settings = settings or get_settings()
     application = FastAPI(title="Fintech Tracker API", version="1.0.0", lifespan=lifespan)
     if settings.allowed_origins:
@@ -129,6 +131,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=settings.allowed_origins,
             allow_methods=["GET", "POST", "DELETE"], allow_headers=["Content-Type"],
         )
+    if origin_secret is None and settings.origin_secret_arn:
+        origin_secret = OriginSecret.for_arn(settings.origin_secret_arn)
+    if origin_secret is not None:  # added last: the outermost middleware, before CORS and routes
+        application.add_middleware(OriginCheckMiddleware, secret=origin_secret)
     application.add_exception_handler(SymbolNotFound, _error(status.HTTP_404_NOT_FOUND))
     application.add_exception_handler(ProviderTimeout, _error(status.HTTP_504_GATEWAY_TIMEOUT))
     application.add_exception_handler(ProviderError, _error(status.HTTP_502_BAD_GATEWAY))
