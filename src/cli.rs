@@ -100,6 +100,12 @@ pub enum Command {
     },
     /// Build the artifacts (Lambda zips, site manifest) without touching AWS.
     Package,
+    /// Give a generated secret (`secretsmanager.generated`, e.g. the origin token) a new value; the
+    /// previous one stays valid until the next rotation. Then `deploy` rolls it out.
+    Rotate {
+        /// The secret's resource id in the stack.
+        id: String,
+    },
     /// Clear the stage's lock, left by a deploy or destroy that was killed (shows the holder first).
     Unlock {
         #[arg(long, short = 'y')]

@@ -86,18 +86,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
                 .unwrap_or_default(),
         ),
     );
-    let stage = c
-        .aws
-        .apigw
-        .get_stage()
-        .api_id(&id)
-        .stage_name("$default")
-        .send()
-        .await;
-    a.insert(
-        "auto_deploy".into(),
-        Value::from(stage.ok().and_then(|s| s.auto_deploy()).unwrap_or(false)),
-    );
+    a.extend(super::apigw_stage::read(c, &id).await);
     let endpoint = api.api_endpoint().unwrap_or_default().to_string();
     let mut o = Attrs::new();
     o.insert("id".into(), Value::from(id));
@@ -339,27 +328,7 @@ async fn converge(
                 .map_err(|e| aws_error("apigatewayv2:DeleteIntegration", e))?;
         }
     }
-    if c.aws
-        .apigw
-        .get_stage()
-        .api_id(api)
-        .stage_name("$default")
-        .send()
-        .await
-        .is_err()
-    {
-        c.aws.mutated();
-        c.aws
-            .apigw
-            .create_stage()
-            .api_id(api)
-            .stage_name("$default")
-            .auto_deploy(true)
-            .set_tags(Some(c.tags().into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| aws_error("apigatewayv2:CreateStage", e))?;
-    }
+    super::apigw_stage::converge(c, api, p).await?;
     Ok(())
 }
 

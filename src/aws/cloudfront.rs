@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use aws_sdk_cloudfront::types::{
-    AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomOriginConfig,
-    DefaultCacheBehavior, DistributionConfig, DistributionConfigWithTags, HttpVersion, Method,
-    OriginAccessControlConfig, OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors,
-    OriginAccessControlSigningProtocols, OriginProtocolPolicy, OriginSslProtocols, Origins,
-    PriceClass, S3OriginConfig, SslProtocol, Tag, Tags, ViewerCertificate, ViewerProtocolPolicy,
+    AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomHeaders,
+    CustomOriginConfig, DefaultCacheBehavior, DistributionConfig, DistributionConfigWithTags,
+    HttpVersion, Method, OriginAccessControlConfig, OriginAccessControlOriginTypes,
+    OriginAccessControlSigningBehaviors, OriginAccessControlSigningProtocols, OriginCustomHeader,
+    OriginProtocolPolicy, OriginSslProtocols, Origins, PriceClass, S3OriginConfig, SslProtocol,
+    Tag, Tags, ViewerCertificate, ViewerProtocolPolicy,
 };
 use serde_json::{Value, json};
 
@@ -72,7 +73,7 @@ pub async fn comments(aws: &Aws) -> Result<Vec<String>> {
     Ok(list(aws).await?.into_iter().map(|d| d.comment).collect())
 }
 
-pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     let Some(f) = find(c).await? else {
         return Ok(None);
     };
@@ -115,7 +116,20 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     a.insert("bucket".into(), Value::from(bucket.unwrap_or_default()));
     // No API origin is reported as `null`, so that adding or removing one is a change.
     a.insert("api_domain".into(), Value::Null);
-    if let Some(api) = origins.iter().find(|o| o.id() == "api") {
+    let api = origins.iter().find(|o| o.id() == "api");
+    let sent: Option<Vec<String>> = api
+        .and_then(|o| o.custom_headers())
+        .map(|h| h.items())
+        .unwrap_or_default()
+        .iter()
+        .find(|h| h.header_name().eq_ignore_ascii_case(super::origin::HEADER))
+        .map(|h| vec![h.header_value().to_string()]);
+    let want = super::origin::wanted(c.aws, p, "api_origin_secret", false).await?;
+    a.insert(
+        "api_origin_secret".into(),
+        super::origin::live_value(p, "api_origin_secret", sent.as_deref(), &want),
+    );
+    if let Some(api) = api {
         a.insert("api_domain".into(), Value::from(api.domain_name()));
         if let Some(policy) = api
             .custom_origin_config()
@@ -213,7 +227,14 @@ async fn oac(c: &Call<'_>) -> Result<String> {
     }
 }
 
-fn config(c: &Call<'_>, p: &Attrs, oac_id: &str, caller_ref: &str) -> Result<DistributionConfig> {
+/// The distribution's configuration; `origin_token` is the value of the secret header sent to the API.
+fn config(
+    c: &Call<'_>,
+    p: &Attrs,
+    oac_id: &str,
+    caller_ref: &str,
+    origin_token: Option<&str>,
+) -> Result<DistributionConfig> {
     let region = &c.aws.region;
     let bucket = p.s("bucket")?;
     let mut origins = vec![
@@ -247,6 +268,7 @@ fn config(c: &Call<'_>, p: &Attrs, oac_id: &str, caller_ref: &str) -> Result<Dis
                         )
                         .build()?,
                 )
+                .set_custom_headers(origin_token.map(origin_header).transpose()?)
                 .build()?,
         );
         let all = [
@@ -318,8 +340,30 @@ fn config(c: &Call<'_>, p: &Attrs, oac_id: &str, caller_ref: &str) -> Result<Dis
         .build()?)
 }
 
+/// The custom header carrying the origin token.
+fn origin_header(token: &str) -> Result<CustomHeaders> {
+    Ok(CustomHeaders::builder()
+        .quantity(1)
+        .items(
+            OriginCustomHeader::builder()
+                .header_name(super::origin::HEADER)
+                .header_value(token)
+                .build()?,
+        )
+        .build()?)
+}
+
+/// The current value of the distribution's origin secret, if it has one.
+async fn origin_token(c: &Call<'_>, p: &Attrs) -> Result<Option<String>> {
+    Ok(super::origin::wanted(c.aws, p, "api_origin_secret", false)
+        .await?
+        .into_iter()
+        .next())
+}
+
 pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let oac_id = oac(c).await?;
+    let token = origin_token(c, p).await?;
     let tags: Vec<Tag> = c
         .tags()
         .into_iter()
@@ -335,7 +379,13 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
                 // A used CallerReference is refused (DistributionAlreadyExists) when the
                 // configuration differs: each creation gets its own. A run killed after this
                 // call finds the distribution by its comment, not by this reference.
-                .distribution_config(config(c, p, &oac_id, &super::unique(&c.name))?)
+                .distribution_config(config(
+                    c,
+                    p,
+                    &oac_id,
+                    &super::unique(&c.name),
+                    token.as_deref(),
+                )?)
                 .tags(Tags::builder().set_items(Some(tags)).build())
                 .build(),
         )
@@ -372,17 +422,19 @@ pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
         "api_path",
         "default_root_object",
         "price_class",
+        "api_origin_secret",
     ]
     .iter()
     .any(|k| live.attrs.get(*k) != p.get(*k));
     if config_changed {
+        let token = origin_token(c, p).await?;
         c.aws.mutated();
         c.aws
             .cloudfront
             .update_distribution()
             .id(id)
             .if_match(cur.e_tag().unwrap_or_default())
-            .distribution_config(config(c, p, &oac_id, &caller_ref)?)
+            .distribution_config(config(c, p, &oac_id, &caller_ref, token.as_deref())?)
             .send()
             .await
             .map_err(|e| aws_error("cloudfront:UpdateDistribution", e))?;

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
 use aws_sdk_ec2::types::{
-    Filter, IpPermission, IpRange, ResourceType, SecurityGroup, Tag, TagSpecification,
-    UserIdGroupPair,
+    Filter, IpPermission, IpRange, PrefixListId, ResourceType, SecurityGroup, Tag,
+    TagSpecification, UserIdGroupPair,
 };
 use serde_json::{Value, json};
 
@@ -24,6 +24,34 @@ pub fn no_default_vpc(aws: &Aws) -> anyhow::Error {
         aws.region,
         aws.region
     )
+}
+
+/// The AWS-managed prefix list named `p.name` in the region.
+pub async fn read_prefix_list(c: &Call<'_>, p: &Attrs) -> Result<Live> {
+    let name = p.s("name")?;
+    let out = c
+        .aws
+        .ec2
+        .describe_managed_prefix_lists()
+        .filters(filter("prefix-list-name", name))
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeManagedPrefixLists", e))?;
+    let id = out
+        .prefix_lists()
+        .first()
+        .and_then(|l| l.prefix_list_id())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: region {} has no managed prefix list named {name} (list them with `aws ec2 describe-managed-prefix-lists`)",
+                c.id,
+                c.aws.region
+            )
+        })?;
+    let mut live = Live::default();
+    live.attrs.insert("name".into(), Value::from(name));
+    live.outputs.insert("id".into(), Value::from(id));
+    Ok(live)
 }
 
 pub async fn read_vpc(c: &Call<'_>) -> Result<Live> {
@@ -101,11 +129,22 @@ fn live_group(sg: &SecurityGroup) -> Live {
     let mut rules = Vec::new();
     for p in sg.ip_permissions() {
         let port = p.from_port().unwrap_or_default();
+        let end = p.to_port().unwrap_or(port);
+        // A range is reported with its end; one port without.
+        let with_end = |mut rule: Value| {
+            if end != port {
+                rule["to_port"] = Value::from(end);
+            }
+            rule
+        };
         for pair in p.user_id_group_pairs() {
-            rules.push(json!({"port": port, "from": pair.group_id().unwrap_or_default(), "description": pair.description().unwrap_or_default()}));
+            rules.push(with_end(json!({"port": port, "from": pair.group_id().unwrap_or_default(), "description": pair.description().unwrap_or_default()})));
         }
         for r in p.ip_ranges() {
-            rules.push(json!({"port": port, "cidr": r.cidr_ip().unwrap_or_default(), "description": r.description().unwrap_or_default()}));
+            rules.push(with_end(json!({"port": port, "cidr": r.cidr_ip().unwrap_or_default(), "description": r.description().unwrap_or_default()})));
+        }
+        for l in p.prefix_list_ids() {
+            rules.push(with_end(json!({"port": port, "prefix_list": l.prefix_list_id().unwrap_or_default(), "description": l.description().unwrap_or_default()})));
         }
     }
     let mut live = Live::default();
@@ -375,8 +414,15 @@ pub async fn release_lambda_enis(aws: &Aws, function: &str) -> Result<()> {
     .await
 }
 
-/// One ingress rule, normalised: (port, source group or cidr, description).
-type Rule = (i64, Option<String>, Option<String>, String);
+/// One ingress rule, normalised: (first port, last port, source group, cidr, prefix list, description).
+type Rule = (
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
 
 fn rule_set(v: Option<&Value>) -> BTreeSet<Rule> {
     v.and_then(Value::as_array)
@@ -390,10 +436,13 @@ fn rule_set(v: Option<&Value>) -> BTreeSet<Rule> {
                             .filter(|s| !s.is_empty())
                             .map(str::to_string)
                     };
+                    let port = r.get("port").and_then(Value::as_i64).unwrap_or_default();
                     (
-                        r.get("port").and_then(Value::as_i64).unwrap_or_default(),
+                        port,
+                        r.get("to_port").and_then(Value::as_i64).unwrap_or(port),
                         s("from"),
                         s("cidr"),
+                        s("prefix_list"),
                         s("description").unwrap_or_default(),
                     )
                 })
@@ -403,11 +452,11 @@ fn rule_set(v: Option<&Value>) -> BTreeSet<Rule> {
 }
 
 fn permission(r: &Rule) -> IpPermission {
-    let (port, from, cidr, desc) = r;
+    let (port, end, from, cidr, prefix_list, desc) = r;
     let mut b = IpPermission::builder()
         .ip_protocol("tcp")
         .from_port(*port as i32)
-        .to_port(*port as i32);
+        .to_port(*end as i32);
     if let Some(g) = from {
         b = b.user_id_group_pairs(
             UserIdGroupPair::builder()
@@ -418,6 +467,14 @@ fn permission(r: &Rule) -> IpPermission {
     }
     if let Some(c) = cidr {
         b = b.ip_ranges(IpRange::builder().cidr_ip(c).description(desc).build());
+    }
+    if let Some(l) = prefix_list {
+        b = b.prefix_list_ids(
+            PrefixListId::builder()
+                .prefix_list_id(l)
+                .description(desc)
+                .build(),
+        );
     }
     b.build()
 }
@@ -465,6 +522,10 @@ pub async fn read_endpoint(c: &Call<'_>) -> Result<Option<Live>> {
                 .filter_map(|g| g.group_id().map(str::to_string))
                 .collect(),
         ),
+    );
+    a.insert(
+        "policy".into(),
+        Value::from(endpoint_policy_statements(e.policy_document())),
     );
     if let Some(dns) = e.private_dns_enabled() {
         a.insert("private_dns".into(), Value::from(dns));
@@ -564,6 +625,30 @@ pub async fn endpoint_subnets(aws: &Aws, p: &mut Attrs) -> Result<()> {
     Ok(())
 }
 
+/// The full-access policy an endpoint has unless given another (also what a policy is reset to:
+/// moto ignores ResetPolicy, and AWS takes the document as well).
+const FULL_ACCESS: &str = r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+
+/// An endpoint's policy in the stack's form: no statements for full access.
+fn endpoint_policy_statements(doc: Option<&str>) -> Vec<Value> {
+    let doc: Value = serde_json::from_str(doc.unwrap_or(FULL_ACCESS)).unwrap_or(Value::Null);
+    let full: Value = serde_json::from_str(FULL_ACCESS).unwrap_or(Value::Null);
+    if doc["Statement"] == full["Statement"] {
+        return Vec::new();
+    }
+    super::iam::statements_of(&doc)
+}
+
+/// The policy document for the endpoint's `policy` statements, for callers of this account only.
+fn endpoint_policy(c: &Call<'_>, p: &Attrs) -> String {
+    match p.get("policy") {
+        Some(Value::Array(s)) if !s.is_empty() => {
+            super::iam::policy_document(&Value::Array(s.clone()), Some(&c.names.account))
+        }
+        _ => FULL_ACCESS.to_string(),
+    }
+}
+
 pub async fn create_endpoint(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let tags = TagSpecification::builder()
         .resource_type(ResourceType::VpcEndpoint)
@@ -588,6 +673,7 @@ pub async fn create_endpoint(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .set_subnet_ids(Some(p.list("subnets")?))
         .set_security_group_ids(Some(p.list("security_groups")?))
         .private_dns_enabled(p.b("private_dns")?)
+        .policy_document(endpoint_policy(c, p))
         .tag_specifications(tags)
         // The same for the SDK's retries of this call: one whose answer was lost is answered
         // with the endpoint it made, not a second endpoint (the SDK does not fill it for EC2).
@@ -618,6 +704,7 @@ pub async fn update_endpoint(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()>
         .set_remove_subnet_ids(Some(remove_subnets))
         .set_add_security_group_ids(Some(add_groups))
         .set_remove_security_group_ids(Some(remove_groups))
+        .policy_document(endpoint_policy(c, p))
         .send()
         .await
         .map_err(|e| aws_error("ec2:ModifyVpcEndpoint", e))?;

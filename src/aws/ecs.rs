@@ -10,8 +10,9 @@ use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, ClusterField, ClusterSetting, ClusterSettingName,
     Compatibility, ContainerDefinition, CpuArchitecture, DeploymentCircuitBreaker,
     DeploymentConfiguration, DeploymentRolloutState, KeyValuePair, LaunchType, LoadBalancer,
-    LogConfiguration, LogDriver, NetworkConfiguration, NetworkMode, OsFamily, PortMapping,
-    PropagateTags, RuntimePlatform, Secret, ServiceField, Tag, TaskDefinition, TransportProtocol,
+    LogConfiguration, LogDriver, MountPoint, NetworkConfiguration, NetworkMode, OsFamily,
+    PortMapping, PropagateTags, RuntimePlatform, Secret, ServiceField, Tag, TaskDefinition,
+    TransportProtocol, Volume,
 };
 use serde_json::Value;
 
@@ -190,7 +191,33 @@ const TASK_ATTRS: &[&str] = &[
     "secrets",
     "log_group",
     "execution_role",
+    "hardened",
 ];
+
+/// The container's only writable place: a scratch volume (Fargate's ephemeral storage) at /tmp.
+const SCRATCH: (&str, &str) = ("scratch", "/tmp");
+/// Logs never block the app: when CloudWatch is slow, up to this much is buffered, then dropped
+/// (ECS defaults to non-blocking since June 2025; set explicitly, as is the buffer).
+const LOG_BUFFER: &str = "25m";
+
+/// Whether the container runs hardened: read-only root filesystem with only the scratch volume
+/// writable, and non-blocking logging.
+fn hardened(td: &TaskDefinition, cd: &ContainerDefinition) -> bool {
+    let scratch_volume = td.volumes().iter().any(|v| v.name() == Some(SCRATCH.0));
+    let scratch_mount = cd.mount_points().iter().any(|m| {
+        m.source_volume() == Some(SCRATCH.0)
+            && m.container_path() == Some(SCRATCH.1)
+            && m.read_only() != Some(true)
+    });
+    let non_blocking = cd
+        .log_configuration()
+        .and_then(|l| l.options())
+        .is_some_and(|o| {
+            o.get("mode").map(String::as_str) == Some("non-blocking")
+                && o.get("max-buffer-size").map(String::as_str) == Some(LOG_BUFFER)
+        });
+    cd.readonly_root_filesystem() == Some(true) && scratch_volume && scratch_mount && non_blocking
+}
 
 fn map(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_object)
@@ -267,6 +294,7 @@ fn task_attrs(td: &TaskDefinition, a: &mut Attrs) {
     if let Some(r) = td.execution_role_arn() {
         a.insert("execution_role".into(), Value::from(r));
     }
+    a.insert("hardened".into(), Value::from(hardened(td, cd)));
 }
 
 pub async fn read_service(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
@@ -355,6 +383,8 @@ async fn register(c: &Call<'_>, p: &Attrs) -> Result<String> {
         .options("awslogs-group", p.s("log_group")?)
         .options("awslogs-region", &c.aws.region)
         .options("awslogs-stream-prefix", CONTAINER)
+        .options("mode", "non-blocking")
+        .options("max-buffer-size", LOG_BUFFER)
         .build()?;
     let port = p.i("port")? as i32;
     let container = ContainerDefinition::builder()
@@ -380,6 +410,14 @@ async fn register(c: &Call<'_>, p: &Attrs) -> Result<String> {
                 .collect::<Result<Vec<_>, _>>()?,
         ))
         .log_configuration(log)
+        .readonly_root_filesystem(true)
+        .mount_points(
+            MountPoint::builder()
+                .source_volume(SCRATCH.0)
+                .container_path(SCRATCH.1)
+                .read_only(false)
+                .build(),
+        )
         .build();
     let arch = if p.s("architecture")? == "arm64" {
         CpuArchitecture::Arm64
@@ -403,6 +441,7 @@ async fn register(c: &Call<'_>, p: &Attrs) -> Result<String> {
                 .build(),
         )
         .execution_role_arn(p.s("execution_role")?)
+        .volumes(Volume::builder().name(SCRATCH.0).build())
         .container_definitions(container)
         .set_tags(Some(tags(c)))
         .send()

@@ -29,7 +29,7 @@ fn tags(c: &Call<'_>) -> Vec<Tag> {
         .collect()
 }
 
-pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     let (lb_name, tg_name) = names(c);
     let lb = match c
         .aws
@@ -127,6 +127,14 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         "listening".into(),
         Value::from(tg.is_some() && !listeners.listeners().is_empty()),
     );
+    a.insert(
+        "origin_secret".into(),
+        super::elbv2_guard::read_origin_check(c, p, &arn).await?,
+    );
+    a.insert(
+        "drops_invalid_headers".into(),
+        Value::from(super::elbv2_guard::drops_invalid_headers(c, &arn).await?),
+    );
     let dns = lb.dns_name().unwrap_or_default().to_string();
     o.insert("arn".into(), Value::from(arn));
     o.insert("domain".into(), Value::from(dns.clone()));
@@ -190,11 +198,14 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
                 .send()
                 .await
                 .map_err(|e| aws_error("elbv2:CreateLoadBalancer", e))?;
-            out.load_balancers()
+            let arn = out
+                .load_balancers()
                 .first()
                 .and_then(|l| l.load_balancer_arn())
                 .unwrap_or_default()
-                .to_string()
+                .to_string();
+            super::elbv2_guard::drop_invalid_headers(c, &arn).await?;
+            arn
         }
     };
     let vpc = vpc_of(c, subnets.first().map(String::as_str).unwrap_or_default()).await?;
@@ -304,7 +315,7 @@ async fn listeners(c: &Call<'_>, p: &Attrs, lb_arn: &str, tg_arn: &str) -> Resul
         .send()
         .await
         .map_err(|e| aws_error("elbv2:CreateListener", e))?;
-    Ok(())
+    super::elbv2_guard::set_origin_check(c, p, lb_arn, tg_arn).await
 }
 
 pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live, changed: &[String]) -> Result<()> {
@@ -333,13 +344,18 @@ pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live, changed: &[String]) ->
                     .await
                     .map_err(|e| aws_error("elbv2:ModifyTargetGroup", e))?;
             }
+            "drops_invalid_headers" => super::elbv2_guard::drop_invalid_headers(c, &lb_arn).await?,
             _ => {}
         }
     }
-    if changed
+    let relisten = changed
         .iter()
-        .any(|k| k == "certificate_arn" || k == "listening")
-    {
+        .any(|k| k == "certificate_arn" || k == "listening");
+    if !relisten && changed.iter().any(|k| k == "origin_secret") {
+        let tg = live.outputs.s("target_group_arn")?;
+        super::elbv2_guard::set_origin_check(c, p, &lb_arn, tg).await?;
+    }
+    if relisten {
         let vpc = vpc_of(
             c,
             p.list("subnets")?

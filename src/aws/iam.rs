@@ -10,18 +10,58 @@ use super::{Attrs, Aws, Call, Live, Props, aws_error, code, sorted, strings};
 
 const POLICY: &str = "fintech";
 
-fn trust(service: &str) -> String {
-    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}).to_string()
+/// The trust policy letting `service` assume the role on behalf of this account only (the
+/// confused-deputy guard). aws:SourceAccount only: ECS documents aws:SourceArn for task roles
+/// but not for execution roles, and Lambda documents neither (AWS's own samples use
+/// aws:SourceAccount for both); a condition the service does not meet would stop the role being
+/// assumed at all (Lambda refuses CreateFunction, ECS tasks fail to start).
+fn trust(service: &str, c: &Call<'_>) -> String {
+    json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+        "Condition": trust_condition(&c.names.account),
+    }]})
+    .to_string()
+}
+
+fn trust_condition(account: &str) -> Value {
+    json!({"StringEquals": {"aws:SourceAccount": account}})
 }
 
 fn policy(statements: &Value) -> String {
+    policy_document(statements, None)
+}
+
+/// The policy document of the stack's `statements` (effect, actions, resources); with
+/// `principal_account`, each names Principal `*` limited to callers of that account (a resource
+/// policy, such as a VPC endpoint's, which narrows what callers' own permissions allow).
+pub fn policy_document(statements: &Value, principal_account: Option<&str>) -> String {
     let st: Vec<Value> = statements
         .as_array()
         .into_iter()
         .flatten()
-        .map(|s| json!({"Effect": s["effect"], "Action": s["actions"], "Resource": s["resources"]}))
+        .map(|s| {
+            let mut st =
+                json!({"Effect": s["effect"], "Action": s["actions"], "Resource": s["resources"]});
+            if let Some(account) = principal_account {
+                st["Principal"] = json!("*");
+                st["Condition"] = json!({"StringEquals": {"aws:PrincipalAccount": account}});
+            }
+            st
+        })
         .collect();
     json!({"Version": "2012-10-17", "Statement": st}).to_string()
+}
+
+/// A policy document's statements in the stack's form.
+pub fn statements_of(doc: &Value) -> Vec<Value> {
+    doc["Statement"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| json!({"effect": s["Effect"], "actions": one_or_many(&s["Action"]), "resources": one_or_many(&s["Resource"])}))
+        .collect()
 }
 
 /// IAM returns policy documents URL-encoded.
@@ -81,13 +121,20 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         .as_str()
         .unwrap_or_default();
     a.insert("service".into(), Value::from(service));
-    let statements = match c.aws.iam.get_role_policy().role_name(&c.name).policy_name(POLICY).send().await {
-        Ok(p) => decode(p.policy_document())["Statement"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|s| json!({"effect": s["Effect"], "actions": one_or_many(&s["Action"]), "resources": one_or_many(&s["Resource"])}))
-            .collect(),
+    a.insert(
+        "source_guarded".into(),
+        Value::from(trust["Statement"][0]["Condition"] == trust_condition(&c.names.account)),
+    );
+    let statements = match c
+        .aws
+        .iam
+        .get_role_policy()
+        .role_name(&c.name)
+        .policy_name(POLICY)
+        .send()
+        .await
+    {
+        Ok(p) => statements_of(&decode(p.policy_document())),
         Err(e) if code(&e) == "NoSuchEntity" => Vec::new(),
         Err(e) => return Err(aws_error("iam:GetRolePolicy", e)),
     };
@@ -123,7 +170,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .iam
         .create_role()
         .role_name(&c.name)
-        .assume_role_policy_document(trust(p.s("service")?))
+        .assume_role_policy_document(trust(p.s("service")?, c))
         .description(format!(
             "fintech {}/{}: {}",
             c.names.app, c.names.stage, c.id
@@ -149,19 +196,22 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
 }
 
 pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
+    if changed
+        .iter()
+        .any(|k| k == "service" || k == "source_guarded")
+    {
+        c.aws.mutated();
+        c.aws
+            .iam
+            .update_assume_role_policy()
+            .role_name(&c.name)
+            .policy_document(trust(p.s("service")?, c))
+            .send()
+            .await
+            .map_err(|e| aws_error("iam:UpdateAssumeRolePolicy", e))?;
+    }
     for k in changed {
         match k.as_str() {
-            "service" => {
-                c.aws.mutated();
-                c.aws
-                    .iam
-                    .update_assume_role_policy()
-                    .role_name(&c.name)
-                    .policy_document(trust(p.s("service")?))
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("iam:UpdateAssumeRolePolicy", e))?;
-            }
             "statements" => put_policy(c, p).await?,
             "managed_policies" => {
                 let attached = super::pages!(

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::{Attrs, Aws, Call, Live, Props, aws_error, code, sorted, wait};
 
-pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     let out = match c
         .aws
         .lambda
@@ -52,6 +52,11 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         Value::from(f.timeout().unwrap_or_default()),
     );
     a.insert("role".into(), Value::from(f.role().unwrap_or_default()));
+    let reserved = out
+        .concurrency()
+        .and_then(|c| c.reserved_concurrent_executions());
+    let (reserved, note) = super::lambda_concurrency::live(c, p, reserved).await?;
+    a.insert("reserved_concurrency".into(), reserved);
     if let Some(arch) = f.architectures().first() {
         a.insert("architecture".into(), Value::from(arch.as_str()));
     }
@@ -99,6 +104,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     Ok(Some(Live {
         attrs: a,
         outputs: o,
+        notes: note.into_iter().collect(),
         ..Default::default()
     }))
 }
@@ -247,7 +253,11 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         Err(e) if code(&e) == "ResourceConflictException" => {}
         Err(e) => return Err(aws_error("lambda:CreateFunction", e)),
     }
-    wait_ready(c).await
+    wait_ready(c).await?;
+    if p.get("reserved_concurrency").is_some_and(|v| !v.is_null()) {
+        super::lambda_concurrency::set(c, p).await?;
+    }
+    Ok(())
 }
 
 pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
@@ -255,7 +265,12 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
     wait_ready(c).await?;
     let config: Vec<&String> = changed
         .iter()
-        .filter(|k| !matches!(k.as_str(), "code_sha256" | "architecture" | "state"))
+        .filter(|k| {
+            !matches!(
+                k.as_str(),
+                "code_sha256" | "architecture" | "state" | "reserved_concurrency"
+            )
+        })
         .collect();
     if !config.is_empty() {
         let mut u = c
@@ -294,6 +309,9 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
             .await
             .map_err(|e| aws_error("lambda:UpdateFunctionCode", e))?;
         wait_ready(c).await?;
+    }
+    if changed.iter().any(|k| k == "reserved_concurrency") {
+        super::lambda_concurrency::set(c, p).await?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The only module that talks to AWS: clients, naming, ownership tags, and one driver file per service.
 
 mod apigw;
+mod apigw_stage;
 mod bucket_guard;
 mod budgets;
 mod cloudfront;
@@ -10,18 +11,21 @@ mod ecr;
 mod ecs;
 mod elasticache;
 mod elbv2;
+mod elbv2_guard;
 pub mod error;
 mod events;
 mod iam;
 mod identity;
 mod lambda;
+mod lambda_concurrency;
 pub mod lock;
 mod logs;
+mod origin;
 pub mod owned;
 mod rds;
 pub mod registry;
 mod s3;
-mod secrets;
+pub mod secrets;
 mod site;
 pub mod types;
 mod version;

@@ -26,9 +26,18 @@ pub async fn undeclared(
     let mut types: Vec<&'static TypeSchema> = types.iter().copied().filter(|t| !t.lookup).collect();
     types.sort_by_key(|t| t.driver.delete_rank());
     let lists = try_join_all(types.into_iter().map(|schema| async move {
+        // A name shortened to fit (with a hash) does not give back its id: a listed resource is
+        // declared when a declared resource of its type has its physical name.
+        let taken: Vec<String> = declared
+            .iter()
+            .filter(|(t, _)| *t == schema.name)
+            .map(|(_, id)| schema.driver.physical(names, id))
+            .collect();
         let mut found = Vec::new();
         for (id, props) in schema.driver.list(aws, names).await? {
-            if declared.contains(&(schema.name, id.as_str())) {
+            if declared.contains(&(schema.name, id.as_str()))
+                || taken.contains(&schema.driver.physical(names, &id))
+            {
                 continue;
             }
             match schema

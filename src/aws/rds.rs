@@ -102,7 +102,9 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     o.insert(
         "url".into(),
         Value::from(format!(
-            "postgresql://{}@{host}:{port}/{}",
+            // TLS with the server's certificate and host name checked (the app supplies the
+            // RDS CA bundle: RDS's CAs are not in public trust stores).
+            "postgresql://{}@{host}:{port}/{}?sslmode=verify-full",
             db.master_username().unwrap_or_default(),
             db.db_name().unwrap_or_default()
         )),

@@ -6,6 +6,7 @@ use crate::model::schema::TypeSchema;
 /// The registered types.
 pub static TYPES: &[&TypeSchema] = &[
     &default_vpc::SCHEMA,
+    &prefix_list::SCHEMA,
     &security_group::SCHEMA,
     &vpc_endpoint::SCHEMA,
     &postgres::SCHEMA,
@@ -24,4 +25,5 @@ pub static TYPES: &[&TypeSchema] = &[
     &service::SCHEMA,
     &budget::SCHEMA,
     &secret::SCHEMA,
+    &generated_secret::SCHEMA,
 ];

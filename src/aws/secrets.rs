@@ -1,7 +1,9 @@
-//! Secrets Manager: one secret per declared secret; the value comes from the deployer's environment at
-//! deploy time and is compared by digest, never printed or stored.
+//! Secrets Manager: one secret per declared secret, its value from the deployer's environment at
+//! deploy time (compared by digest, never printed or stored) or generated here (`secretsmanager.generated`:
+//! a random token, rotated by `fintech rotate`).
 
 use anyhow::Result;
+use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::Tag;
 use serde_json::Value;
@@ -16,6 +18,83 @@ pub fn env_value(p: &Attrs) -> Option<String> {
         .filter(|v| !v.is_empty())?;
     super::error::secret(&value);
     Some(value)
+}
+
+/// Characters of a generated value: letters and digits only, so it is safe in an HTTP header and
+/// in an ALB header condition (where `*` and `?` are wildcards).
+const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// A random value of `len` characters from the system's CSPRNG (62 symbols: ~5.95 bits each).
+pub fn generate(len: usize) -> Result<String> {
+    use std::io::Read;
+    let mut urandom = std::fs::File::open("/dev/urandom")?;
+    let mut out = String::with_capacity(len);
+    let mut byte = [0u8; 1];
+    while out.len() < len {
+        urandom.read_exact(&mut byte)?;
+        // Rejection sampling: 248 = 4 * 62, so every symbol is equally likely.
+        if byte[0] < 248 {
+            out.push(ALPHABET[usize::from(byte[0]) % ALPHABET.len()] as char);
+        }
+    }
+    super::error::secret(&out);
+    Ok(out)
+}
+
+/// Whether the secret is one fintech generates (rather than one read from the environment).
+fn generated(p: &Attrs) -> bool {
+    p.get("from_env").is_none()
+}
+
+/// The value a new secret starts with.
+fn first_value(p: &Attrs) -> Result<Option<String>> {
+    if generated(p) {
+        Ok(Some(generate(
+            usize::try_from(p.i("length")?).unwrap_or(48),
+        )?))
+    } else {
+        Ok(env_value(p))
+    }
+}
+
+/// The current value of secret `id` (name or ARN) and, after a rotation, the previous one: what a
+/// receiver of a generated token accepts. Both are registered for redaction.
+pub async fn current_and_previous(aws: &Aws, id: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for stage in ["AWSCURRENT", "AWSPREVIOUS"] {
+        match aws
+            .secrets
+            .get_secret_value()
+            .secret_id(id)
+            .version_stage(stage)
+            .send()
+            .await
+        {
+            Ok(v) => {
+                if let Some(s) = v.secret_string().filter(|s| !s.is_empty()) {
+                    super::error::secret(s);
+                    out.push(s.to_string());
+                }
+            }
+            Err(e) if code(&e) == "ResourceNotFoundException" => {}
+            Err(e) => return Err(aws_error("secretsmanager:GetSecretValue", e)),
+        }
+    }
+    Ok(out)
+}
+
+/// Gives generated secret `name` a new value: the old one becomes AWSPREVIOUS, still accepted
+/// until the next rotation.
+pub async fn rotate(aws: &Aws, name: &str, len: usize) -> Result<()> {
+    aws.mutated();
+    aws.secrets
+        .put_secret_value()
+        .secret_id(name)
+        .secret_string(generate(len)?)
+        .send()
+        .await
+        .map_err(|e| aws_error("secretsmanager:PutSecretValue", e))?;
+    Ok(())
 }
 
 /// The secret with the resource's name (scheduled for deletion or not), if any.
@@ -34,7 +113,7 @@ async fn describe(c: &Call<'_>) -> Result<Option<DescribeSecretOutput>> {
     }
 }
 
-pub async fn read(c: &Call<'_>, _p: &Attrs) -> Result<Option<Live>> {
+pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     let Some(d) = describe(c).await? else {
         return Ok(None);
     };
@@ -56,6 +135,11 @@ pub async fn read(c: &Call<'_>, _p: &Attrs) -> Result<Option<Live>> {
         .send()
         .await
     {
+        Ok(v) if generated(p) => {
+            let value = v.secret_string().unwrap_or_default();
+            super::error::secret(value);
+            a.insert("value_set".into(), Value::from(!value.is_empty()));
+        }
         Ok(v) => {
             a.insert(
                 "value".into(),
@@ -64,6 +148,7 @@ pub async fn read(c: &Call<'_>, _p: &Attrs) -> Result<Option<Live>> {
         }
         Err(e) if code(&e) == "ResourceNotFoundException" => {
             a.insert("value".into(), Value::from(""));
+            a.insert("value_set".into(), Value::from(false));
         }
         Err(e) => return Err(aws_error("secretsmanager:GetSecretValue", e)),
     }
@@ -93,9 +178,9 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
             "fintech {}/{}: {}",
             c.names.app,
             c.names.stage,
-            p.s("from_env")?
+            p.opt("from_env").unwrap_or("generated")
         ))
-        .set_secret_string(env_value(p))
+        .set_secret_string(first_value(p)?)
         .set_tags(Some(tags.clone()))
         .send()
         .await;
@@ -161,8 +246,14 @@ async fn adopt(c: &Call<'_>, p: &Attrs, tags: Vec<Tag>, exists: bool) -> Result<
     Ok(true)
 }
 
+/// Puts the environment's value, or a generated secret's first value when it has none (a run
+/// stopped between CreateSecret and PutSecretValue; a generated value is never replaced here:
+/// that is `fintech rotate`).
 pub async fn update(c: &Call<'_>, p: &Attrs) -> Result<()> {
-    let Some(value) = env_value(p) else {
+    if generated(p) && !current_and_previous(c.aws, &c.name).await?.is_empty() {
+        return Ok(());
+    }
+    let Some(value) = first_value(p)? else {
         return Ok(());
     };
     c.aws.mutated();
@@ -190,6 +281,16 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
     {
         Ok(_) => Ok(()),
         Err(e) if code(&e) == "ResourceNotFoundException" => Ok(()),
+        // Scheduled for deletion already: by a DeleteSecret whose answer was lost (the SDK's
+        // retry then meets this), or an earlier run.
+        Err(e)
+            if code(&e) == "InvalidRequestException"
+                && e.message().is_some_and(|m| {
+                    m.contains("marked deleted") || m.contains("marked for deletion")
+                }) =>
+        {
+            Ok(())
+        }
         Err(e) => Err(aws_error("secretsmanager:DeleteSecret", e)),
     }
 }
@@ -210,4 +311,21 @@ pub async fn secret_names(aws: &Aws, prefix: &str) -> Result<Vec<String>> {
         .flat_map(|p| p.secret_list())
         .filter_map(|s| s.name().map(str::to_string))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_values_are_letters_and_digits_of_the_length_asked_and_differ() {
+        let a = generate(48).unwrap();
+        let b = generate(48).unwrap();
+        assert_eq!(a.len(), 48);
+        assert!(a.bytes().all(|c| ALPHABET.contains(&c)), "{a}");
+        assert_ne!(a, b);
+        // Every symbol turns up: the sampling is not biased away from any.
+        let many = generate(20_000).unwrap();
+        assert!(ALPHABET.iter().all(|c| many.as_bytes().contains(c)));
+    }
 }

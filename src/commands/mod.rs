@@ -6,6 +6,7 @@ mod destroy;
 mod outputs;
 mod package;
 mod plan;
+mod rotate;
 mod validate;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -37,6 +38,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         } => destroy::run(g, yes, allow_data_loss).await,
         Command::Outputs { json } => outputs::run(g, json).await,
         Command::Package => package::run(g),
+        Command::Rotate { id } => rotate::run(g, &id).await,
         Command::Unlock { yes } => {
             let engine = engine(g, load_stack(g)?, "unlock").await?;
             let stage = &engine.desired.stage;

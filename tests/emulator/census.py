@@ -67,8 +67,11 @@ def census(c):
         g["GroupName"] = re.sub(r"-[0-9a-f]{6}$", "-*", g["GroupName"])
     names = {g["GroupId"]: g["GroupName"] for g in groups}
 
+    # A managed prefix list's id differs from one emulator to the next: named by its name.
+    lists = {l["PrefixListId"]: l["PrefixListName"] for l in ec2.describe_managed_prefix_lists()["PrefixLists"]}
+
     def rule(g, r, way):
-        peers = [names.get(p["GroupId"], "?") for p in r.get("UserIdGroupPairs", [])] + [p["CidrIp"] for p in r.get("IpRanges", [])] + [p["PrefixListId"] for p in r.get("PrefixListIds", [])]
+        peers = [names.get(p["GroupId"], "?") for p in r.get("UserIdGroupPairs", [])] + [p["CidrIp"] for p in r.get("IpRanges", [])] + [lists.get(p["PrefixListId"], "?") for p in r.get("PrefixListIds", [])]
         return "%s %s %s %s-%s %s" % (g["GroupName"], way, r.get("IpProtocol"), r.get("FromPort"), r.get("ToPort"), ",".join(sorted(peers)))
 
     out["security groups"] = sorted(g["GroupName"] for g in groups)

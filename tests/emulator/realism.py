@@ -1075,7 +1075,41 @@ def endpoints(req):
     return None
 
 
+# ---- lambda_quota -----------------------------------------------------------------------------
+
+
+# A new account's Lambda concurrency limit.
+NEW_ACCOUNT_LIMIT = 10
+
+
+def lambda_quota(req):
+    """A new account, whose Lambda concurrency limit is 10: GetAccountSettings says so (moto does
+    not implement it), and PutFunctionConcurrency of any reservation is refused, Lambda keeping
+    min(100, limit) executions unreserved. Sources: Lambda API reference, PutFunctionConcurrency
+    ("you can reserve concurrency ... as long as you leave at least 100 simultaneous executions
+    unreserved"); Lambda quotas ("New AWS accounts have reduced concurrency and memory quotas");
+    the error as reported in aws-samples and terraform-aws-github-runner issues."""
+    if req.service != "lambda":
+        return None
+    if req.method == "GET" and req.path.rstrip("/").endswith("/account-settings"):
+        limit = NEW_ACCOUNT_LIMIT
+        payload = json.dumps({
+            "AccountLimit": {"TotalCodeSize": 80530636800, "CodeSizeUnzipped": 262144000, "CodeSizeZipped": 52428800,
+                             "ConcurrentExecutions": limit, "UnreservedConcurrentExecutions": limit},
+            "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": 0},
+        }).encode()
+        return 200, [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), ("x-amzn-RequestId", "realism-0000")], payload
+    if req.method == "PUT" and req.path.endswith("/concurrency"):
+        wanted = (req.json_body() or {}).get("ReservedConcurrentExecutions", 0)
+        if wanted > 0:
+            return error(req, 400, "InvalidParameterValueException",
+                         "Specified ReservedConcurrentExecutions for function decreases account's "
+                         f"UnreservedConcurrentExecution below its minimum value of [{NEW_ACCOUNT_LIMIT}].")
+    return None
+
+
 BEHAVIOURS = {
+    "lambda_quota": lambda_quota,
     "throttle": throttle,
     "pages": pages,
     "lambda_states": lambda_states,

@@ -11,10 +11,15 @@ const REPO: &str = "fintech-tracker-dev-repo";
 /// Registers an image manifest under `tag` (what `docker push` ends with), returning its digest.
 /// moto quirk: without `imageDigest` every image gets the digest of empty content, so one is given.
 pub(crate) fn push(p: &Project, tag: &str, config_digest: char) -> String {
+    push_to(p, REPO, tag, config_digest)
+}
+
+/// [`push`] into repository `repo`.
+fn push_to(p: &Project, repo: &str, tag: &str, config_digest: char) -> String {
     p.py(&format!(
         "m = {{'schemaVersion': 2, 'mediaType': 'application/vnd.docker.distribution.manifest.v2+json',\n\
               'config': {{'mediaType': 'application/vnd.docker.container.image.v1+json', 'size': 1, 'digest': 'sha256:' + '{config_digest}' * 64}}, 'layers': []}}\n\
-         out(c('ecr').put_image(repositoryName='{REPO}', imageManifest=json.dumps(m), imageTag='{tag}', imageDigest='sha256:' + '{config_digest}' * 64)['image']['imageId']['imageDigest'])"
+         out(c('ecr').put_image(repositoryName='{repo}', imageManifest=json.dumps(m), imageTag='{tag}', imageDigest='sha256:' + '{config_digest}' * 64)['image']['imageId']['imageDigest'])"
     ))
     .as_str()
     .unwrap()
@@ -364,7 +369,7 @@ fn destroying_the_container_stage_leaves_nothing_of_it() {
         .expect(0);
     assert!(
         run.stdout()
-            .contains("Destroyed 25 resources of stage `dev`."),
+            .contains("Destroyed 26 resources of stage `dev`."),
         "{}",
         run.stdout()
     );
@@ -408,13 +413,106 @@ fn a_stage_with_a_certificate_gets_https_at_the_load_balancer() {
          d = c('cloudfront').list_distributions()['DistributionList']['Items'][0]['Id']\n\
          cfg = c('cloudfront').get_distribution_config(Id=d)['DistributionConfig']\n\
          api = [o for o in cfg['Origins']['Items'] if o['Id'] == 'api'][0]\n\
-         out([ls, api['CustomOriginConfig']['OriginProtocolPolicy']])",
+         https = [l for l in elb.describe_listeners(LoadBalancerArn=lb['LoadBalancerArn'])['Listeners'] if l['Protocol'] == 'HTTPS'][0]\n\
+         rules = [[r['Actions'][0]['Type'], r['Conditions'][0]['HttpHeaderConfig']['HttpHeaderName']] for r in elb.describe_rules(ListenerArn=https['ListenerArn'])['Rules'] if not r['IsDefault']]\n\
+         out([ls, rules, api['CustomOriginConfig']['OriginProtocolPolicy']])",
     );
+    // HTTPS refuses by default; only requests carrying CloudFront's origin header are forwarded.
     assert_eq!(
         found,
         json!([
-            [["HTTP", 80, "redirect"], ["HTTPS", 443, "forward"]],
+            [["HTTP", 80, "redirect"], ["HTTPS", 443, "fixed-response"]],
+            [["forward", "X-Origin-Verify"]],
             "https-only"
         ])
     );
+}
+
+#[test]
+fn a_stage_whose_balancer_name_is_shortened_deploys_once_and_plans_clean() {
+    // Balancer names are at most 32 characters: `fintech-tracker-staging-api-origin` (34) is
+    // shortened with a hash, from which the id cannot be read back. The balancer was then listed
+    // as one the stack no longer declares, and every second deploy deleted it.
+    let (moto, p, _) = containers();
+    p.edit("fintech.yaml", "  dev: {}", "  dev: {}\n  staging: {}");
+    let deploy = [
+        "deploy",
+        "--option",
+        "containers",
+        "--stage",
+        "staging",
+        "--yes",
+    ];
+    let first = p.run(&deploy).expect(1);
+    push_to(
+        &p,
+        "fintech-tracker-staging-repo",
+        &wanted_tag(&first.stderr()),
+        'b',
+    );
+    p.run(&deploy).expect(0);
+    let names = p.py(
+        "out(sorted(lb['LoadBalancerName'] for lb in c('elbv2').describe_load_balancers()['LoadBalancers']))",
+    );
+    let staging: Vec<&str> = names
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .filter(|n| n.starts_with("fintech-tracker-staging-"))
+        .collect();
+    assert!(
+        staging.len() == 1 && staging[0].len() <= 32 && !staging[0].ends_with("api-origin"),
+        "one shortened balancer: {names}"
+    );
+    let plan = p.run(&[
+        "plan",
+        "--option",
+        "containers",
+        "--stage",
+        "staging",
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(plan.code(), 0, "{}", plan.stdout());
+    moto.reset_recording();
+    p.run(&deploy).expect(0);
+    assert!(
+        moto.mutating_calls().is_empty(),
+        "{:?}",
+        moto.mutating_calls()
+    );
+}
+
+#[test]
+fn after_a_rotation_the_balancer_admits_the_new_and_the_previous_token() {
+    let (moto, p, _) = containers();
+    let read = "sm = c('secretsmanager')\n\
+        name = 'fintech-tracker/dev/generated/origin_token'\n\
+        elb = c('elbv2')\n\
+        lb = elb.describe_load_balancers(Names=['fintech-tracker-dev-api-origin'])['LoadBalancers'][0]\n\
+        l = elb.describe_listeners(LoadBalancerArn=lb['LoadBalancerArn'])['Listeners'][0]\n\
+        rules = [r for r in elb.describe_rules(ListenerArn=l['ListenerArn'])['Rules'] if not r['IsDefault']]\n\
+        out({'current': sm.get_secret_value(SecretId=name)['SecretString'], 'rules': [sorted(r['Conditions'][0]['HttpHeaderConfig']['Values']) for r in rules], 'default': l['DefaultActions'][0]['Type']})";
+    let before = p.py(read);
+    let old = before["current"].as_str().unwrap().to_string();
+    assert_eq!(before["rules"], json!([[old]]));
+    assert_eq!(before["default"], "fixed-response");
+    p.run(&["rotate", "origin_token", "--option", "containers"])
+        .expect(0);
+    moto.reset_recording();
+    p.run(&["deploy", "--option", "containers", "--yes"])
+        .expect(0);
+    let after = p.py(read);
+    let new = after["current"].as_str().unwrap().to_string();
+    let mut both = vec![new, old];
+    both.sort();
+    assert_eq!(after["rules"], json!([both]), "one rule, both values");
+    let calls: Vec<String> = moto.mutating_calls().iter().map(|c| c.name()).collect();
+    assert!(
+        calls.iter().any(|c| c.contains("ModifyRule"))
+            && !calls.iter().any(|c| c.contains("DeleteListener")),
+        "the rule is modified in place, the listener kept: {calls:?}"
+    );
+    p.run(&["plan", "--option", "containers", "--detailed-exitcode"])
+        .expect(0);
 }

@@ -36,7 +36,9 @@ fn replacing_the_database_is_refused_without_the_flag_and_done_with_it() {
     assert_eq!(db, "tracker");
     let env = p.py("out(c('lambda').get_function_configuration(FunctionName='fintech-tracker-dev-api')['Environment']['Variables']['DATABASE_URL'])");
     assert!(
-        env.as_str().unwrap().ends_with("/tracker"),
+        env.as_str()
+            .unwrap()
+            .ends_with("/tracker?sslmode=verify-full"),
         "dependents follow the new database: {env}"
     );
 }

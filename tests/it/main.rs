@@ -18,6 +18,7 @@ mod hostile;
 mod interrupts;
 mod kill;
 mod payload;
+mod posture;
 mod roundtrip;
 mod schema;
 mod secrets;

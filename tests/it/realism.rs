@@ -1,6 +1,8 @@
 //! The drivers against the AWS-realism layer (tests/emulator/realism.py): what a first real deploy
 //! meets and moto alone never shows. Each test turns on the behaviours it is about.
 
+use serde_json::Value;
+
 use crate::harness::{Moto, Project};
 
 #[test]
@@ -25,7 +27,7 @@ fn throttling_in_every_protocol_is_retried_past_the_sdks_default_three_attempts(
     );
     p.env.clear();
     let plan = p.run(&["plan"]).expect(0).stdout();
-    assert!(plan.contains("Plan: 19 to create"), "{plan}");
+    assert!(plan.contains("Plan: 21 to create"), "{plan}");
     let log = moto.realism_log();
     for (service, op) in [
         ("ec2", "DescribeVpcs"),        // query, EC2's RequestLimitExceeded (503)
@@ -481,5 +483,33 @@ fn a_service_whose_tasks_never_start_is_a_failed_deploy_not_a_success() {
             .contains("ecs_states rolling out fintech-tracker-dev-api-service"),
         "{}",
         moto.realism_log()
+    );
+}
+
+#[test]
+fn a_new_account_that_cannot_reserve_concurrency_deploys_and_says_its_limit_caps_the_functions() {
+    // New accounts have a Lambda concurrency limit of 10, all of which Lambda keeps unreserved:
+    // every PutFunctionConcurrency is refused. The deploy goes through, the account limit being
+    // the cap, and the plan says so instead of planning the reservation for ever.
+    let moto = Moto::start_with(&[("FINTECH_REALISM", "lambda_quota")]);
+    let p = Project::new(&moto);
+    p.run(&["deploy", "--yes"]).expect(0);
+    let plan = p.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code(), 0, "{}", plan.stdout());
+    let out = plan.stdout();
+    assert!(
+        out.contains(
+            "api: reserved_concurrency 10 not set: the account's Lambda concurrency limit is 10"
+        ),
+        "{out}"
+    );
+    let reserved = p.py(
+        "out(c('lambda').get_function_concurrency(FunctionName='fintech-tracker-dev-api').get('ReservedConcurrentExecutions'))",
+    );
+    assert_eq!(reserved, Value::Null);
+    let log = moto.realism_log();
+    assert!(
+        log.contains("lambda_quota lambda"),
+        "the layer refused the reservation: {log}"
     );
 }

@@ -183,13 +183,15 @@ impl Stack {
                 &format!("{rule}      - {{ description: office, cidr: {cidr}, port: 80 }}\n"),
             );
         }
-        let st = "      - actions: [secretsmanager:GetSecretValue]\n";
+        // The function role's statement after Lambda's VPC access (the endpoint's policy has a
+        // GetSecretValue statement too).
+        let st = "        resources: [\"*\"]   # Lambda's VPC access: these actions take no resource ARNs\n";
         if let Some(effect) = k("extra_statement").as_str() {
             replace(
                 c,
                 st,
                 &format!(
-                    "      - {{ resources: [\"*\"], effect: {effect}, actions: [s3:ListAllMyBuckets] }}\n{st}"
+                    "{st}      - {{ resources: [\"*\"], effect: {effect}, actions: [s3:ListAllMyBuckets] }}\n"
                 ),
             );
         }

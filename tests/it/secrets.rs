@@ -119,3 +119,46 @@ fn no_secret_value_is_printed_or_written_anywhere() {
         }
     }
 }
+
+#[test]
+fn rotating_the_origin_token_keeps_the_old_value_valid_and_the_next_deploy_rolls_it_out() {
+    let moto = Moto::start();
+    let p = Project::new(&moto);
+    p.run(&["deploy", "--yes"]).expect(0);
+    let read = "sm = c('secretsmanager')\n\
+        name = 'fintech-tracker/dev/generated/origin_token'\n\
+        v = lambda stage: sm.get_secret_value(SecretId=name, VersionStage=stage)['SecretString']\n\
+        cf = c('cloudfront')\n\
+        d = cf.list_distributions()['DistributionList']['Items'][0]['Id']\n\
+        api = [o for o in cf.get_distribution_config(Id=d)['DistributionConfig']['Origins']['Items'] if o['Id'] == 'api'][0]\n\
+        sent = [h['HeaderValue'] for h in api['CustomHeaders']['Items'] if h['HeaderName'] == 'X-Origin-Verify']\n\
+        try:\n    prev = v('AWSPREVIOUS')\nexcept Exception:\n    prev = None\n\
+        out({'current': v('AWSCURRENT'), 'previous': prev, 'sent': sent})";
+    let before = p.py(read);
+    let token = before["current"].as_str().unwrap().to_string();
+    assert_eq!(token.len(), 48);
+    assert_eq!(before["sent"], serde_json::json!([token]), "CloudFront sends it");
+
+    let rotated = p.run(&["rotate", "origin_token"]).expect(0).stdout();
+    assert!(rotated.contains("Rotated `origin_token`"), "{rotated}");
+    assert!(!rotated.contains(&token), "the value is never shown: {rotated}");
+    let after = p.py(read);
+    assert_ne!(after["current"], before["current"]);
+    assert_eq!(after["previous"], before["current"], "the old value stays valid");
+    assert_eq!(after["sent"], serde_json::json!([token]), "nothing rolled out yet");
+
+    let plan = p.run(&["plan"]).expect(0).stdout();
+    assert!(
+        plan.contains("cdn (cloudfront.distribution) will be updated in place")
+            && plan.contains("api_origin_secret: \"stale\" ->"),
+        "{plan}"
+    );
+    let new = after["current"].as_str().unwrap();
+    assert!(!plan.contains(new) && !plan.contains(&token), "{plan}");
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    assert_eq!(p.py(read)["sent"], serde_json::json!([new]));
+
+    let wrong = p.run(&["rotate", "db"]).expect(1).stderr();
+    assert!(wrong.contains("`db` is a rds.postgres"), "{wrong}");
+}

@@ -11,6 +11,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("bucket", STR, Required, InPlace, "site bucket name"),
         f("api_domain", STR, Optional, InPlace, "API host name, routed under api_path"),
         f("api_protocol", Ty::Enum(&["https", "http"]), Default("\"https\""), InPlace, "how CloudFront reaches the API (http for a load balancer without a certificate)"),
+        f("api_origin_secret", STR, Optional, InPlace, "a `secretsmanager.generated` secret's ARN: CloudFront sends its value to the API in the X-Origin-Verify header, and the API refuses requests without it"),
         f("api_path", STR, Default("\"/api/*\""), InPlace, "path pattern sent to the API"),
         f("default_root_object", STR, Default("\"index.html\""), InPlace, "object served for /"),
         f("price_class", Ty::Enum(&["PriceClass_100", "PriceClass_200", "PriceClass_All"]), Default("\"PriceClass_100\""), InPlace, "edge locations used"),
@@ -38,8 +39,8 @@ impl Driver for Distribution {
         p.insert("bucket_policy".into(), Value::Bool(true));
         Ok(())
     }
-    async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
-        crate::aws::cloudfront::read(c).await
+    async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
+        crate::aws::cloudfront::read(c, p).await
     }
     async fn create(&self, c: &Call<'_>, p: &Attrs) -> Result<()> {
         crate::aws::cloudfront::create(c, p).await

@@ -18,6 +18,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("env", Ty::Map(&Ty::Str), Default("{}"), InPlace, "environment variables (secrets go by ARN: ${secrets.NAME})"),
         f("subnets", STRS, Default("[]"), InPlace, "VPC subnets (to reach the database and cache)"),
         f("security_groups", STRS, Default("[]"), InPlace, "VPC security groups"),
+        f("reserved_concurrency", Ty::Int { min: 1, max: 10000 }, Optional, InPlace, "most instances running at once (requests beyond are throttled): bounds what a flood costs"),
         f("artifact_bucket", STR, Optional, Local, "bucket for zips over Lambda's 50 MB direct-upload limit"),
     ],
     computed: &[("code_sha256", InPlace), ("state", Replace)],
@@ -60,8 +61,8 @@ impl Driver for Function {
             p.get("code_sha256")?.as_str()?
         ))
     }
-    async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
-        crate::aws::lambda::read(c).await
+    async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
+        crate::aws::lambda::read(c, p).await
     }
     async fn create(&self, c: &Call<'_>, p: &Attrs) -> Result<()> {
         crate::aws::lambda::create(c, p).await

@@ -10,6 +10,9 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     fields: &[
         f("routes", Ty::Map(&Ty::Str), Required, InPlace, "route key (e.g. `ANY /api/{proxy+}`) to function ARN"),
         f("cors_origins", STRS, Default("[]"), InPlace, "origins allowed by CORS"),
+        f("throttle_rate", Ty::Int { min: 1, max: 10000 }, Optional, InPlace, "requests per second the stage lets through on average (the rest get 429): bounds what a flood costs"),
+        f("throttle_burst", Ty::Int { min: 1, max: 5000 }, Optional, InPlace, "requests the stage lets through at once"),
+        f("access_log_group", STR, Optional, InPlace, "log group ARN receiving one JSON line per request"),
     ],
     computed: &[("auto_deploy", InPlace)],
     outputs: &["id", "endpoint", "domain", "protocol"],

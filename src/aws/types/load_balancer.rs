@@ -14,8 +14,9 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("target_port", Ty::Int { min: 1, max: 65535 }, Default("8000"), Replace, "port of the tasks"),
         f("health_check_path", STR, Default("\"/api/health\""), InPlace, "path the target group checks"),
         f("certificate_arn", STR, Optional, InPlace, "ACM certificate: adds an HTTPS listener"),
+        f("origin_secret", STR, Optional, InPlace, "a `secretsmanager.generated` secret's ARN: only requests whose X-Origin-Verify header carries its value (current or previous) are forwarded, others get 403"),
     ],
-    computed: &[("listening", InPlace)],
+    computed: &[("listening", InPlace), ("drops_invalid_headers", InPlace)],
     outputs: &["dns", "domain", "arn", "target_group_arn", "protocol"],
     data_bearing: false,
     lookup: false,
@@ -34,15 +35,19 @@ impl Driver for LoadBalancer {
     fn pricing(&self) -> Pricing {
         Pricing::LoadBalancer
     }
+    fn physical(&self, names: &Names, id: &str) -> String {
+        fit(&names.base(id), 32) // balancer names are at most 32 characters
+    }
     fn prepare(&self, _: &Prep<'_>, p: &mut Attrs) -> Result<()> {
         p.insert("listening".into(), Value::Bool(true));
+        p.insert("drops_invalid_headers".into(), Value::Bool(true));
         crate::package::first_subnets(p)
     }
     fn output_follows(&self, output: &str, attr: &str) -> bool {
         (output, attr) == ("protocol", "certificate_arn")
     }
-    async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
-        crate::aws::elbv2::read(c).await
+    async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
+        crate::aws::elbv2::read(c, p).await
     }
     async fn create(&self, c: &Call<'_>, p: &Attrs) -> Result<()> {
         crate::aws::elbv2::create(c, p).await

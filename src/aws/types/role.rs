@@ -3,7 +3,7 @@
 use super::prelude::*;
 
 #[rustfmt::skip]
-const STATEMENT: &[Field] = &[
+pub(crate) const STATEMENT: &[Field] = &[
     f("effect", Ty::Enum(&["Allow", "Deny"]), Default("\"Allow\""), InPlace, "Allow or Deny"),
     f("actions", STRS, Required, InPlace, "IAM actions, e.g. logs:PutLogEvents"),
     f("resources", STRS, Required, InPlace, "ARNs the actions apply to"),
@@ -19,7 +19,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("statements", Ty::List(&Ty::Obj(STATEMENT)), Default("[]"), InPlace, "the inline policy"),
         f("managed_policies", STRS, Default("[]"), InPlace, "managed policy ARNs attached"),
     ],
-    computed: &[],
+    computed: &[("source_guarded", InPlace)],
     outputs: &["arn", "name"],
     data_bearing: false,
     lookup: false,
@@ -38,7 +38,9 @@ impl Driver for Role {
     fn pricing(&self) -> Pricing {
         Pricing::Free
     }
-    fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
+    fn prepare(&self, _: &Prep<'_>, p: &mut Attrs) -> Result<()> {
+        // The trust policy admits the service only on behalf of this account.
+        p.insert("source_guarded".into(), Value::Bool(true));
         Ok(())
     }
     async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {

@@ -4,9 +4,11 @@ use super::prelude::*;
 
 #[rustfmt::skip]
 const INGRESS_RULE: &[Field] = &[
-    f("port", Ty::Int { min: 0, max: 65535 }, Required, InPlace, "TCP port admitted"),
+    f("port", Ty::Int { min: 0, max: 65535 }, Required, InPlace, "TCP port admitted (the first of a range with `to_port`)"),
+    f("to_port", Ty::Int { min: 0, max: 65535 }, Optional, InPlace, "last TCP port of a range"),
     f("from", STR, Optional, InPlace, "security group id admitted (e.g. ${app_sg.id})"),
     f("cidr", STR, Optional, InPlace, "IPv4 range admitted (e.g. 0.0.0.0/0)"),
+    f("prefix_list", STR, Optional, InPlace, "prefix list id admitted (e.g. ${cloudfront.id}; an AWS-managed list counts as its weight, 55 for CloudFront's, against the group's 60 rules)"),
     f("description", STR, Default("\"\""), InPlace, "what the rule is for"),
 ];
 

@@ -25,7 +25,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("log_group", STR, Required, InPlace, "log group name"),
         f("execution_role", STR, Required, InPlace, "role ECS uses to pull the image, write logs and read secrets"),
     ],
-    computed: &[("image_ref", InPlace)],
+    computed: &[("image_ref", InPlace), ("hardened", InPlace)],
     outputs: &["name", "arn"],
     data_bearing: false,
     lookup: false,
@@ -45,6 +45,8 @@ impl Driver for Service {
         Pricing::Fargate
     }
     fn prepare(&self, p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
+        // Read-only root filesystem (scratch space at /tmp) and non-blocking logging.
+        props.insert("hardened".into(), Value::Bool(true));
         crate::package::image_tag(p, props)
     }
     fn needs_to_read(&self) -> &'static [&'static str] {

@@ -13,6 +13,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("subnets", STRS, Required, InPlace, "subnets; the first `az_count` (by id) in zones the service is offered in get an interface"),
         f("az_count", Ty::Int { min: 1, max: 6 }, Default("1"), InPlace, "availability zones with an interface (each billed hourly)"),
         f("security_groups", STRS, Required, InPlace, "security groups of the interfaces"),
+        f("policy", Ty::List(&Ty::Obj(super::role::STATEMENT)), Default("[]"), InPlace, "what callers may do through the endpoint (e.g. read the stage's secrets only); none: everything their own permissions allow"),
         f("private_dns", BOOL, Default("true"), Replace, "the service's usual host name resolves to the endpoint"),
     ],
     computed: &[],
