@@ -355,10 +355,12 @@ fn origin_header(token: &str) -> Result<CustomHeaders> {
 
 /// The current value of the distribution's origin secret, if it has one.
 async fn origin_token(c: &Call<'_>, p: &Attrs) -> Result<Option<String>> {
-    Ok(super::origin::wanted(c.aws, p, "api_origin_secret", false)
-        .await?
-        .into_iter()
-        .next())
+    Ok(
+        super::origin::required(c.aws, p, "api_origin_secret", false)
+            .await?
+            .into_iter()
+            .next(),
+    )
 }
 
 pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {

@@ -97,7 +97,7 @@ pub async fn set_origin_check(c: &Call<'_>, p: &Attrs, lb_arn: &str, tg_arn: &st
     let Some((listener, refuses)) = forwarding_listener(c, lb_arn).await? else {
         return Ok(());
     };
-    let values = origin::wanted(c.aws, p, "origin_secret", true).await?;
+    let values = origin::required(c.aws, p, "origin_secret", true).await?;
     let forward = Action::builder()
         .r#type(ActionTypeEnum::Forward)
         .target_group_arn(tg_arn)

@@ -24,22 +24,47 @@ pub fn live_value(p: &Attrs, field: &str, have: Option<&[String]>, want: &[Strin
 }
 
 /// The values the origin check of `p` should carry (the secret ARN under `field`): for a sender,
-/// the current value only; for a receiver, current and previous, sorted. Empty without a secret.
+/// the current value only; for a receiver, current and previous, sorted. Empty without a secret
+/// (or while it cannot be read: what reads the live state then sees a stale check).
 pub async fn wanted(aws: &Aws, p: &Attrs, field: &str, receiver: bool) -> Result<Vec<String>> {
-    let Some(arn) = p
-        .get(field)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-    else {
+    let Some(arn) = secret_arn(p, field) else {
         return Ok(Vec::new());
     };
-    let mut values = super::secrets::current_and_previous(aws, arn).await?;
+    Ok(shaped(
+        super::secrets::current_and_previous(aws, arn).await?,
+        receiver,
+    ))
+}
+
+/// [`wanted`] for a change about to be made: a secret just created may not be readable yet (Secrets
+/// Manager is eventually consistent), and a check set up without its values would leave the door
+/// open, so its values are waited for.
+pub async fn required(aws: &Aws, p: &Attrs, field: &str, receiver: bool) -> Result<Vec<String>> {
+    let Some(arn) = secret_arn(p, field) else {
+        return Ok(Vec::new());
+    };
+    let what = format!("the origin token {arn} to be readable");
+    let values = super::wait::found(&what, super::wait::PROPAGATION, || async {
+        let v = super::secrets::current_and_previous(aws, arn).await?;
+        Ok((!v.is_empty()).then_some(v))
+    })
+    .await?;
+    Ok(shaped(values, receiver))
+}
+
+fn secret_arn<'a>(p: &'a Attrs, field: &str) -> Option<&'a str> {
+    p.get(field)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+fn shaped(mut values: Vec<String>, receiver: bool) -> Vec<String> {
     if receiver {
         values.sort(); // a receiver's values are a set
     } else {
         values.truncate(1);
     }
-    Ok(values)
+    values
 }
 
 #[cfg(test)]
