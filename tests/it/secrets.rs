@@ -137,15 +137,29 @@ fn rotating_the_origin_token_keeps_the_old_value_valid_and_the_next_deploy_rolls
     let before = p.py(read);
     let token = before["current"].as_str().unwrap().to_string();
     assert_eq!(token.len(), 48);
-    assert_eq!(before["sent"], serde_json::json!([token]), "CloudFront sends it");
+    assert_eq!(
+        before["sent"],
+        serde_json::json!([token]),
+        "CloudFront sends it"
+    );
 
     let rotated = p.run(&["rotate", "origin_token"]).expect(0).stdout();
     assert!(rotated.contains("Rotated `origin_token`"), "{rotated}");
-    assert!(!rotated.contains(&token), "the value is never shown: {rotated}");
+    assert!(
+        !rotated.contains(&token),
+        "the value is never shown: {rotated}"
+    );
     let after = p.py(read);
     assert_ne!(after["current"], before["current"]);
-    assert_eq!(after["previous"], before["current"], "the old value stays valid");
-    assert_eq!(after["sent"], serde_json::json!([token]), "nothing rolled out yet");
+    assert_eq!(
+        after["previous"], before["current"],
+        "the old value stays valid"
+    );
+    assert_eq!(
+        after["sent"],
+        serde_json::json!([token]),
+        "nothing rolled out yet"
+    );
 
     let plan = p.run(&["plan"]).expect(0).stdout();
     assert!(
