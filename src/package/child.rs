@@ -111,8 +111,13 @@ pub fn output(cmd: &mut Command, stdin: Option<&[u8]>) -> std::io::Result<Output
 mod tests {
     use super::*;
 
+    /// The tests that start children, one at a time: one checks that the registry of running
+    /// groups is empty afterwards, which another's child would spoil.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn output_and_exit_status_come_back() {
+        let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let out = output(
             Command::new("sh").args(["-c", "cat; echo err >&2; exit 3"]),
             Some(b"in"),
@@ -126,6 +131,7 @@ mod tests {
 
     #[test]
     fn the_child_runs_in_its_own_process_group() {
+        let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let out = output(
             Command::new("sh").args(["-c", "ps -o pgid= -p $$; echo $$"]),
             None,

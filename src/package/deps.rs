@@ -79,9 +79,5 @@ fn cache_root() -> PathBuf {
     if let Ok(d) = std::env::var("FINTECH_CACHE_DIR") {
         return PathBuf::from(d);
     }
-    let home = std::env::var("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|_| std::env::var("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(|_| std::env::temp_dir());
-    home.join("fintech").join("deps")
+    super::cache_dir().join("deps")
 }

@@ -10,10 +10,25 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
-/// Directories that are build products or caches, not sources.
-const NOT_SOURCES: &[&str] = &["node_modules", ".next", "out", ".turbo", ".git"];
+/// Directories that are build products, caches or local environments, not sources (a backend's
+/// virtualenv and test caches too: running its tests must not change its image tag).
+const NOT_SOURCES: &[&str] = &[
+    "node_modules",
+    ".next",
+    "out",
+    ".turbo",
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".fintech",
+];
 
-/// A hash of every source file of `dir` (paths and contents).
+/// A hash of every source file of `dir` (paths and contents; each file's hash remembered by
+/// `hashes`, so an unchanged tree is not read again).
 pub fn source_hash(dir: &Path) -> Result<String> {
     let mut h = Sha256::new();
     let walk = walkdir::WalkDir::new(dir)
@@ -28,10 +43,7 @@ pub fn source_hash(dir: &Path) -> Result<String> {
             let rel = e.path().strip_prefix(dir).expect("under dir");
             h.update(rel.to_string_lossy().as_bytes());
             h.update([0]);
-            h.update(
-                std::fs::read(e.path())
-                    .with_context(|| format!("reading {}", e.path().display()))?,
-            );
+            h.update(super::hashes::of(e.path(), super::hashes::Algo::Sha256)?.as_bytes());
             h.update([0]);
         }
     }

@@ -4,6 +4,7 @@
 pub mod child;
 pub mod deps;
 pub mod frontend;
+pub mod hashes;
 pub mod image;
 pub mod scratch;
 pub mod site;
@@ -28,6 +29,19 @@ pub fn digest_hex(bytes: &[u8]) -> String {
 /// Base64 SHA-256 of `bytes`, as Lambda reports `CodeSha256`.
 pub fn digest_b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+}
+
+/// The user's cache of what does not depend on the project (dependencies installed for Lambda,
+/// remembered file hashes): `FINTECH_CACHE_DIR`, else `$XDG_CACHE_HOME/fintech` or `~/.cache/fintech`.
+pub fn cache_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("FINTECH_CACHE_DIR") {
+        return PathBuf::from(d);
+    }
+    std::env::var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|_| std::env::var("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|_| std::env::temp_dir())
+        .join("fintech")
 }
 
 /// Where the deployer keeps what it builds (safe to delete: everything there is rebuilt identically).
@@ -74,22 +88,57 @@ pub fn lambda_zip(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
         p.offline,
     )
     .with_context(|| format!("installing the dependencies of `{}`", r.id))?;
-    let bytes = zip::build_cached(&src, deps.as_deref())?;
-    // Named by content: functions packaged from one directory share one file.
-    let sha = digest_hex(&bytes);
-    let out = build_dir(&d.root).join(format!("lambda-{}.zip", &sha[..16]));
-    if !out.is_file() {
-        std::fs::create_dir_all(out.parent().expect("has a parent"))?;
-        std::fs::write(&out, bytes.as_slice())
-            .with_context(|| format!("writing {}", out.display()))?;
-    }
-    props.insert("code_sha256".into(), Value::from(digest_b64(&bytes)));
+    let entries = zip::entries(&src, deps.as_deref())?;
+    let built = zipped(&build_dir(&d.root), entries)?;
+    hashes::save();
+    props.insert("code_sha256".into(), Value::from(built.sha256_b64));
     props.insert(
         "code_zip".into(),
-        Value::from(out.to_string_lossy().to_string()),
+        Value::from(built.path.to_string_lossy().to_string()),
     );
-    props.insert("code_size".into(), Value::from(bytes.len()));
+    props.insert("code_size".into(), Value::from(built.size));
     Ok(())
+}
+
+/// A zip written under `.fintech/build`, and what Lambda will report of it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Zipped {
+    path: PathBuf,
+    sha256_b64: String,
+    size: u64,
+}
+
+/// The zip of `entries`, built only when no zip of the same inputs was (its record, named by
+/// [`zip::key`], says where and what it is): a run with unchanged sources compresses nothing.
+/// One build at a time, so functions packaged from one directory share one zip.
+fn zipped(dir: &Path, entries: Vec<(String, PathBuf)>) -> Result<Zipped> {
+    static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
+    let key = zip::key(&entries)?;
+    let record = dir.join(format!("lambda-in-{}.json", &key[..16]));
+    if let Some(z) = std::fs::read(&record)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Zipped>(&b).ok())
+        .filter(|z| z.path.is_file())
+    {
+        return Ok(z);
+    }
+    let bytes = zip::build_from(entries)?;
+    // Named by content: functions packaged from one directory share one file.
+    let sha = digest_hex(&bytes);
+    let path = dir.join(format!("lambda-{}.zip", &sha[..16]));
+    std::fs::create_dir_all(dir)?;
+    if !path.is_file() {
+        std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let z = Zipped {
+        path,
+        sha256_b64: digest_b64(&bytes),
+        size: bytes.len() as u64,
+    };
+    std::fs::write(&record, serde_json::to_vec(&z)?)
+        .with_context(|| format!("writing {}", record.display()))?;
+    Ok(z)
 }
 
 /// A site's files: the frontend built first when asked (skipped when its sources are unchanged),
@@ -114,6 +163,7 @@ pub fn site_files(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
         .into_iter()
         .map(|(k, v)| (k, Value::from(v)))
         .collect();
+    hashes::save();
     props.insert("files".into(), Value::Object(files));
     props.insert(
         "source_dir".into(),
@@ -144,7 +194,9 @@ pub fn image_tag(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
             "build_dir".into(),
             Value::from(dir.to_string_lossy().to_string()),
         );
-        image::tag_for(&dir)?
+        let tag = image::tag_for(&dir)?;
+        hashes::save();
+        tag
     } else {
         image
             .rsplit_once(':')
@@ -157,4 +209,33 @@ pub fn image_tag(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
         props.insert("image_ref".into(), Value::from(image));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unchanged_inputs_reuse_the_zip_without_compressing_and_a_change_builds_anew() {
+        let src = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        std::fs::write(src.path().join("handler.py"), "def handler(e, c): pass\n").unwrap();
+        let first = zipped(out.path(), zip::entries(src.path(), None).unwrap()).unwrap();
+        // Were the zip built again, this marker would be overwritten.
+        std::fs::write(&first.path, b"marker").unwrap();
+        let again = zipped(out.path(), zip::entries(src.path(), None).unwrap()).unwrap();
+        assert_eq!(
+            (&again.path, &again.sha256_b64),
+            (&first.path, &first.sha256_b64)
+        );
+        assert_eq!(std::fs::read(&again.path).unwrap(), b"marker");
+        std::fs::write(
+            src.path().join("handler.py"),
+            "def handler(e, c): return 1\n",
+        )
+        .unwrap();
+        let changed = zipped(out.path(), zip::entries(src.path(), None).unwrap()).unwrap();
+        assert_ne!(changed.sha256_b64, first.sha256_b64);
+        assert_ne!(std::fs::read(&changed.path).unwrap(), b"marker");
+    }
 }

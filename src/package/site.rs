@@ -4,9 +4,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use md5::{Digest, Md5};
 
-/// Every file under `root` by its key (path with `/`), with its hex MD5.
+/// Every file under `root` by its key (path with `/`), with its hex MD5 (remembered per file).
 pub fn manifest(root: &Path) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for entry in walkdir::WalkDir::new(root).follow_links(true) {
@@ -20,9 +19,10 @@ pub fn manifest(root: &Path) -> Result<BTreeMap<String, String>> {
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        let bytes = std::fs::read(entry.path())
-            .with_context(|| format!("reading {}", entry.path().display()))?;
-        out.insert(key, hex::encode(Md5::digest(&bytes)));
+        out.insert(
+            key,
+            super::hashes::of(entry.path(), super::hashes::Algo::Md5)?,
+        );
     }
     Ok(out)
 }

@@ -69,9 +69,9 @@ pub fn files(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
     Ok(out)
 }
 
-/// Zips `src` (and, at the root of the zip, the installed dependencies in `deps`). Files of `src`
-/// win over dependencies of the same path.
-pub fn build(src: &Path, deps: Option<&Path>) -> Result<Vec<u8>> {
+/// What a zip of `src` holds (and, at its root, the installed dependencies in `deps`): (path in
+/// the zip, path on disk), sorted. Files of `src` win over dependencies of the same path.
+pub fn entries(src: &Path, deps: Option<&Path>) -> Result<Vec<(String, std::path::PathBuf)>> {
     let mut entries = files(src)?;
     if let Some(d) = deps {
         let own: std::collections::BTreeSet<String> =
@@ -79,6 +79,27 @@ pub fn build(src: &Path, deps: Option<&Path>) -> Result<Vec<u8>> {
         entries.extend(files(d)?.into_iter().filter(|(n, _)| !own.contains(n)));
         entries.sort();
     }
+    Ok(entries)
+}
+
+/// What the zip of `entries` will be, without building it: a hash of each entry's path and
+/// content hash (remembered per file by `hashes`). The zip's bytes follow from these alone
+/// (fixed times and permissions), so equal keys are equal zips.
+pub fn key(entries: &[(String, std::path::PathBuf)]) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"fintech-zip-1\0");
+    for (name, path) in entries {
+        h.update(name.as_bytes());
+        h.update([0]);
+        h.update(super::hashes::of(path, super::hashes::Algo::Sha256)?.as_bytes());
+        h.update([0]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Zips `entries` reproducibly.
+pub fn build_from(entries: Vec<(String, std::path::PathBuf)>) -> Result<Vec<u8>> {
     let opts = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .compression_level(Some(6))
@@ -93,25 +114,13 @@ pub fn build(src: &Path, deps: Option<&Path>) -> Result<Vec<u8>> {
     Ok(zip.finish()?.into_inner())
 }
 
-/// [`build`], once per process for the same inputs (two functions packaged from one directory
-/// share one zip).
-pub fn build_cached(src: &Path, deps: Option<&Path>) -> Result<std::sync::Arc<Vec<u8>>> {
-    type Key = (std::path::PathBuf, Option<std::path::PathBuf>);
-    static BUILT: std::sync::Mutex<Vec<(Key, std::sync::Arc<Vec<u8>>)>> =
-        std::sync::Mutex::new(Vec::new());
-    let key = (src.to_path_buf(), deps.map(Path::to_path_buf));
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, z)) = built.iter().find(|(k, _)| *k == key) {
-        return Ok(z.clone());
-    }
-    let z = std::sync::Arc::new(build(src, deps)?);
-    built.push((key, z.clone()));
-    Ok(z)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn build(src: &Path, deps: Option<&Path>) -> Result<Vec<u8>> {
+        build_from(entries(src, deps)?)
+    }
 
     fn tree(dir: &Path, stamp: bool) {
         std::fs::create_dir_all(dir.join("app/sub")).unwrap();
