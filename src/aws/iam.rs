@@ -14,15 +14,18 @@ const POLICY: &str = "fintech";
 /// confused-deputy guard). aws:SourceAccount only: ECS documents aws:SourceArn for task roles
 /// but not for execution roles, and Lambda documents neither (AWS's own samples use
 /// aws:SourceAccount for both); a condition the service does not meet would stop the role being
-/// assumed at all (Lambda refuses CreateFunction, ECS tasks fail to start).
-fn trust(service: &str, c: &Call<'_>) -> String {
-    json!({"Version": "2012-10-17", "Statement": [{
+/// assumed at all (Lambda refuses CreateFunction, ECS tasks fail to start): `guarded: false` (the
+/// role's `same_account_only`) leaves it out, should a service turn out not to send the key.
+fn trust(service: &str, c: &Call<'_>, guarded: bool) -> String {
+    let mut statement = json!({
         "Effect": "Allow",
         "Principal": {"Service": service},
         "Action": "sts:AssumeRole",
-        "Condition": trust_condition(&c.names.account),
-    }]})
-    .to_string()
+    });
+    if guarded {
+        statement["Condition"] = trust_condition(&c.names.account);
+    }
+    json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()
 }
 
 fn trust_condition(account: &str) -> Value {
@@ -170,7 +173,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .iam
         .create_role()
         .role_name(&c.name)
-        .assume_role_policy_document(trust(p.s("service")?, c))
+        .assume_role_policy_document(trust(p.s("service")?, c, p.b("source_guarded")?))
         .description(format!(
             "fintech {}/{}: {}",
             c.names.app, c.names.stage, c.id
@@ -205,7 +208,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
             .iam
             .update_assume_role_policy()
             .role_name(&c.name)
-            .policy_document(trust(p.s("service")?, c))
+            .policy_document(trust(p.s("service")?, c, p.b("source_guarded")?))
             .send()
             .await
             .map_err(|e| aws_error("iam:UpdateAssumeRolePolicy", e))?;

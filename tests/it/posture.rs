@@ -92,3 +92,25 @@ fn the_containers_deploy_leaves_no_door_open() {
         .collect();
     assert_sound(&found, &expected);
 }
+
+#[test]
+fn the_same_account_guard_of_a_trust_policy_can_be_turned_off_and_on() {
+    // Should a service turn out not to send aws:SourceAccount when it assumes its role, the
+    // guard would keep it out: `same_account_only: false` is the way out.
+    let (_moto, p) = deployed();
+    let trust = "out(c('iam').get_role(RoleName='fintech-tracker-dev-fn-role')['Role']['AssumeRolePolicyDocument']['Statement'][0].get('Condition'))";
+    assert_eq!(
+        p.py(trust),
+        serde_json::json!({"StringEquals": {"aws:SourceAccount": "123456789012"}})
+    );
+    p.edit(
+        "stacks/common.yaml",
+        "    service: lambda.amazonaws.com\n",
+        "    service: lambda.amazonaws.com\n    same_account_only: false\n",
+    );
+    let plan = p.run(&["plan"]).expect(0).stdout();
+    assert!(plan.contains("source_guarded: true -> false"), "{plan}");
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.run(&["plan", "--detailed-exitcode"]).expect(0);
+    assert_eq!(p.py(trust), Value::Null);
+}

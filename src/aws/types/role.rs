@@ -18,6 +18,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("service", STR, Required, InPlace, "service principal, e.g. lambda.amazonaws.com"),
         f("statements", Ty::List(&Ty::Obj(STATEMENT)), Default("[]"), InPlace, "the inline policy"),
         f("managed_policies", STRS, Default("[]"), InPlace, "managed policy ARNs attached"),
+        f("same_account_only", BOOL, Default("true"), Local, "the service may assume the role on behalf of this account only (aws:SourceAccount in the trust policy: the confused-deputy guard)"),
     ],
     computed: &[("source_guarded", InPlace)],
     outputs: &["arn", "name"],
@@ -39,8 +40,12 @@ impl Driver for Role {
         Pricing::Free
     }
     fn prepare(&self, _: &Prep<'_>, p: &mut Attrs) -> Result<()> {
-        // The trust policy admits the service only on behalf of this account.
-        p.insert("source_guarded".into(), Value::Bool(true));
+        // The trust policy admits the service only on behalf of this account (unless told not to).
+        let guarded = p
+            .get("same_account_only")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        p.insert("source_guarded".into(), Value::Bool(guarded));
         Ok(())
     }
     async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
