@@ -86,7 +86,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
                 .unwrap_or_default(),
         ),
     );
-    a.extend(super::apigw_stage::read(c, &id).await);
+    a.extend(super::apigw_stage::read(c, &id).await?);
     let endpoint = api.api_endpoint().unwrap_or_default().to_string();
     let mut o = Attrs::new();
     o.insert("id".into(), Value::from(id));

@@ -7,7 +7,7 @@ use aws_sdk_apigatewayv2::operation::get_stage::GetStageOutput;
 use aws_sdk_apigatewayv2::types::{AccessLogSettings, RouteSettings};
 use serde_json::{Value, json};
 
-use super::{Attrs, Call, aws_error};
+use super::{Attrs, Call, aws_error, code};
 
 const STAGE: &str = "$default";
 
@@ -28,22 +28,40 @@ fn log_format() -> String {
     .to_string()
 }
 
-async fn get(c: &Call<'_>, api: &str) -> Option<GetStageOutput> {
-    c.aws
+/// The stage, `None` when it does not exist (any other error is one).
+async fn get(c: &Call<'_>, api: &str) -> Result<Option<GetStageOutput>> {
+    match c
+        .aws
         .apigw
         .get_stage()
         .api_id(api)
         .stage_name(STAGE)
         .send()
         .await
-        .ok()
+    {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if code(&e) == "NotFoundException" => Ok(None),
+        Err(e) => Err(aws_error("apigatewayv2:GetStage", e)),
+    }
 }
+
+/// What API Gateway applies when a stage sets no throttling: the account's limits. A stage whose
+/// `DefaultRouteSettings` are sent without throttle values gets 0 and 0 instead (every request
+/// answered 429: Terraform provider issue #14742, pulumi-aws#2363), so "no throttle" is sent as
+/// these, and read back as none.
+const ACCOUNT_RATE: f64 = 10000.0;
+const ACCOUNT_BURST: i32 = 5000;
 
 /// The stage's attributes as the stack states them: auto_deploy, throttle_rate, throttle_burst,
 /// access_log_group (null when unset).
 fn attrs(stage: Option<&GetStageOutput>) -> Attrs {
     let mut a = Attrs::new();
     let route = stage.and_then(|s| s.default_route_settings());
+    let account = route.is_some_and(|r| {
+        r.throttling_rate_limit() == Some(ACCOUNT_RATE)
+            && r.throttling_burst_limit() == Some(ACCOUNT_BURST)
+    });
+    let route = route.filter(|_| !account);
     let rate = route.and_then(|r| r.throttling_rate_limit());
     a.insert(
         "auto_deploy".into(),
@@ -75,19 +93,27 @@ fn attrs(stage: Option<&GetStageOutput>) -> Attrs {
 }
 
 /// The stage's live attributes.
-pub async fn read(c: &Call<'_>, api: &str) -> Attrs {
-    attrs(get(c, api).await.as_ref())
+pub async fn read(c: &Call<'_>, api: &str) -> Result<Attrs> {
+    Ok(attrs(get(c, api).await?.as_ref()))
 }
 
-fn route_settings(p: &Attrs) -> RouteSettings {
-    let mut r = RouteSettings::builder().detailed_metrics_enabled(false);
-    if let Some(rate) = p.get("throttle_rate").and_then(Value::as_f64) {
-        r = r.throttling_rate_limit(rate);
-    }
-    if let Some(burst) = p.get("throttle_burst").and_then(Value::as_i64) {
-        r = r.throttling_burst_limit(i32::try_from(burst).unwrap_or(i32::MAX));
-    }
-    r.build()
+/// The stage's route settings: the stack's throttle, or the account's limits without one (never
+/// settings without throttle values: see [`ACCOUNT_RATE`]).
+fn route_settings(p: &Attrs) -> Result<RouteSettings> {
+    let rate = p.get("throttle_rate").and_then(Value::as_f64);
+    let burst = p.get("throttle_burst").and_then(Value::as_i64);
+    let (rate, burst) = match (rate, burst) {
+        (Some(r), Some(b)) => (r, i32::try_from(b).unwrap_or(i32::MAX)),
+        (None, None) => (ACCOUNT_RATE, ACCOUNT_BURST),
+        _ => anyhow::bail!(
+            "set both throttle_rate and throttle_burst, or neither: API Gateway takes a missing one as 0 and refuses every request"
+        ),
+    };
+    Ok(RouteSettings::builder()
+        .detailed_metrics_enabled(false)
+        .throttling_rate_limit(rate)
+        .throttling_burst_limit(burst)
+        .build())
 }
 
 fn access_logs(p: &Attrs) -> Option<AccessLogSettings> {
@@ -102,7 +128,7 @@ fn access_logs(p: &Attrs) -> Option<AccessLogSettings> {
 
 /// Creates the stage with `p`'s settings, or updates the ones that differ.
 pub async fn converge(c: &Call<'_>, api: &str, p: &Attrs) -> Result<()> {
-    let Some(stage) = get(c, api).await else {
+    let Some(stage) = get(c, api).await? else {
         c.aws.mutated();
         c.aws
             .apigw
@@ -110,7 +136,7 @@ pub async fn converge(c: &Call<'_>, api: &str, p: &Attrs) -> Result<()> {
             .api_id(api)
             .stage_name(STAGE)
             .auto_deploy(true)
-            .default_route_settings(route_settings(p))
+            .default_route_settings(route_settings(p)?)
             .set_access_log_settings(access_logs(p))
             .set_tags(Some(c.tags().into_iter().collect()))
             .send()
@@ -132,7 +158,7 @@ pub async fn converge(c: &Call<'_>, api: &str, p: &Attrs) -> Result<()> {
             .api_id(api)
             .stage_name(STAGE)
             .auto_deploy(true)
-            .default_route_settings(route_settings(p))
+            .default_route_settings(route_settings(p)?)
             .set_access_log_settings(access_logs(p))
             .send()
             .await

@@ -84,17 +84,17 @@ const DOCUMENTED: &[(&str, &str, &str)] = &[
 /// names it gives its errors).
 fn services(file: &str) -> &'static [&'static str] {
     match file {
-        "apigw.rs" => &["apigatewayv2"],
+        "apigw.rs" | "apigw_stage.rs" => &["apigatewayv2"],
         "budgets.rs" => &["budgets"],
         "cloudfront.rs" => &["cloudfront", "s3"],
         "ec2.rs" => &["ec2"],
         "ecr.rs" => &["ecr"],
         "ecs.rs" => &["ecs"],
         "elasticache.rs" => &["elasticache"],
-        "elbv2.rs" => &["elasticloadbalancingv2"],
+        "elbv2.rs" | "elbv2_guard.rs" => &["elasticloadbalancingv2"],
         "events.rs" => &["eventbridge"],
         "iam.rs" => &["iam"],
-        "lambda.rs" => &["lambda"],
+        "lambda.rs" | "lambda_concurrency.rs" => &["lambda"],
         "bucket_guard.rs" | "lock.rs" | "s3.rs" | "site.rs" => &["s3"],
         "logs.rs" => &["cloudwatchlogs"],
         "rds.rs" => &["rds"],

@@ -34,6 +34,11 @@ impl Driver for HttpApi {
         Pricing::HttpApi
     }
     fn prepare(&self, _: &Prep<'_>, p: &mut Attrs) -> Result<()> {
+        if p.contains_key("throttle_rate") != p.contains_key("throttle_burst") {
+            bail!(
+                "set both throttle_rate and throttle_burst, or neither: API Gateway takes a missing one as 0 and refuses every request"
+            );
+        }
         p.insert("auto_deploy".into(), Value::Bool(true));
         Ok(())
     }
