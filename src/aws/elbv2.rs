@@ -273,10 +273,16 @@ async fn listeners(c: &Call<'_>, p: &Attrs, lb_arn: &str, tg_arn: &str) -> Resul
             .await
             .map_err(|e| aws_error("elbv2:DeleteListener", e))?;
     }
-    let forward = Action::builder()
-        .r#type(ActionTypeEnum::Forward)
-        .target_group_arn(tg_arn)
-        .build();
+    // With an origin check, the forwarding listener refuses from its first moment; the rule
+    // admitting CloudFront's requests follows (set_origin_check).
+    let forward = if p.opt("origin_secret").is_some() {
+        super::elbv2_guard::refusal()
+    } else {
+        Action::builder()
+            .r#type(ActionTypeEnum::Forward)
+            .target_group_arn(tg_arn)
+            .build()
+    };
     let http_action = if let Some(cert) = p.opt("certificate_arn") {
         c.aws.mutated();
         c.aws

@@ -9,7 +9,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use serde_json::Value;
 
-use super::{Attrs, Call, aws_error, origin};
+use super::{Attrs, Call, aws_error, code, origin};
 
 /// The load-balancer attribute dropping invalid header fields.
 const DROP_INVALID: &str = "routing.http.drop_invalid_header_fields.enabled";
@@ -144,7 +144,8 @@ pub async fn set_origin_check(c: &Call<'_>, p: &Attrs, lb_arn: &str, tg_arn: &st
         }
         None => {
             c.aws.mutated();
-            c.aws
+            let created = c
+                .aws
                 .elbv2
                 .create_rule()
                 .listener_arn(&listener)
@@ -152,25 +153,38 @@ pub async fn set_origin_check(c: &Call<'_>, p: &Attrs, lb_arn: &str, tg_arn: &st
                 .conditions(condition)
                 .actions(forward)
                 .send()
-                .await
-                .map_err(|e| aws_error("elbv2:CreateRule", e))?;
+                .await;
+            match created {
+                Ok(_) => {}
+                // CreateRule has no idempotency token: a retry after a lost answer finds the
+                // priority taken by the rule the first attempt made. Ours, with our values: done.
+                Err(e) if code(&e) == "PriorityInUse" => match origin_rule(c, &listener).await? {
+                    Some((_, have)) if have == values => {}
+                    _ => return Err(aws_error("elbv2:CreateRule", e)),
+                },
+                Err(e) => return Err(aws_error("elbv2:CreateRule", e)),
+            }
         }
     }
     // The refusal goes in after the rule admitting CloudFront's requests, so they never see it.
     if !refuses {
-        let refuse = Action::builder()
-            .r#type(ActionTypeEnum::FixedResponse)
-            .fixed_response_config(
-                FixedResponseActionConfig::builder()
-                    .status_code("403")
-                    .content_type("application/json")
-                    .message_body(r#"{"detail":"forbidden"}"#)
-                    .build(),
-            )
-            .build();
-        default_action(c, &listener, refuse).await?;
+        default_action(c, &listener, refusal()).await?;
     }
     Ok(())
+}
+
+/// The default action of a listener with an origin check: 403.
+pub fn refusal() -> Action {
+    Action::builder()
+        .r#type(ActionTypeEnum::FixedResponse)
+        .fixed_response_config(
+            FixedResponseActionConfig::builder()
+                .status_code("403")
+                .content_type("application/json")
+                .message_body(r#"{"detail":"forbidden"}"#)
+                .build(),
+        )
+        .build()
 }
 
 async fn default_action(c: &Call<'_>, listener: &str, action: Action) -> Result<()> {
