@@ -221,7 +221,16 @@ pub async fn put_statement(aws: &Aws, bucket: &str, statement: Value) -> Result<
         .send()
         .await
         .map_err(|e| aws_error("s3:PutBucketPolicy", e))?;
-    Ok(())
+    // Bucket settings are eventually consistent: the next writer (the distribution's statement,
+    // right after the bucket's) must read this one, or its write would drop it.
+    let what = format!("bucket {bucket}'s policy to show statement {sid}");
+    super::wait::until(&what, super::wait::PROPAGATION, || async {
+        Ok(statements(aws, bucket)
+            .await?
+            .iter()
+            .any(|s| s["Sid"] == sid))
+    })
+    .await
 }
 
 /// fintech's lifecycle rule in one line: `abort-uploads:7` and, with expiry, `,expire:N`.
