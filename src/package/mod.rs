@@ -116,20 +116,24 @@ fn zipped(dir: &Path, entries: Vec<(String, PathBuf)>) -> Result<Zipped> {
     let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
     let key = zip::key(&entries)?;
     let record = dir.join(format!("lambda-in-{}.json", &key[..16]));
+    let whole = |z: &Zipped| std::fs::metadata(&z.path).is_ok_and(|m| m.len() == z.size);
     if let Some(z) = std::fs::read(&record)
         .ok()
         .and_then(|b| serde_json::from_slice::<Zipped>(&b).ok())
-        .filter(|z| z.path.is_file())
+        .filter(whole)
     {
         return Ok(z);
     }
     let bytes = zip::build_from(entries)?;
-    // Named by content: functions packaged from one directory share one file.
+    // Named by content: functions packaged from one directory share one file. Written whole or
+    // not at all (a temporary file renamed), so a killed run leaves no truncated zip behind.
     let sha = digest_hex(&bytes);
     let path = dir.join(format!("lambda-{}.zip", &sha[..16]));
     std::fs::create_dir_all(dir)?;
-    if !path.is_file() {
-        std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+    if std::fs::metadata(&path).map_or(true, |m| m.len() != bytes.len() as u64) {
+        let tmp = path.with_extension(format!("zip.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
     }
     let z = Zipped {
         path,
@@ -221,14 +225,19 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         std::fs::write(src.path().join("handler.py"), "def handler(e, c): pass\n").unwrap();
         let first = zipped(out.path(), zip::entries(src.path(), None).unwrap()).unwrap();
-        // Were the zip built again, this marker would be overwritten.
-        std::fs::write(&first.path, b"marker").unwrap();
+        // Were the zip built again, this marker (of the zip's size) would be overwritten.
+        let marker = vec![b'm'; first.size as usize];
+        std::fs::write(&first.path, &marker).unwrap();
         let again = zipped(out.path(), zip::entries(src.path(), None).unwrap()).unwrap();
         assert_eq!(
             (&again.path, &again.sha256_b64),
             (&first.path, &first.sha256_b64)
         );
-        assert_eq!(std::fs::read(&again.path).unwrap(), b"marker");
+        assert_eq!(std::fs::read(&again.path).unwrap(), marker);
+        // A truncated zip (a run killed while writing it) is not trusted: it is written again.
+        std::fs::write(&first.path, b"trunc").unwrap();
+        zipped(out.path(), zip::entries(src.path(), None).unwrap()).unwrap();
+        assert_eq!(std::fs::metadata(&first.path).unwrap().len(), first.size);
         std::fs::write(
             src.path().join("handler.py"),
             "def handler(e, c): return 1\n",
@@ -236,6 +245,6 @@ mod tests {
         .unwrap();
         let changed = zipped(out.path(), zip::entries(src.path(), None).unwrap()).unwrap();
         assert_ne!(changed.sha256_b64, first.sha256_b64);
-        assert_ne!(std::fs::read(&changed.path).unwrap(), b"marker");
+        assert_ne!(changed.path, first.path);
     }
 }
