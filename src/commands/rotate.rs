@@ -46,7 +46,26 @@ pub async fn run(g: &Global, id: &str) -> Result<i32> {
         !engine.quiet,
     )
     .await?;
-    let rotated = crate::aws::secrets::rotate(&engine.aws, &name, len).await;
+    // Receivers accept the current and the previous value only: rotating again before the last
+    // rotation reached CloudFront would leave it sending a value nobody accepts.
+    let pending = rollout_pending(&engine).await;
+    let rotated = match pending {
+        Ok(pending) if pending.is_empty() => {
+            crate::aws::secrets::rotate(&engine.aws, &name, len).await
+        }
+        Ok(pending) => Err(anyhow::anyhow!(
+            "the last rotation is not rolled out yet ({} still {}): run `fintech deploy --option {} --stage {}` first, then rotate",
+            pending.join(", "),
+            if pending.len() == 1 {
+                "has the old value"
+            } else {
+                "have the old value"
+            },
+            engine.desired.option,
+            engine.desired.stage
+        )),
+        Err(e) => Err(e),
+    };
     crate::aws::lock::release(&engine.aws, lock).await?;
     rotated?;
     println!(
@@ -54,4 +73,21 @@ pub async fn run(g: &Global, id: &str) -> Result<i32> {
         engine.desired.option, engine.desired.stage
     );
     Ok(0)
+}
+
+/// The resources whose origin check has an older value than the token's (the plan shows their
+/// `api_origin_secret` / `origin_secret` as "stale").
+async fn rollout_pending(engine: &crate::apply::engine::Engine) -> Result<Vec<String>> {
+    let (plan, _) = engine.plan().await?;
+    Ok(plan
+        .resources
+        .iter()
+        .filter(|s| {
+            s.changes.iter().any(|c| {
+                c.attribute.ends_with("origin_secret")
+                    && c.before.as_ref().and_then(serde_json::Value::as_str) == Some("stale")
+            })
+        })
+        .map(|s| s.id.clone())
+        .collect())
 }

@@ -161,6 +161,15 @@ fn rotating_the_origin_token_keeps_the_old_value_valid_and_the_next_deploy_rolls
         "nothing rolled out yet"
     );
 
+    // Rotating again before the first reached CloudFront would strand it with a value nobody
+    // accepts: refused.
+    let again = p.run(&["rotate", "origin_token"]).expect(1).stderr();
+    assert!(
+        again.contains("the last rotation is not rolled out yet (cdn"),
+        "{again}"
+    );
+    assert_eq!(p.py(read)["current"], after["current"]);
+
     let plan = p.run(&["plan"]).expect(0).stdout();
     assert!(
         plan.contains("cdn (cloudfront.distribution) will be updated in place")

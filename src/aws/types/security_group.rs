@@ -41,7 +41,25 @@ impl Driver for SecurityGroup {
     fn pricing(&self) -> Pricing {
         Pricing::Free
     }
-    fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
+    fn prepare(&self, _: &Prep<'_>, p: &mut Attrs) -> Result<()> {
+        // A range of one port is that port (AWS reports it so); a range must not run backwards.
+        if let Some(Value::Array(rules)) = p.get_mut("ingress") {
+            for r in rules.iter_mut().filter_map(Value::as_object_mut) {
+                let (port, end) = (
+                    r.get("port").and_then(Value::as_i64),
+                    r.get("to_port").and_then(Value::as_i64),
+                );
+                match (port, end) {
+                    (Some(a), Some(b)) if b == a => {
+                        r.remove("to_port");
+                    }
+                    (Some(a), Some(b)) if b < a => {
+                        bail!("an ingress rule's to_port ({b}) is below its port ({a})")
+                    }
+                    _ => {}
+                }
+            }
+        }
         Ok(())
     }
     fn create_before_delete(&self) -> bool {
