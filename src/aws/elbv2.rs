@@ -129,7 +129,7 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     );
     a.insert(
         "origin_secret".into(),
-        super::elbv2_guard::read_origin_check(c, p, &arn).await?,
+        super::elbv2_guard::read_origin_check(c, p, listeners.listeners()).await?,
     );
     a.insert(
         "drops_invalid_headers".into(),

@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, FixedResponseActionConfig, HttpHeaderConditionConfig,
+    Action, ActionTypeEnum, FixedResponseActionConfig, HttpHeaderConditionConfig, Listener,
     LoadBalancerAttribute, ProtocolEnum, RuleCondition,
 };
 use serde_json::Value;
@@ -16,8 +16,9 @@ const DROP_INVALID: &str = "routing.http.drop_invalid_header_fields.enabled";
 /// Priority of the rule forwarding requests that carry the origin header.
 const PRIORITY: i32 = 1;
 
-/// The listener that forwards to the tasks: HTTPS when there is one, else HTTP.
-pub async fn forwarding_listener(c: &Call<'_>, lb_arn: &str) -> Result<Option<(String, bool)>> {
+/// The listener that forwards to the tasks (HTTPS when there is one, else HTTP) of the balancer
+/// `lb_arn`: its ARN, and whether it refuses by default.
+async fn forwarding_listener(c: &Call<'_>, lb_arn: &str) -> Result<Option<(String, bool)>> {
     let out = c
         .aws
         .elbv2
@@ -26,21 +27,23 @@ pub async fn forwarding_listener(c: &Call<'_>, lb_arn: &str) -> Result<Option<(S
         .send()
         .await
         .map_err(|e| aws_error("elbv2:DescribeListeners", e))?;
-    let ls = out.listeners();
+    Ok(forwarding(out.listeners()))
+}
+
+/// [`forwarding_listener`] among listeners already read.
+fn forwarding(ls: &[Listener]) -> Option<(String, bool)> {
     let l = ls
         .iter()
         .find(|l| l.protocol() == Some(&ProtocolEnum::Https))
         .or_else(|| {
             ls.iter()
                 .find(|l| l.protocol() == Some(&ProtocolEnum::Http))
-        });
-    Ok(l.map(|l| {
-        let refuses = l
-            .default_actions()
-            .iter()
-            .any(|a| a.r#type() == Some(&ActionTypeEnum::FixedResponse));
-        (l.listener_arn().unwrap_or_default().to_string(), refuses)
-    }))
+        })?;
+    let refuses = l
+        .default_actions()
+        .iter()
+        .any(|a| a.r#type() == Some(&ActionTypeEnum::FixedResponse));
+    Some((l.listener_arn().unwrap_or_default().to_string(), refuses))
 }
 
 /// The rule with the origin-header condition on `listener`: its ARN and accepted values.
@@ -70,11 +73,12 @@ async fn origin_rule(c: &Call<'_>, listener: &str) -> Result<Option<(String, Vec
     }))
 }
 
-/// The live value of `origin_secret` (see [`origin::live_value`]): the listener refuses by default
-/// and one rule admits exactly the secret's current (and previous) values.
-pub async fn read_origin_check(c: &Call<'_>, p: &Attrs, lb_arn: &str) -> Result<Value> {
+/// The live value of `origin_secret` (see [`origin::live_value`]), given the balancer's listeners:
+/// the forwarding one refuses by default and one rule admits exactly the secret's current (and
+/// previous) values.
+pub async fn read_origin_check(c: &Call<'_>, p: &Attrs, listeners: &[Listener]) -> Result<Value> {
     let want = origin::wanted(c.aws, p, "origin_secret", true).await?;
-    let have = match forwarding_listener(c, lb_arn).await? {
+    let have = match forwarding(listeners) {
         Some((listener, true)) => Some(
             origin_rule(c, &listener)
                 .await?
