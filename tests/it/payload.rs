@@ -250,6 +250,62 @@ fn the_same_tree_in_another_place_and_time_packages_to_the_same_hash() {
     assert!(moto.calls().is_empty(), "package makes no AWS call");
 }
 
+/// A copy of the bundled app's sources in `p` (no node_modules, no build, no virtualenv: what a
+/// fresh clone has), the frontend built by the deploy.
+fn fresh_checkout_of_the_app(p: &Project) {
+    std::fs::remove_dir_all(p.path("app")).unwrap();
+    std::fs::create_dir_all(p.path("app")).unwrap();
+    let status = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "tar -C \"$1\" --exclude=node_modules --exclude=./frontend/out --exclude=.next \
+             --exclude=.venv --exclude=__pycache__ --exclude=.pytest_cache -cf - . | tar -C \"$2\" -xf -",
+            "copy",
+        ])
+        .arg(repo().join("app"))
+        .arg(p.path("app"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    p.edit(
+        "stacks/common.yaml",
+        "    source: ${payload.site}\n",
+        "    source: ${payload.site}\n    build: ${payload.frontend}\n",
+    );
+}
+
+#[test]
+fn the_same_sources_deployed_from_another_checkout_upload_nothing() {
+    // A laptop deploys, then a CI runner deploys the same commit from another directory, with
+    // fresh modification times: the site exports the same files, the zip has the same hash.
+    let moto = Moto::start();
+    let (laptop, runner) = (Project::new(&moto), Project::new(&moto));
+    fresh_checkout_of_the_app(&laptop);
+    laptop.run(&["deploy", "--yes"]).expect(0);
+    fresh_checkout_of_the_app(&runner);
+    moto.reset_recording();
+    let run = runner.run(&["deploy", "--yes"]).expect(0);
+    assert!(
+        moto.mutating_calls().is_empty(),
+        "{:?}\n{}",
+        moto.mutating_calls(),
+        run.stderr()
+    );
+    let export = |p: &Project| {
+        let dir = p.path("app/frontend/out");
+        files_under(&dir)
+            .into_iter()
+            .map(|f| (sha256_hex(&std::fs::read(dir.join(&f)).unwrap()), f))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(export(&laptop), export(&runner));
+    assert!(
+        export(&runner)
+            .iter()
+            .any(|(_, f)| f.starts_with("_next/static/chunks/"))
+    );
+}
+
 #[test]
 fn a_zip_over_the_direct_upload_limit_goes_through_the_artifact_bucket() {
     let moto = Moto::start();
@@ -308,7 +364,13 @@ fn processes_in(dir: &Path) -> Vec<String> {
 #[test]
 fn a_run_killed_while_npm_installs_leaves_no_npm_behind_and_the_next_build_succeeds() {
     let moto = Moto::start();
-    let p = Project::new(&moto);
+    let mut p = Project::new(&moto);
+    // A build root of its own: npm installs from nothing, and nothing else builds there.
+    let root = tempfile::tempdir().unwrap();
+    p.env.push((
+        "FINTECH_FRONTEND_BUILD_ROOT".into(),
+        root.path().to_string_lossy().into(),
+    ));
     // The bundled frontend's sources, with no node_modules and no build.
     let frontend = p.path("app/frontend");
     std::fs::remove_dir_all(&frontend).unwrap();
@@ -330,9 +392,18 @@ fn a_run_killed_while_npm_installs_leaves_no_npm_behind_and_the_next_build_succe
         "    source: ${payload.site}\n    build: ${payload.frontend}\n",
     );
     let mut run = p.spawn(&["package"]);
-    let modules = frontend.join("node_modules");
+    let work = || {
+        std::fs::read_dir(root.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.is_dir())
+    };
     let start = std::time::Instant::now();
-    while std::fs::read_dir(&modules).map_or(0, |d| d.count()) < 20 {
+    while work().map_or(0, |w| {
+        std::fs::read_dir(w.join("node_modules")).map_or(0, |d| d.count())
+    }) < 20
+    {
         assert!(
             start.elapsed() < std::time::Duration::from_secs(300),
             "npm ci never started writing node_modules"
@@ -346,17 +417,22 @@ fn a_run_killed_while_npm_installs_leaves_no_npm_behind_and_the_next_build_succe
     run.kill().unwrap();
     run.wait().unwrap();
     // The kernel kills npm with fintech: nothing goes on writing node_modules.
+    let work = work().unwrap();
     let start = std::time::Instant::now();
-    while !processes_in(&frontend).is_empty() {
+    while !processes_in(&work).is_empty() {
         assert!(
             start.elapsed() < std::time::Duration::from_secs(5),
             "still running after fintech was killed: {:?}",
-            processes_in(&frontend)
+            processes_in(&work)
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let out = p.run(&["package"]).expect(0).stdout();
     assert!(out.contains("site:"), "{out}");
     assert!(frontend.join("out/index.html").is_file());
-    assert!(frontend.join("node_modules/.fintech-lock.sha256").is_file());
+    assert!(work.join("node_modules/.fintech-lock.sha256").is_file());
+    assert!(
+        !frontend.join("node_modules").exists(),
+        "built in the build root, not in the project"
+    );
 }
