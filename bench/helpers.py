@@ -128,7 +128,7 @@ STEPS = [
     ("apply", "fresh apply"),
     ("noop_plan", "no-op plan"),
     ("noop_apply", "no-op apply"),
-    ("change_plan", "change plan (api 512 -> 1024 MB)"),
+    ("change_plan", "change plan (one function's memory)"),
     ("change_apply", "change apply"),
     ("destroy", "destroy"),
 ]
@@ -183,6 +183,83 @@ def table(path: str, runs: str) -> None:
     print(f"(wall time and peak RSS: median of {runs} run(s); RSS is /usr/bin/time's maximum resident set of the largest single process)")
 
 
+APPLY_VERBS = ("creating", "updating", "replacing", "deleting")
+
+
+def critical(path: str, latency_ms: str = "0") -> None:
+    """The critical path of one fintech run from its --timings file: the longest chain of resources,
+    each waiting for what it depends on, weighted by how long each took (its reads or its writes).
+    A deploy first reads everything (the plan), then applies: its critical path is the longest chain
+    of reads plus the longest chain of applies."""
+    t = json.load(open(path))
+    deps = t["deps"]
+    lat = float(latency_ms)
+
+    def chain(verbs: tuple[str, ...]) -> tuple[float, list[str]]:
+        took: dict[str, float] = {}
+        for sp in t["spans"]:
+            if sp["verb"] in verbs:
+                took[sp["id"]] = took.get(sp["id"], 0.0) + sp["end_ms"] - sp["start_ms"]
+        best: dict[str, tuple[float, list[str]]] = {}
+
+        def longest(r: str) -> tuple[float, list[str]]:
+            if r not in best:
+                up = [longest(d) for d in deps.get(r, []) if d in deps]
+                before = max(up, default=(0.0, []))
+                best[r] = (before[0] + took.get(r, 0.0), before[1] + ([r] if r in took else []))
+            return best[r]
+
+        return max((longest(r) for r in deps), default=(0.0, []))
+
+    reads = chain(("packaging", "reading"))
+    applies = chain(APPLY_VERBS)
+    total = reads[0] + applies[0]
+    wall = t["wall_ms"]
+    for name, (ms, ids) in (("reads", reads), ("applies", applies)):
+        if ms:
+            trips = f", ~{ms / lat:.0f} round trips of {lat:g} ms" if lat else ""
+            print(f"  critical path of the {name}: {ms / 1000:.2f} s{trips}: {' -> '.join(ids)}")
+    print(f"  critical path {total / 1000:.2f} s; the run took {wall / 1000:.2f} s ({wall / total:.2f}x)" if total else "  no spans")
+
+
+def grow(small: str, big: str) -> None:
+    """How each tool's figures grow from one bench/run result file (the small stack) to another."""
+
+    def load(path: str) -> list[list[str]]:
+        return [l.rstrip("\n").split("\t") for l in open(path) if l.strip()]
+
+    def median(rows: list[list[str]], tool: str, step: str, col: int) -> float | None:
+        vs = [float(r[col]) for r in rows if r[0] == tool and r[2] == step and r[5] == "ok"]
+        return statistics.median(vs) if vs else None
+
+    def calls(rows: list[list[str]], tool: str, step: str) -> float | None:
+        vs = [int(r[6].split(" ")[1]) for r in rows if r[0] == tool and r[2] == step and len(r) > 6 and r[6]]
+        return statistics.median(vs) if vs else None
+
+    a, b = load(small), load(big)
+    tools = [t for t in ("fintech", "terraform") if any(r[0] == t for r in a + b)]
+    count = {(t, id(rows)): median(rows, t, "resources", 6) for t in tools for rows in (a, b)}
+    for t in tools:
+        na, nb = count[(t, id(a))], count[(t, id(b))]
+        print(f"{t}: {na:g} -> {nb:g} resources (x{nb / na:.1f})" if na and nb else f"{t}: resources unknown")
+        print(f"  {'step':<36}{'small':>10}{'big':>10}{'ratio':>8}{'calls/resource':>18}{'MB (big)':>10}")
+        for step, label in STEPS:
+            ta, tb = median(a, t, step, 3), median(b, t, step, 3)
+            if ta is None or tb is None:
+                print(f"  {label:<36}{'-':>10}{'-':>10}")
+                continue
+            ca, cb = calls(a, t, step), calls(b, t, step)
+            per = f"{ca / na:.1f} -> {cb / nb:.1f}" if None not in (ca, cb) and na and nb else "-"
+            mb = median(b, t, step, 4) / 1024
+            print(f"  {label:<36}{ta / 1000:>9.2f}s{tb / 1000:>9.2f}s{tb / ta:>7.1f}x{per:>18}{mb:>10.0f}")
+    if len(tools) == 2:
+        print()
+        for step, label in STEPS:
+            f, t = median(b, "fintech", step, 3), median(b, "terraform", step, 3)
+            if f and t:
+                print(f"  big stack, {label}: fintech is {t / f:.0f}x faster")
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {
@@ -192,4 +269,6 @@ if __name__ == "__main__":
         "calls": calls,
         "zip": make_zip,
         "table": table,
+        "grow": grow,
+        "critical": critical,
     }[cmd](*args)

@@ -56,6 +56,10 @@ pub struct Global {
     /// Never run pip: use cached Lambda dependencies only.
     #[arg(long, global = true)]
     pub offline: bool,
+    /// Write when each resource's work started and ended, and what it depends on, to FILE (JSON):
+    /// where a slow run's time went.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub timings: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

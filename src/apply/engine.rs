@@ -99,11 +99,7 @@ impl Engine {
     }
 
     fn deps(&self) -> BTreeMap<String, BTreeSet<String>> {
-        self.desired
-            .resources
-            .iter()
-            .map(|(k, r)| (k.clone(), r.deps.clone()))
-            .collect()
+        self.desired.deps()
     }
 
     /// Reads every resource (a resource after its dependencies, so references resolve) and diffs it.

@@ -3,6 +3,7 @@
 pub mod engine;
 pub mod executor;
 pub mod reporter;
+pub mod timings;
 
 #[cfg(test)]
 mod engine_tests;

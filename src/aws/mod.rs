@@ -22,6 +22,7 @@ pub mod lock;
 mod logs;
 mod origin;
 pub mod owned;
+mod rate;
 mod rds;
 pub mod registry;
 mod s3;
@@ -133,27 +134,46 @@ impl Aws {
 
     /// Clients for `sdk`, for `account` in `region`.
     fn from_sdk(sdk: &aws_types::SdkConfig, account: &str, region: &str) -> Arc<Aws> {
-        let s3_conf = aws_sdk_s3::config::Builder::from(sdk)
-            .force_path_style(sdk.endpoint_url().is_some())
-            .build();
+        // Every service's calls go through its own limiter of AWS's request rates (rate.rs).
+        let base = sdk.http_client().unwrap_or_else(rate::default_client);
+        macro_rules! client {
+            ($krate:ident, $service:literal) => {
+                client!($krate, $service, $krate::config::Builder::from(sdk))
+            };
+            ($krate:ident, $service:literal, $builder:expr) => {
+                $krate::Client::from_conf(
+                    $builder
+                        .http_client(rate::Limited::new(
+                            base.clone(),
+                            rate::Limiter::new($service),
+                        ))
+                        .build(),
+                )
+            };
+        }
         Arc::new(Aws {
             account: account.to_string(),
             region: region.to_string(),
-            ec2: aws_sdk_ec2::Client::new(sdk),
-            rds: aws_sdk_rds::Client::new(sdk),
-            elasticache: aws_sdk_elasticache::Client::new(sdk),
-            iam: aws_sdk_iam::Client::new(sdk),
-            lambda: aws_sdk_lambda::Client::new(sdk),
-            apigw: aws_sdk_apigatewayv2::Client::new(sdk),
-            s3: aws_sdk_s3::Client::from_conf(s3_conf),
-            cloudfront: aws_sdk_cloudfront::Client::new(sdk),
-            events: aws_sdk_eventbridge::Client::new(sdk),
-            budgets: aws_sdk_budgets::Client::new(sdk),
-            secrets: aws_sdk_secretsmanager::Client::new(sdk),
-            ecs: aws_sdk_ecs::Client::new(sdk),
-            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(sdk),
-            ecr: aws_sdk_ecr::Client::new(sdk),
-            logs: aws_sdk_cloudwatchlogs::Client::new(sdk),
+            ec2: client!(aws_sdk_ec2, "ec2"),
+            rds: client!(aws_sdk_rds, "rds"),
+            elasticache: client!(aws_sdk_elasticache, "elasticache"),
+            iam: client!(aws_sdk_iam, "iam"),
+            lambda: client!(aws_sdk_lambda, "lambda"),
+            apigw: client!(aws_sdk_apigatewayv2, "apigatewayv2"),
+            s3: client!(
+                aws_sdk_s3,
+                "s3",
+                aws_sdk_s3::config::Builder::from(sdk)
+                    .force_path_style(sdk.endpoint_url().is_some())
+            ),
+            cloudfront: client!(aws_sdk_cloudfront, "cloudfront"),
+            events: client!(aws_sdk_eventbridge, "eventbridge"),
+            budgets: client!(aws_sdk_budgets, "budgets"),
+            secrets: client!(aws_sdk_secretsmanager, "secretsmanager"),
+            ecs: client!(aws_sdk_ecs, "ecs"),
+            elbv2: client!(aws_sdk_elasticloadbalancingv2, "elasticloadbalancingv2"),
+            ecr: client!(aws_sdk_ecr, "ecr"),
+            logs: client!(aws_sdk_cloudwatchlogs, "cloudwatchlogs"),
             mutations: AtomicUsize::new(0),
             zones: tokio::sync::Mutex::new(Zones::default()),
         })

@@ -103,7 +103,14 @@ pub async fn engine(g: &Global, desired: Desired, command: &'static str) -> Resu
         endpoint_url: g.endpoint_url.clone(),
     })
     .await?;
-    let reporter = crate::ui::progress::reporter(!g.no_progress, g.quiet);
+    let mut reporter = crate::ui::progress::reporter(!g.no_progress, g.quiet);
+    if let Some(path) = &g.timings {
+        reporter = std::sync::Arc::new(crate::apply::timings::Timings::new(
+            reporter,
+            path.clone(),
+            desired.deps(),
+        ));
+    }
     let mut engine = Engine::new(aws, desired, g.parallelism.max(1), reporter, g.offline);
     engine.verbose = g.verbose;
     engine.lock_timeout = std::time::Duration::from_secs(g.lock_timeout);

@@ -57,6 +57,16 @@ pub struct Desired {
     pub outputs: BTreeMap<String, Value>,
 }
 
+impl Desired {
+    /// What each resource depends on, by id.
+    pub fn deps(&self) -> BTreeMap<String, std::collections::BTreeSet<String>> {
+        self.resources
+            .iter()
+            .map(|(k, r)| (k.clone(), r.deps.clone()))
+            .collect()
+    }
+}
+
 /// What the user asked for on the command line.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {

@@ -4,6 +4,7 @@ does not, each behaviour switchable by name.
     FINTECH_REALISM=throttle,pages      # these behaviours
     FINTECH_REALISM=real-aws            # all of them, with short timings
     FINTECH_REALISM_SECONDS=2           # how long "slow" things take (default 2)
+    FINTECH_REALISM_DURATIONS=rds=7     # per kind (lambda, lambda_enis, rds, elasticache, ecs, cloudfront)
     FINTECH_REALISM_THROTTLE_BURST=1    # throttled answers before each operation's first success
 
 Behaviours (each with the source that documents it on AWS):
@@ -312,8 +313,14 @@ _lambda_lock = threading.Lock()
 _lambda_since = {}  # function name -> (what, since): "create" or "update"
 
 
-def seconds():
-    """How long slow things take (FINTECH_REALISM_SECONDS, default 2)."""
+def seconds(kind=None):
+    """How long slow things take: FINTECH_REALISM_SECONDS (default 2), or for one kind (lambda,
+    lambda_enis, rds, elasticache, ecs, cloudfront) what FINTECH_REALISM_DURATIONS says, e.g.
+    `rds=7,elasticache=6,cloudfront=4` (bench/realtime: AWS's durations, scaled down)."""
+    for item in os.environ.get("FINTECH_REALISM_DURATIONS", "").split(","):
+        k, _, v = item.partition("=")
+        if kind is not None and k.strip() == kind and v.strip():
+            return float(v)
     return float(os.environ.get("FINTECH_REALISM_SECONDS", "2"))
 
 
@@ -341,7 +348,7 @@ def lambda_states(req):
         return None
     with _lambda_lock:
         what, since = _lambda_since.get(name, (None, 0.0))
-    busy = what is not None and now - since < seconds()
+    busy = what is not None and now - since < seconds("lambda")
     changing = req.method in ("PUT", "POST", "DELETE") and not req.path.endswith("/invocations")
     if changing and req.method != "DELETE":
         if busy:
@@ -374,7 +381,7 @@ def _rewrite_state(name, status, body):
         what, since = _lambda_since.get(name, (None, 0.0))
     if what is None:
         return body
-    busy = time.monotonic() - since < seconds()
+    busy = time.monotonic() - since < seconds("lambda")
     fail = os.environ.get("FINTECH_REALISM_LAMBDA_FAIL")
     data = json.loads(body)
     conf = data.get("Configuration", data)
@@ -455,7 +462,7 @@ def _rds_rewrite(status, body):
     if status != 200:
         return body
     text = body.decode("utf-8")
-    window = seconds()
+    window = seconds("rds")
 
     def one(m):
         block = m.group(1)
@@ -497,7 +504,7 @@ def _cache_state(ident):
     """What the group is doing now: "creating", "modifying", "deleting" or None (at rest)."""
     with _cache_lock:
         what, since = _cache.get(ident, (None, 0.0))
-    if what is None or time.monotonic() - since >= seconds():
+    if what is None or time.monotonic() - since >= seconds("elasticache"):
         return None
     return {"create": "creating", "modify": "modifying"}[what]
 
@@ -749,7 +756,7 @@ def _release_enis(function):
     with _eni_lock:
         for e in _enis.values():
             if e["function"] == function and e["released_at"] is None:
-                e["released_at"] = time.monotonic() + seconds()
+                e["released_at"] = time.monotonic() + seconds("lambda_enis")
 
 
 def _settle_enis(req):
@@ -851,7 +858,7 @@ def _stamp(table, key, line):
 def _is_draining(cluster, service):
     with _ecs_lock:
         since = _draining.get((cluster, service))
-    return since is not None and time.monotonic() - since < seconds()
+    return since is not None and time.monotonic() - since < seconds("ecs")
 
 
 def ecs_states(req):
@@ -891,7 +898,7 @@ def ecs_states(req):
                 for d in svc.get("deployments", []):
                     if since is None or d.get("status") != "PRIMARY":
                         continue
-                    if time.monotonic() - since < seconds():
+                    if time.monotonic() - since < seconds("ecs"):
                         d["rolloutState"], d["rolloutStateReason"] = "IN_PROGRESS", "ECS deployment in progress."
                     elif fail and fail in name:
                         d["rolloutState"] = "FAILED"
@@ -926,7 +933,7 @@ _cf_invalidations = {}  # (distribution id, CallerReference) -> (status, headers
 def _cf_busy(dist):
     with _cf_lock:
         since = _cf_changed.get(dist)
-    return since is not None and time.monotonic() - since < seconds()
+    return since is not None and time.monotonic() - since < seconds("cloudfront")
 
 
 def cloudfront_states(req):
