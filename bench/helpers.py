@@ -193,6 +193,7 @@ def critical(path: str, latency_ms: str = "0") -> None:
     of reads plus the longest chain of applies."""
     t = json.load(open(path))
     deps = t["deps"]
+    early = set(t.get("reads_early", []))
     lat = float(latency_ms)
 
     def chain(verbs: tuple[str, ...]) -> tuple[float, list[str]]:
@@ -206,7 +207,12 @@ def critical(path: str, latency_ms: str = "0") -> None:
             if r not in best:
                 up = [longest(d) for d in deps.get(r, []) if d in deps]
                 before = max(up, default=(0.0, []))
-                best[r] = (before[0] + took.get(r, 0.0), before[1] + ([r] if r in took else []))
+                own = took.get(r, 0.0)
+                if r in early and "reading" in verbs:
+                    # Read at once, beside its dependencies: done when the later of the two is.
+                    best[r] = max(before, (own, [r]))
+                else:
+                    best[r] = (before[0] + own, before[1] + ([r] if r in took else []))
             return best[r]
 
         return max((longest(r) for r in deps), default=(0.0, []))

@@ -38,8 +38,9 @@ pub struct Global {
     /// Send every AWS call to this endpoint (an emulator such as moto or LocalStack).
     #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
-    /// How many resources are worked on at once.
-    #[arg(long, global = true, default_value_t = 8)]
+    /// How many resources are worked on at once. Each AWS service's calls are also held to its
+    /// published request rate, whatever this is, so raising it does not get a run throttled.
+    #[arg(long, global = true, default_value_t = 16)]
     pub parallelism: usize,
     /// Plain lines instead of spinners.
     #[arg(long, global = true)]

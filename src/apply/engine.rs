@@ -114,10 +114,45 @@ impl Engine {
             },
             BTreeMap::new(),
         ));
-        let outcomes = executor::run(&self.deps(), self.limit, |id| {
-            let state = &state;
+        // Reads that need nothing from other resources start at once; each resource's step below
+        // takes its answer when it gets there.
+        let mut early = Vec::new();
+        let mut answers = BTreeMap::new();
+        for (id, r) in &self.desired.resources {
+            if r.schema.driver.reads_early() {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                early.push((id.clone(), tx));
+                answers.insert(id.clone(), rx);
+            }
+        }
+        // Those with the longest chains of dependents first: they hold the plan up.
+        let height = executor::heights(&self.deps());
+        early.sort_by_key(|(id, _)| std::cmp::Reverse(height.get(id).copied().unwrap_or(0)));
+        let answers = Mutex::new(answers);
+        let blank = state.lock().expect("not poisoned").0.env.clone();
+        let early = futures::StreamExt::for_each_concurrent(
+            futures::stream::iter(early),
+            self.limit,
+            |(id, tx)| {
+                let blank = &blank;
+                async move {
+                    let r = &self.desired.resources[&id];
+                    let (props, unknown) = eval_props(&r.props, blank);
+                    let c = self.call(r);
+                    let answer = self
+                        .reported(&id, "reading", driver::read(&c, &props, &unknown))
+                        .await;
+                    // The step may be gone (a dependency failed): nobody wants the answer then.
+                    let _ = tx.send(answer);
+                }
+            },
+        );
+        let deps = self.deps();
+        let steps = executor::run(&deps, self.limit, |id| {
+            let (state, answers) = (&state, &answers);
             async move {
                 let r = &self.desired.resources[&id];
+                let early = answers.lock().expect("not poisoned").remove(&id);
                 let (mut props, mut unknown) =
                     eval_props(&r.props, &state.lock().expect("not poisoned").0.env);
                 if r.schema.driver.packages() {
@@ -130,15 +165,27 @@ impl Engine {
                     package::prepare(&self.desired, r, &mut props, self.offline)?;
                 }
                 let c = self.call(r);
-                let live = self
-                    .reported(&id, "reading", async {
+                let live = match early {
+                    Some(answer) => {
                         r.schema
                             .driver
                             .complete(&self.aws, &mut props, &mut unknown)
                             .await?;
-                        driver::read(&c, &props, &unknown).await
-                    })
-                    .await?;
+                        answer
+                            .await
+                            .map_err(|_| anyhow!("the read of `{id}` was dropped"))??
+                    }
+                    None => {
+                        self.reported(&id, "reading", async {
+                            r.schema
+                                .driver
+                                .complete(&self.aws, &mut props, &mut unknown)
+                                .await?;
+                            driver::read(&c, &props, &unknown).await
+                        })
+                        .await?
+                    }
+                };
                 let mut step = diff::diff(
                     &id,
                     &c.name,
@@ -165,8 +212,8 @@ impl Engine {
                 st.1.insert(id, step);
                 Ok(())
             }
-        })
-        .await;
+        });
+        let (outcomes, ()) = futures::join!(steps, early);
         self.reporter.close();
         failures("read", &outcomes, &self.rerun(), self.verbose, &[], None)?;
         let (mut snap, mut steps) = state.into_inner().expect("not poisoned");

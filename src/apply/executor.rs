@@ -68,9 +68,10 @@ where
             )
         })
         .collect();
+    let height = heights(deps);
     let mut running = FuturesUnordered::new();
     loop {
-        // Skip what can no longer run, then start what is ready, in name order for stable output.
+        // Skip what can no longer run, then start what is ready.
         loop {
             let blocked: Vec<(&str, String)> = waiting
                 .iter()
@@ -98,15 +99,17 @@ where
                 outcomes.insert(n.to_string(), Outcome::NotStarted);
             }
         }
-        let ready: Vec<&str> = waiting
+        let mut ready: Vec<&str> = waiting
             .iter()
             .filter(|(_, ds)| {
                 ds.iter()
                     .all(|d| matches!(outcomes.get(*d), Some(Outcome::Done)))
             })
             .map(|(n, _)| *n)
-            .take(limit.max(1).saturating_sub(running.len()))
             .collect();
+        // The longest chains of dependents first (they decide when the run ends), then by name.
+        ready.sort_by_key(|n| std::cmp::Reverse(height.get(*n).copied().unwrap_or(0)));
+        ready.truncate(limit.max(1).saturating_sub(running.len()));
         for n in ready {
             waiting.remove(n);
             in_flight.insert(n);
@@ -145,6 +148,37 @@ where
     outcomes
 }
 
+/// For every node, how many nodes its longest chain of dependents has (itself included): a node
+/// of greater height holds more of the run up.
+pub fn heights(deps: &BTreeMap<String, BTreeSet<String>>) -> BTreeMap<String, usize> {
+    fn height(
+        n: &str,
+        dependents: &BTreeMap<String, BTreeSet<String>>,
+        seen: &mut BTreeMap<String, usize>,
+    ) -> usize {
+        if let Some(h) = seen.get(n) {
+            return *h;
+        }
+        // A cycle (rejected by the model) must not recurse for ever.
+        seen.insert(n.to_string(), 1);
+        let h = 1 + dependents
+            .get(n)
+            .into_iter()
+            .flatten()
+            .map(|d| height(d, dependents, seen))
+            .max()
+            .unwrap_or(0);
+        seen.insert(n.to_string(), h);
+        h
+    }
+    let dependents = reversed(deps);
+    let mut seen = BTreeMap::new();
+    for n in deps.keys() {
+        height(n, &dependents, &mut seen);
+    }
+    seen
+}
+
 /// The same graph with every edge reversed (for deleting dependents first).
 pub fn reversed(deps: &BTreeMap<String, BTreeSet<String>>) -> BTreeMap<String, BTreeSet<String>> {
     let mut out: BTreeMap<String, BTreeSet<String>> =
@@ -170,6 +204,18 @@ mod tests {
             .iter()
             .map(|(n, ds)| (n.to_string(), ds.iter().map(|d| d.to_string()).collect()))
             .collect()
+    }
+
+    #[test]
+    fn a_node_is_as_high_as_its_longest_chain_of_dependents() {
+        let h = heights(&graph(&[
+            ("a", &[]),
+            ("b", &["a"]),
+            ("c", &["b"]),
+            ("d", &["a"]),
+            ("e", &[]),
+        ]));
+        assert_eq!((h["a"], h["b"], h["c"], h["d"], h["e"]), (3, 2, 1, 1, 1));
     }
 
     #[tokio::test]

@@ -26,21 +26,25 @@ pub struct Timings {
     inner: Arc<dyn Reporter>,
     path: PathBuf,
     deps: BTreeMap<String, BTreeSet<String>>,
+    reads_early: BTreeSet<String>,
     t0: Instant,
     open: Mutex<BTreeMap<String, (String, f64)>>,
     spans: Mutex<Vec<Span>>,
 }
 
 impl Timings {
+    /// `reads_early`: the resources whose read does not wait for their dependencies.
     pub fn new(
         inner: Arc<dyn Reporter>,
         path: PathBuf,
         deps: BTreeMap<String, BTreeSet<String>>,
+        reads_early: BTreeSet<String>,
     ) -> Timings {
         Timings {
             inner,
             path,
             deps,
+            reads_early,
             t0: Instant::now(),
             open: Mutex::new(BTreeMap::new()),
             spans: Mutex::new(Vec::new()),
@@ -70,6 +74,7 @@ impl Timings {
             "format_version": 1,
             "wall_ms": self.now_ms(),
             "deps": self.deps,
+            "reads_early": self.reads_early,
             "spans": *spans,
         })
     }
@@ -126,7 +131,7 @@ mod tests {
             ("b".to_string(), BTreeSet::from(["a".to_string()])),
         ]);
         {
-            let t = Timings::new(Arc::new(Silent), path.clone(), deps);
+            let t = Timings::new(Arc::new(Silent), path.clone(), deps, BTreeSet::new());
             t.start("a", "creating");
             t.finish("a", "creating", 0.0);
             t.start("b", "creating");

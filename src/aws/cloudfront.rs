@@ -77,14 +77,28 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     let Some(f) = find(c).await? else {
         return Ok(None);
     };
-    let tags = c
-        .aws
-        .cloudfront
-        .list_tags_for_resource()
-        .resource(&f.arn)
-        .send()
-        .await
-        .map_err(|e| aws_error("cloudfront:ListTagsForResource", e))?;
+    // Its tags, its configuration and the origin secret's values: three reads at once.
+    let (tags, cfg, want) = futures::try_join!(
+        async {
+            c.aws
+                .cloudfront
+                .list_tags_for_resource()
+                .resource(&f.arn)
+                .send()
+                .await
+                .map_err(|e| aws_error("cloudfront:ListTagsForResource", e))
+        },
+        async {
+            c.aws
+                .cloudfront
+                .get_distribution_config()
+                .id(&f.id)
+                .send()
+                .await
+                .map_err(|e| aws_error("cloudfront:GetDistributionConfig", e))
+        },
+        super::origin::wanted(c.aws, p, "api_origin_secret", false),
+    )?;
     c.names.check_owner(
         &format!("CloudFront distribution {}", f.id),
         tags.tags()
@@ -93,14 +107,6 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
             .iter()
             .map(|t| (t.key(), t.value().unwrap_or_default())),
     )?;
-    let cfg = c
-        .aws
-        .cloudfront
-        .get_distribution_config()
-        .id(&f.id)
-        .send()
-        .await
-        .map_err(|e| aws_error("cloudfront:GetDistributionConfig", e))?;
     let cfg = cfg
         .distribution_config()
         .ok_or_else(|| anyhow!("distribution {} has no config", f.id))?;
@@ -124,7 +130,6 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         .iter()
         .find(|h| h.header_name().eq_ignore_ascii_case(super::origin::HEADER))
         .map(|h| vec![h.header_value().to_string()]);
-    let want = super::origin::wanted(c.aws, p, "api_origin_secret", false).await?;
     a.insert(
         "api_origin_secret".into(),
         super::origin::live_value(p, "api_origin_secret", sent.as_deref(), &want),

@@ -78,6 +78,13 @@ pub trait Driver: Send + Sync + Debug {
         None
     }
 
+    /// Whether [`Driver::read`] looks at nothing but the physical name and attributes that name no
+    /// other resource: the plan then reads it at once, beside the reads of what it depends on,
+    /// instead of after them (on a slow link, the plan's time is its longest chain of reads).
+    fn reads_early(&self) -> bool {
+        false
+    }
+
     /// Attributes without which the resource cannot be looked up (it is then taken as absent).
     fn needs_to_read(&self) -> &'static [&'static str] {
         &[]

@@ -85,6 +85,14 @@ pub async fn read_vpc(c: &Call<'_>) -> Result<Live> {
         .flat_map(|p| p.subnets())
         .filter_map(|s| s.subnet_id().map(str::to_string))
         .collect();
+    // Their zones, remembered for `offered_subnets` (one DescribeSubnets fewer on the way).
+    let mut known = c.aws.zones.lock().await;
+    for s in subnets.iter().flat_map(|p| p.subnets()) {
+        if let (Some(id), Some(zone)) = (s.subnet_id(), s.availability_zone()) {
+            known.of_subnet.insert(id.to_string(), zone.to_string());
+        }
+    }
+    drop(known);
     let mut live = Live::default();
     live.outputs.insert("id".into(), Value::from(vpc));
     live.outputs.insert("subnet_ids".into(), sorted(ids));

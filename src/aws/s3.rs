@@ -19,32 +19,45 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         }
         Err(e) => return Err(aws_error("s3:HeadBucket", e)),
     }
-    match c.aws.s3.get_bucket_tagging().bucket(&c.name).send().await {
-        Ok(t) => c.names.check_owner(
+    // What the bucket has, read at once (one round trip, not seven).
+    let (tags, enabled, guard, lifecycle) = futures::try_join!(
+        async {
+            match c.aws.s3.get_bucket_tagging().bucket(&c.name).send().await {
+                Ok(t) => Ok(Some(t)),
+                // Untagged: a run killed between CreateBucket and PutBucketTagging. The name
+                // carries our account id, so it is ours.
+                Err(e) if code(&e) == "NoSuchTagSet" => Ok(None),
+                Err(e) => Err(aws_error("s3:GetBucketTagging", e)),
+            }
+        },
+        async {
+            match c
+                .aws
+                .s3
+                .get_bucket_versioning()
+                .bucket(&c.name)
+                .send()
+                .await
+            {
+                Ok(v) => Ok(v.status() == Some(&BucketVersioningStatus::Enabled)),
+                // moto quirk: a bucket that never had versioning answers 200 with an empty
+                // <GetBucketVersioningResponse/> root the SDK cannot parse; it says "no status":
+                // not enabled.
+                Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => Ok(false),
+                Err(e) => Err(aws_error("s3:GetBucketVersioning", e)),
+            }
+        },
+        super::bucket_guard::read(c.aws, &c.name),
+        super::bucket_guard::lifecycle(c.aws, &c.name),
+    )?;
+    if let Some(t) = tags {
+        c.names.check_owner(
             &format!("bucket {}", c.name),
             t.tag_set().iter().map(|t| (t.key(), t.value())),
-        )?,
-        // Untagged: a run killed between CreateBucket and PutBucketTagging. The name carries our account id, so it is ours.
-        Err(e) if code(&e) == "NoSuchTagSet" => {}
-        Err(e) => return Err(aws_error("s3:GetBucketTagging", e)),
+        )?;
     }
     let mut a = Attrs::new();
-    let enabled = match c
-        .aws
-        .s3
-        .get_bucket_versioning()
-        .bucket(&c.name)
-        .send()
-        .await
-    {
-        Ok(v) => v.status() == Some(&BucketVersioningStatus::Enabled),
-        // moto quirk: a bucket that never had versioning answers 200 with an empty
-        // <GetBucketVersioningResponse/> root the SDK cannot parse; it says "no status": not enabled.
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => false,
-        Err(e) => return Err(aws_error("s3:GetBucketVersioning", e)),
-    };
     a.insert("versioning".into(), Value::from(enabled));
-    let guard = super::bucket_guard::read(c.aws, &c.name).await?;
     for (k, v) in [
         ("public_access_blocked", guard.public_access_blocked),
         ("owner_enforced", guard.owner_enforced),
@@ -53,10 +66,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     ] {
         a.insert(k.into(), Value::from(v));
     }
-    a.insert(
-        "lifecycle".into(),
-        Value::from(super::bucket_guard::lifecycle(c.aws, &c.name).await?),
-    );
+    a.insert("lifecycle".into(), Value::from(lifecycle));
     let mut o = Attrs::new();
     o.insert("name".into(), Value::from(c.name.clone()));
     o.insert(

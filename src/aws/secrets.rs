@@ -60,8 +60,7 @@ fn first_value(p: &Attrs) -> Result<Option<String>> {
 /// The current value of secret `id` (name or ARN) and, after a rotation, the previous one: what a
 /// receiver of a generated token accepts. Both are registered for redaction.
 pub async fn current_and_previous(aws: &Aws, id: &str) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for stage in ["AWSCURRENT", "AWSPREVIOUS"] {
+    let value = |stage: &'static str| async move {
         match aws
             .secrets
             .get_secret_value()
@@ -70,17 +69,17 @@ pub async fn current_and_previous(aws: &Aws, id: &str) -> Result<Vec<String>> {
             .send()
             .await
         {
-            Ok(v) => {
-                if let Some(s) = v.secret_string().filter(|s| !s.is_empty()) {
-                    super::error::secret(s);
-                    out.push(s.to_string());
-                }
-            }
-            Err(e) if code(&e) == "ResourceNotFoundException" => {}
-            Err(e) => return Err(aws_error("secretsmanager:GetSecretValue", e)),
+            Ok(v) => Ok(v.secret_string().filter(|s| !s.is_empty()).map(|s| {
+                super::error::secret(s);
+                s.to_string()
+            })),
+            Err(e) if code(&e) == "ResourceNotFoundException" => Ok(None),
+            Err(e) => Err(aws_error("secretsmanager:GetSecretValue", e)),
         }
-    }
-    Ok(out)
+    };
+    // Both at once: one round trip.
+    let (current, previous) = futures::try_join!(value("AWSCURRENT"), value("AWSPREVIOUS"))?;
+    Ok(current.into_iter().chain(previous).collect())
 }
 
 /// Gives generated secret `name` a new value: the old one becomes AWSPREVIOUS, still accepted

@@ -109,6 +109,12 @@ pub async fn engine(g: &Global, desired: Desired, command: &'static str) -> Resu
             reporter,
             path.clone(),
             desired.deps(),
+            desired
+                .resources
+                .iter()
+                .filter(|(_, r)| r.schema.driver.reads_early())
+                .map(|(id, _)| id.clone())
+                .collect(),
         ));
     }
     let mut engine = Engine::new(aws, desired, g.parallelism.max(1), reporter, g.offline);

@@ -60,6 +60,9 @@ impl Driver for Bucket {
         );
         Ok(())
     }
+    fn reads_early(&self) -> bool {
+        true
+    }
     async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
         crate::aws::s3::read(c).await
     }

@@ -30,6 +30,9 @@ impl Driver for DefaultVpc {
     fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
         Ok(())
     }
+    fn reads_early(&self) -> bool {
+        true
+    }
     async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
         crate::aws::ec2::read_vpc(c).await.map(Some)
     }

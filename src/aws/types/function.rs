@@ -61,6 +61,9 @@ impl Driver for Function {
             p.get("code_sha256")?.as_str()?
         ))
     }
+    fn reads_early(&self) -> bool {
+        true
+    }
     async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         crate::aws::lambda::read(c, p).await
     }

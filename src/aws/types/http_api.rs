@@ -42,6 +42,9 @@ impl Driver for HttpApi {
         p.insert("auto_deploy".into(), Value::Bool(true));
         Ok(())
     }
+    fn reads_early(&self) -> bool {
+        true
+    }
     async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
         crate::aws::apigw::read(c).await
     }

@@ -31,6 +31,10 @@ impl Driver for PrefixList {
     fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
         Ok(())
     }
+    /// The read looks at `name` alone, a value, never a reference.
+    fn reads_early(&self) -> bool {
+        true
+    }
     async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         crate::aws::ec2::read_prefix_list(c, p).await.map(Some)
     }

@@ -38,6 +38,10 @@ impl Driver for Redis {
     fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
         Ok(())
     }
+    /// The read looks at `engine_version` alone, a value, never a reference.
+    fn reads_early(&self) -> bool {
+        true
+    }
     async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         crate::aws::elasticache::read(c, p).await
     }

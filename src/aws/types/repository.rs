@@ -33,6 +33,9 @@ impl Driver for Repository {
     fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
         Ok(())
     }
+    fn reads_early(&self) -> bool {
+        true
+    }
     async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
         crate::aws::ecr::read(c).await
     }

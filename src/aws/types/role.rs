@@ -48,6 +48,9 @@ impl Driver for Role {
         p.insert("source_guarded".into(), Value::Bool(guarded));
         Ok(())
     }
+    fn reads_early(&self) -> bool {
+        true
+    }
     async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
         crate::aws::iam::read(c).await
     }

@@ -34,6 +34,9 @@ impl Driver for Schedule {
     fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
         Ok(())
     }
+    fn reads_early(&self) -> bool {
+        true
+    }
     async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
         crate::aws::events::read(c).await
     }

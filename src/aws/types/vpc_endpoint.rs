@@ -44,6 +44,9 @@ impl Driver for VpcEndpoint {
     async fn complete_for_apply(&self, aws: &Aws, _: &str, p: &mut Attrs) -> Result<()> {
         crate::aws::ec2::endpoint_subnets(aws, p).await
     }
+    fn reads_early(&self) -> bool {
+        true
+    }
     async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
         crate::aws::ec2::read_endpoint(c).await
     }
