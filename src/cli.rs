@@ -88,6 +88,11 @@ pub enum Command {
         /// Allow replacing or deleting databases, caches and buckets.
         #[arg(long)]
         allow_data_loss: bool,
+        /// Also wait until what AWS rolls out after answering is live (CloudFront: 3-5 minutes
+        /// until every edge serves the change). Off by default: the site and API work meanwhile,
+        /// served by the edges already updated.
+        #[arg(long)]
+        wait: bool,
     },
     /// Delete everything the stage owns, dependents first.
     Destroy {

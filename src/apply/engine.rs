@@ -493,6 +493,25 @@ impl Engine {
     }
 
     /// The stack's declared outputs, evaluated against what is live (`null` where not deployed).
+    /// Waits for every resource AWS is still rolling out ([`driver::Driver::settle`]), all at once.
+    pub async fn settle(&self, env: &Env) -> Result<()> {
+        let waits = self.desired.resources.values().map(|r| async move {
+            let Some(outputs) = env.outputs.get(&r.id) else {
+                return Ok(());
+            };
+            let c = self.call(r);
+            let t = Instant::now();
+            r.schema.driver.settle(&c, outputs).await?;
+            let secs = t.elapsed().as_secs_f64();
+            if secs >= 1.0 && !self.quiet {
+                eprintln!("{}: rolled out in {secs:.0}s", r.id);
+            }
+            Ok::<(), anyhow::Error>(())
+        });
+        futures::future::try_join_all(waits).await?;
+        Ok(())
+    }
+
     pub fn outputs(&self, env: &Env) -> BTreeMap<String, Value> {
         self.desired
             .outputs

@@ -180,6 +180,36 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     }))
 }
 
+/// Waits until the distribution named in `outputs` is `Deployed` at every edge location (AWS takes
+/// minutes after a create or an update; `deploy` does not wait unless `--wait`).
+pub async fn deployed(c: &Call<'_>, outputs: &Attrs) -> Result<()> {
+    match outputs.get("id").and_then(Value::as_str) {
+        Some(id) => until_deployed(c, id, "deployed").await,
+        None => Ok(()),
+    }
+}
+
+/// Waits until distribution `id` reports `Deployed` (its last change rolled out; `what` says which
+/// change, for the progress line).
+async fn until_deployed(c: &Call<'_>, id: &str, what: &str) -> Result<()> {
+    wait::until(
+        &format!("CloudFront distribution {id} to be {what}"),
+        Duration::from_secs(3600),
+        || async {
+            let d = c
+                .aws
+                .cloudfront
+                .get_distribution()
+                .id(id)
+                .send()
+                .await
+                .map_err(|e| aws_error("cloudfront:GetDistribution", e))?;
+            Ok(d.distribution().is_some_and(|d| d.status() == "Deployed"))
+        },
+    )
+    .await
+}
+
 /// The id of this distribution's origin access control, if it exists.
 async fn find_oac(c: &Call<'_>) -> Result<Option<String>> {
     let name = format!("{}-oac", c.name);
@@ -509,22 +539,7 @@ pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
             .map_err(|e| aws_error("cloudfront:UpdateDistribution", e))?;
         etag = out.e_tag().unwrap_or_default().to_string();
     }
-    wait::until(
-        &format!("CloudFront distribution {id} to be disabled"),
-        Duration::from_secs(3600),
-        || async {
-            let d = c
-                .aws
-                .cloudfront
-                .get_distribution()
-                .id(&id)
-                .send()
-                .await
-                .map_err(|e| aws_error("cloudfront:GetDistribution", e))?;
-            Ok(d.distribution().is_some_and(|d| d.status() == "Deployed"))
-        },
-    )
-    .await?;
+    until_deployed(c, &id, "disabled").await?;
     c.aws.mutated();
     match c
         .aws

@@ -106,6 +106,13 @@ pub trait Driver: Send + Sync + Debug {
         Ok(())
     }
 
+    /// Waits until the resource, given its `outputs`, serves what it was changed to, where AWS
+    /// finishes the work after answering (a CloudFront distribution reaching `Deployed`, minutes
+    /// later): for `deploy --wait`.
+    async fn settle(&self, _c: &Call<'_>, _outputs: &Attrs) -> Result<()> {
+        Ok(())
+    }
+
     /// Before several leftovers of this type are deleted, drops their references to each other.
     async fn detach(&self, _c: &Call<'_>, _live: &Live) -> Result<()> {
         Ok(())

@@ -9,7 +9,7 @@ use crate::cli::Global;
 use crate::cost::delta::delta;
 use crate::plan::render;
 
-pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
+pub async fn run(g: &Global, yes: bool, allow_data_loss: bool, wait: bool) -> Result<i32> {
     let start = Instant::now();
     let desired = super::load(g)?;
     let engine = super::engine(g, desired, "deploy").await?;
@@ -41,6 +41,9 @@ pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
         crate::aws::lock::reap(&engine.aws, &engine.names).await?;
         snap.env
     };
+    if wait {
+        engine.settle(&env).await?;
+    }
     let s = plan.summary();
     let mutations = engine.aws.mutations.load(Ordering::Relaxed);
     println!(

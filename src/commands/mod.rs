@@ -31,7 +31,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Deploy {
             yes,
             allow_data_loss,
-        } => deploy::run(g, yes, allow_data_loss).await,
+            wait,
+        } => deploy::run(g, yes, allow_data_loss, wait).await,
         Command::Destroy {
             yes,
             allow_data_loss,

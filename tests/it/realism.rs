@@ -461,6 +461,43 @@ fn every_site_change_is_invalidated_targets_are_checked_and_a_distribution_deplo
 }
 
 #[test]
+fn deploy_waits_for_cloudfront_to_roll_out_only_when_asked() {
+    // The layer answers fintech (not the test's boto3) `InProgress` for 3 s after each change.
+    let moto = Moto::start_with(&[
+        ("FINTECH_REALISM", "cloudfront_states"),
+        ("FINTECH_REALISM_DURATIONS", "cloudfront=3"),
+    ]);
+    let p = Project::new(&moto);
+    let polled = |log: &str| log.matches("cloudfront_states cloudfront GET").count();
+    // By default the deploy ends without asking whether the distribution is deployed yet.
+    let run = p.run(&["deploy", "--yes"]).expect(0);
+    assert!(!run.stderr().contains("rolled out"), "{}", run.stderr());
+    assert_eq!(polled(&moto.realism_log()), 0, "{}", moto.realism_log());
+    // With --wait, a change ends once CloudFront reports it Deployed: it was asked while the
+    // answer was still InProgress, and then once more.
+    p.edit(
+        "stacks/common.yaml",
+        "    default_root_object: index.html",
+        "    default_root_object: home.html",
+    );
+    let run = p.run(&["deploy", "--yes", "--wait"]).expect(0);
+    assert!(
+        run.stderr().contains("cdn: rolled out in"),
+        "{}",
+        run.stderr()
+    );
+    assert!(polled(&moto.realism_log()) >= 1, "{}", moto.realism_log());
+    // Nothing to change: --wait changes nothing either.
+    moto.reset_recording();
+    p.run(&["deploy", "--yes", "--wait"]).expect(0);
+    assert!(
+        moto.mutating_calls().is_empty(),
+        "{:?}",
+        moto.mutating_calls()
+    );
+}
+
+#[test]
 fn a_service_whose_tasks_never_start_is_a_failed_deploy_not_a_success() {
     // The deployment circuit breaker gives up on tasks that never get healthy and rolls back.
     let moto = Moto::start_with(&[

@@ -39,6 +39,9 @@ impl Driver for Distribution {
         p.insert("bucket_policy".into(), Value::Bool(true));
         Ok(())
     }
+    async fn settle(&self, c: &Call<'_>, outputs: &Attrs) -> Result<()> {
+        crate::aws::cloudfront::deployed(c, outputs).await
+    }
     async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         crate::aws::cloudfront::read(c, p).await
     }
