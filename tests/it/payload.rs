@@ -250,20 +250,21 @@ fn the_same_tree_in_another_place_and_time_packages_to_the_same_hash() {
     assert!(moto.calls().is_empty(), "package makes no AWS call");
 }
 
-/// A copy of the bundled app's sources in `p` (no node_modules, no build, no virtualenv: what a
-/// fresh clone has), the frontend built by the deploy.
-fn fresh_checkout_of_the_app(p: &Project) {
-    std::fs::remove_dir_all(p.path("app")).unwrap();
-    std::fs::create_dir_all(p.path("app")).unwrap();
+/// Replaces `rel` (`app` or `app/frontend`) in `p` with a copy of the repo's sources there, as a
+/// fresh clone has them (no node_modules, no build, no virtualenv), and has the deploy build the
+/// frontend.
+fn fresh_checkout(p: &Project, rel: &str) {
+    std::fs::remove_dir_all(p.path(rel)).unwrap();
+    std::fs::create_dir_all(p.path(rel)).unwrap();
     let status = std::process::Command::new("sh")
         .args([
             "-c",
-            "tar -C \"$1\" --exclude=node_modules --exclude=./frontend/out --exclude=.next \
-             --exclude=.venv --exclude=__pycache__ --exclude=.pytest_cache -cf - . | tar -C \"$2\" -xf -",
+            "tar -C \"$1\" --exclude=node_modules --exclude=out --exclude=.next --exclude=.venv \
+             --exclude=__pycache__ --exclude=.pytest_cache -cf - . | tar -C \"$2\" -xf -",
             "copy",
         ])
-        .arg(repo().join("app"))
-        .arg(p.path("app"))
+        .arg(repo().join(rel))
+        .arg(p.path(rel))
         .status()
         .unwrap();
     assert!(status.success());
@@ -280,9 +281,9 @@ fn the_same_sources_deployed_from_another_checkout_upload_nothing() {
     // fresh modification times: the site exports the same files, the zip has the same hash.
     let moto = Moto::start();
     let (laptop, runner) = (Project::new(&moto), Project::new(&moto));
-    fresh_checkout_of_the_app(&laptop);
+    fresh_checkout(&laptop, "app");
     laptop.run(&["deploy", "--yes"]).expect(0);
-    fresh_checkout_of_the_app(&runner);
+    fresh_checkout(&runner, "app");
     moto.reset_recording();
     let run = runner.run(&["deploy", "--yes"]).expect(0);
     assert!(
@@ -372,25 +373,8 @@ fn a_run_killed_while_npm_installs_leaves_no_npm_behind_and_the_next_build_succe
         root.path().to_string_lossy().into(),
     ));
     // The bundled frontend's sources, with no node_modules and no build.
+    fresh_checkout(&p, "app/frontend");
     let frontend = p.path("app/frontend");
-    std::fs::remove_dir_all(&frontend).unwrap();
-    std::fs::create_dir_all(&frontend).unwrap();
-    let status = std::process::Command::new("sh")
-        .args([
-            "-c",
-            "tar -C \"$1\" --exclude=./node_modules --exclude=./out --exclude=./.next -cf - . | tar -C \"$2\" -xf -",
-            "copy",
-        ])
-        .arg(repo().join("app/frontend"))
-        .arg(&frontend)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    p.edit(
-        "stacks/common.yaml",
-        "    source: ${payload.site}\n",
-        "    source: ${payload.site}\n    build: ${payload.frontend}\n",
-    );
     let mut run = p.spawn(&["package"]);
     let work = || {
         std::fs::read_dir(root.path())
