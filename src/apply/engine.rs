@@ -213,18 +213,19 @@ impl Engine {
                 Ok(())
             }
         });
-        let (outcomes, ()) = futures::join!(steps, early);
-        self.reporter.close();
-        failures("read", &outcomes, &self.rerun(), self.verbose, &[], None)?;
-        let (mut snap, mut steps) = state.into_inner().expect("not poisoned");
+        // What the stage owns and no longer declares: listed beside the reads (it needs none).
         let declared: Vec<(&str, &str)> = self
             .desired
             .resources
             .values()
             .map(|r| (r.schema.name, r.id.as_str()))
             .collect();
-        let mut leftovers =
-            owned::undeclared(&self.aws, &self.names, self.types, &declared).await?;
+        let undeclared = owned::undeclared(&self.aws, &self.names, self.types, &declared);
+        let (outcomes, (), leftovers) = futures::join!(steps, early, undeclared);
+        self.reporter.close();
+        failures("read", &outcomes, &self.rerun(), self.verbose, &[], None)?;
+        let (mut snap, mut steps) = state.into_inner().expect("not poisoned");
+        let mut leftovers = leftovers?;
         // Earlier generations of declared resources (a replacement's predecessor not yet deleted)
         // go the same way as what the stack no longer declares.
         for r in self.desired.resources.values() {

@@ -38,11 +38,13 @@ async fn integrations(c: &Call<'_>, api: &str) -> Result<BTreeMap<String, String
 
 /// Route key -> (route id, integration id, function ARN).
 async fn routes(c: &Call<'_>, api: &str) -> Result<BTreeMap<String, (String, String, String)>> {
-    let uri = integrations(c, api).await?;
-    let routes = super::token_pages!(
-        "apigatewayv2:GetRoutes",
-        c.aws.apigw.get_routes().api_id(api)
-    );
+    // The integrations and the routes, at once.
+    let (uri, routes) = futures::try_join!(integrations(c, api), async {
+        Ok::<_, anyhow::Error>(super::token_pages!(
+            "apigatewayv2:GetRoutes",
+            c.aws.apigw.get_routes().api_id(api)
+        ))
+    })?;
     Ok(routes
         .iter()
         .flat_map(|p| p.items())
@@ -72,8 +74,9 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     )?;
     let id = api.api_id().unwrap_or_default().to_string();
     let mut a = Attrs::new();
-    let r: serde_json::Map<String, Value> = routes(c, &id)
-        .await?
+    // The routes and the stage, at once.
+    let (routes, stage) = futures::try_join!(routes(c, &id), super::apigw_stage::read(c, &id))?;
+    let r: serde_json::Map<String, Value> = routes
         .into_iter()
         .map(|(k, (_, _, f))| (k, Value::from(f)))
         .collect();
@@ -86,7 +89,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
                 .unwrap_or_default(),
         ),
     );
-    a.extend(super::apigw_stage::read(c, &id).await?);
+    a.extend(stage);
     let endpoint = api.api_endpoint().unwrap_or_default().to_string();
     let mut o = Attrs::new();
     o.insert("id".into(), Value::from(id));
