@@ -130,8 +130,12 @@ impl Engine {
         early.sort_by_key(|(id, _)| std::cmp::Reverse(height.get(id).copied().unwrap_or(0)));
         let answers = Mutex::new(answers);
         let blank = state.lock().expect("not poisoned").0.env.clone();
+        // Interrupted, no more of them start (as the executor starts no more steps).
         let early = futures::StreamExt::for_each_concurrent(
-            futures::stream::iter(early),
+            futures::StreamExt::take_until(
+                futures::stream::iter(early),
+                crate::interrupt::stopped(),
+            ),
             self.limit,
             |(id, tx)| {
                 let blank = &blank;
@@ -171,9 +175,9 @@ impl Engine {
                             .driver
                             .complete(&self.aws, &mut props, &mut unknown)
                             .await?;
-                        answer
-                            .await
-                            .map_err(|_| anyhow!("the read of `{id}` was dropped"))??
+                        answer.await.map_err(|_| {
+                            anyhow!("`{id}` was not read: the run was interrupted")
+                        })??
                     }
                     None => {
                         self.reported(&id, "reading", async {
