@@ -126,7 +126,8 @@ impl Engine {
             }
         }
         // Those with the longest chains of dependents first: they hold the plan up.
-        let height = executor::heights(&self.deps());
+        let deps = self.deps();
+        let height = executor::heights(&deps);
         early.sort_by_key(|(id, _)| std::cmp::Reverse(height.get(id).copied().unwrap_or(0)));
         let answers = Mutex::new(answers);
         let blank = state.lock().expect("not poisoned").0.env.clone();
@@ -151,7 +152,6 @@ impl Engine {
                 }
             },
         );
-        let deps = self.deps();
         let steps = executor::run(&deps, self.limit, |id| {
             let (state, answers) = (&state, &answers);
             async move {
@@ -497,7 +497,6 @@ impl Engine {
             .await
     }
 
-    /// The stack's declared outputs, evaluated against what is live (`null` where not deployed).
     /// Waits for every resource AWS is still rolling out ([`driver::Driver::settle`]), all at once.
     pub async fn settle(&self, env: &Env) -> Result<()> {
         let waits = self.desired.resources.values().map(|r| async move {
@@ -517,6 +516,7 @@ impl Engine {
         Ok(())
     }
 
+    /// The stack's declared outputs, evaluated against what is live (`null` where not deployed).
     pub fn outputs(&self, env: &Env) -> BTreeMap<String, Value> {
         self.desired
             .outputs

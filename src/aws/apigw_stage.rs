@@ -50,6 +50,8 @@ async fn get(c: &Call<'_>, api: &str) -> Result<Option<GetStageOutput>> {
 /// answered 429: Terraform provider issue #14742, pulumi-aws#2363), so "no throttle" is sent as
 /// these, and read back as none.
 const ACCOUNT_RATE: f64 = 10000.0;
+/// Why one throttle value alone is refused (at plan time, and here should it get through).
+pub const ONE_THROTTLE: &str = "set both throttle_rate and throttle_burst, or neither: API Gateway takes a missing one as 0 and refuses every request";
 const ACCOUNT_BURST: i32 = 5000;
 
 /// The stage's attributes as the stack states them: auto_deploy, throttle_rate, throttle_burst,
@@ -105,9 +107,7 @@ fn route_settings(p: &Attrs) -> Result<RouteSettings> {
     let (rate, burst) = match (rate, burst) {
         (Some(r), Some(b)) => (r, i32::try_from(b).unwrap_or(i32::MAX)),
         (None, None) => (ACCOUNT_RATE, ACCOUNT_BURST),
-        _ => anyhow::bail!(
-            "set both throttle_rate and throttle_burst, or neither: API Gateway takes a missing one as 0 and refuses every request"
-        ),
+        _ => anyhow::bail!(ONE_THROTTLE),
     };
     Ok(RouteSettings::builder()
         .detailed_metrics_enabled(false)

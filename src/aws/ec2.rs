@@ -80,17 +80,16 @@ pub async fn read_vpc(c: &Call<'_>) -> Result<Live> {
             c.aws.region
         );
     }
-    let ids = subnets
-        .iter()
-        .flat_map(|p| p.subnets())
-        .filter_map(|s| s.subnet_id().map(str::to_string))
-        .collect();
-    // Their zones, remembered for `offered_subnets` (one DescribeSubnets fewer on the way).
+    // Their ids, and their zones remembered for `offered_subnets` (one DescribeSubnets fewer on
+    // the way).
+    let mut ids = Vec::new();
     let mut known = c.aws.zones.lock().await;
     for s in subnets.iter().flat_map(|p| p.subnets()) {
-        if let (Some(id), Some(zone)) = (s.subnet_id(), s.availability_zone()) {
+        let Some(id) = s.subnet_id() else { continue };
+        if let Some(zone) = s.availability_zone() {
             known.of_subnet.insert(id.to_string(), zone.to_string());
         }
+        ids.push(id.to_string());
     }
     drop(known);
     let mut live = Live::default();

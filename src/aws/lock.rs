@@ -224,13 +224,12 @@ pub async fn clear(aws: &Aws, names: &Names) -> Result<()> {
 /// The lock bucket: guarded like every bucket (`bucket_guard`) and tagged, created on first use.
 async fn ensure_bucket(aws: &Aws, names: &Names, bucket: &str) -> Result<()> {
     if aws.s3.head_bucket().bucket(bucket).send().await.is_ok() {
-        // Made by an older version, or by a run stopped before it was guarded: put right.
+        // Made by an older version, or by a run stopped before it was guarded: put right (what
+        // it has already is not sent again).
         let have = super::bucket_guard::read(aws, bucket).await?;
-        if !(have.public_access_blocked && have.owner_enforced && have.encrypted && have.tls_only) {
-            super::bucket_guard::apply(aws, bucket, Some(&have))
-                .await
-                .map_err(|e| e.context("guarding the lock bucket"))?;
-        }
+        super::bucket_guard::apply(aws, bucket, Some(&have))
+            .await
+            .map_err(|e| e.context("guarding the lock bucket"))?;
         return Ok(());
     }
     super::s3::create_bucket(aws, bucket)

@@ -168,14 +168,18 @@ impl Limiter {
 }
 
 /// The action a request performs and whether it changes anything: an `X-Amz-Target` operation
-/// (JSON protocols) or an `Action=` parameter (query protocols) that does not start with
-/// Describe/List/Get/Head/BatchGet; else (REST protocols) `METHOD /path`, a write unless GET or HEAD.
+/// (JSON protocols) or an `Action=` parameter of a form-encoded body (query protocols) that does
+/// not start with Describe/List/Get/Head/BatchGet; else (REST protocols) `METHOD /path`, a write
+/// unless GET or HEAD. Only a query protocol's body is looked at: an uploaded object is not.
 pub fn classify(req: &HttpRequest) -> (String, bool) {
     let named = req
         .headers()
         .get("x-amz-target")
         .map(|t| t.rsplit('.').next().unwrap_or(t).to_string())
         .or_else(|| {
+            req.headers()
+                .get("content-type")
+                .filter(|t| t.starts_with("application/x-www-form-urlencoded"))?;
             let body = req.body().bytes()?;
             let body = std::str::from_utf8(body).ok()?;
             body.split('&')
@@ -350,6 +354,13 @@ mod tests {
             if let Some(t) = target {
                 r.headers_mut().insert("X-Amz-Target", t.to_string());
             }
+            if body.contains("Action=") {
+                // As the SDK sends a query protocol's form.
+                r.headers_mut().insert(
+                    "Content-Type",
+                    "application/x-www-form-urlencoded; charset=utf-8".to_string(),
+                );
+            }
             r
         };
         assert_eq!(
@@ -389,5 +400,13 @@ mod tests {
             ("GET /2015-03-31/functions/f1".into(), false)
         );
         assert!(classify(&req("PUT", "https://s3/bucket-1?policy", None, "{}")).1);
+        // An uploaded object that happens to read like a query form is still an upload.
+        let mut upload = HttpRequest::new(SdkBody::from("a=1&Action=ListThings"));
+        upload.set_method("PUT").unwrap();
+        upload.set_uri("https://s3/site/page.html").unwrap();
+        upload
+            .headers_mut()
+            .insert("Content-Type", "text/html".to_string());
+        assert_eq!(classify(&upload), ("PUT /site/page.html".into(), true));
     }
 }

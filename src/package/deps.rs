@@ -76,8 +76,5 @@ pub fn install(src: &Path, runtime: &str, arch: &str, offline: bool) -> Result<O
 }
 
 fn cache_root() -> PathBuf {
-    if let Ok(d) = std::env::var("FINTECH_CACHE_DIR") {
-        return PathBuf::from(d);
-    }
     super::cache_dir().join("deps")
 }

@@ -160,8 +160,9 @@ fn private_dir(dir: &Path) -> bool {
         .is_ok_and(|m| m.is_dir() && m.uid() == me && m.mode() & 0o022 == 0)
 }
 
-/// Makes `work` hold `dir`'s sources: files copied when their contents differ, files `dir` no longer
-/// has removed; build products and `node_modules` left as they are.
+/// Makes `work` hold `dir`'s sources: files copied when their contents differ (hashes remembered,
+/// as for [`source_hash`]; an unchanged copy keeps its times, and Next.js its build cache), files
+/// `dir` no longer has removed; build products and `node_modules` left as they are.
 fn sync(dir: &Path, work: &Path) -> Result<()> {
     let mut wanted = std::collections::BTreeSet::new();
     for e in sources(dir) {
@@ -170,8 +171,7 @@ fn sync(dir: &Path, work: &Path) -> Result<()> {
         let to = work.join(&rel);
         if e.file_type().is_dir() {
             std::fs::create_dir_all(&to).with_context(|| format!("creating {}", to.display()))?;
-        } else if std::fs::read(e.path())? != std::fs::read(&to).unwrap_or_default() || !to.exists()
-        {
+        } else if !same_content(e.path(), &to)? {
             std::fs::copy(e.path(), &to).with_context(|| format!("copying to {}", to.display()))?;
         }
         wanted.insert(rel);
@@ -196,6 +196,12 @@ fn sync(dir: &Path, work: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether `copy` exists with `file`'s content.
+fn same_content(file: &Path, copy: &Path) -> Result<bool> {
+    use super::hashes::{Algo, of};
+    Ok(copy.is_file() && of(file, Algo::Sha256)? == of(copy, Algo::Sha256)?)
 }
 
 /// Every entry of `dir` that is a source (build products and caches skipped), sorted.

@@ -35,9 +35,7 @@ impl Driver for HttpApi {
     }
     fn prepare(&self, _: &Prep<'_>, p: &mut Attrs) -> Result<()> {
         if p.contains_key("throttle_rate") != p.contains_key("throttle_burst") {
-            bail!(
-                "set both throttle_rate and throttle_burst, or neither: API Gateway takes a missing one as 0 and refuses every request"
-            );
+            bail!(crate::aws::apigw_stage::ONE_THROTTLE);
         }
         p.insert("auto_deploy".into(), Value::Bool(true));
         Ok(())
