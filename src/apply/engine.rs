@@ -225,7 +225,8 @@ impl Engine {
             .map(|r| (r.schema.name, r.id.as_str()))
             .collect();
         let undeclared = owned::undeclared(&self.aws, &self.names, self.types, &declared);
-        let (outcomes, (), leftovers) = futures::join!(steps, early, undeclared);
+        let (outcomes, (), leftovers, ()) =
+            futures::join!(steps, early, undeclared, self.prefetch(&blank));
         self.reporter.close();
         failures("read", &outcomes, &self.rerun(), self.verbose, &[], None)?;
         let (mut snap, mut steps) = state.into_inner().expect("not poisoned");
@@ -252,6 +253,24 @@ impl Engine {
         resources.extend(self.undeclared_steps(&snap));
         let plan = self.plan_of(resources);
         Ok((plan, snap))
+    }
+
+    /// Every resource's [`driver::Driver::prefetch`], at once; what fails is asked again, and
+    /// reported, by the read that needs it.
+    async fn prefetch(&self, blank: &Env) {
+        let asks = self.desired.resources.values().map(|r| {
+            // What is not known yet is there, as null.
+            let (mut declared, unknown) = eval_props(&r.props, blank);
+            declared.extend(unknown.into_keys().map(|k| (k, serde_json::Value::Null)));
+            async move {
+                let _ = r
+                    .schema
+                    .driver
+                    .prefetch(&self.aws, &self.names, &declared)
+                    .await;
+            }
+        });
+        futures::future::join_all(asks).await;
     }
 
     fn plan_of(&self, resources: Vec<Step>) -> Plan {

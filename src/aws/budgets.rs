@@ -11,15 +11,19 @@ use serde_json::Value;
 use super::{Attrs, Aws, Call, Live, Props, aws_error, code};
 
 pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
-    let b = match c
-        .aws
-        .budgets
-        .describe_budget()
-        .account_id(&c.aws.account)
-        .budget_name(&c.name)
-        .send()
-        .await
-    {
+    // The budget and its notifications at once; the notifications' answer is awaited only if the
+    // budget is there (moto answers 500, retried, for the notifications of none).
+    let (b, notes) = super::beside(
+        c.aws
+            .budgets
+            .describe_budget()
+            .account_id(&c.aws.account)
+            .budget_name(&c.name)
+            .send(),
+        notifications_of(c),
+    )
+    .await;
+    let b = match b {
         Ok(b) => b,
         Err(e) if code(&e) == "NotFoundException" => return Ok(None),
         Err(e) => return Err(aws_error("budgets:DescribeBudget", e)),
@@ -35,13 +39,13 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     {
         a.insert("limit_usd".into(), Value::from(limit));
     }
-    let notes = notifications_of(c).await?;
+    let notes = notes.await?;
     let mut thresholds: Vec<i64> = notes.iter().map(|n| n.threshold().round() as i64).collect();
     thresholds.sort();
     a.insert("thresholds_percent".into(), Value::from(thresholds));
-    let mut emails = std::collections::BTreeSet::new();
-    for n in &notes {
-        let subs = super::pages!(
+    // Each notification's subscribers, all at once.
+    let subscribers = futures::future::try_join_all(notes.iter().map(|n| async move {
+        Ok::<_, anyhow::Error>(super::pages!(
             "budgets:DescribeSubscribersForNotification",
             c.aws
                 .budgets
@@ -49,14 +53,16 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
                 .account_id(&c.aws.account)
                 .budget_name(&c.name)
                 .notification(n.clone())
-        );
-        emails.extend(
-            subs.iter()
-                .flat_map(|p| p.subscribers())
-                .filter(|s| s.subscription_type() == &SubscriptionType::Email)
-                .map(|s| s.address().to_string()),
-        );
-    }
+        ))
+    }))
+    .await?;
+    let emails: std::collections::BTreeSet<String> = subscribers
+        .iter()
+        .flatten()
+        .flat_map(|p| p.subscribers())
+        .filter(|s| s.subscription_type() == &SubscriptionType::Email)
+        .map(|s| s.address().to_string())
+        .collect();
     a.insert(
         "emails".into(),
         Value::from(emails.into_iter().collect::<Vec<_>>()),

@@ -21,15 +21,23 @@ const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 const ALL_VIEWER_EXCEPT_HOST: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
-struct Found {
+#[derive(Clone)]
+pub(super) struct Found {
     comment: String,
     id: String,
     arn: String,
     domain: String,
 }
 
-/// Every distribution of the account with its comment (which holds our physical name).
-async fn list(aws: &Aws) -> Result<Vec<Found>> {
+/// Every distribution of the account with its comment (which holds our physical name), listed
+/// once per epoch (see [`Aws::epoch`]).
+pub async fn list(aws: &Aws) -> Result<std::sync::Arc<Vec<Found>>> {
+    aws.distributions
+        .get("", aws.epoch(), || list_now(aws))
+        .await
+}
+
+async fn list_now(aws: &Aws) -> Result<Vec<Found>> {
     let pages = super::pages!(
         "cloudfront:ListDistributions",
         aws.cloudfront.list_distributions()
@@ -64,21 +72,31 @@ async fn list(aws: &Aws) -> Result<Vec<Found>> {
     Ok(out)
 }
 
+/// The distribution whose comment is `c.name`. Distributions cannot be asked about by name: when
+/// the listing has none, it is forgotten, so that the next read (a create's read-back) lists
+/// again rather than miss a distribution newer than the listing.
 async fn find(c: &Call<'_>) -> Result<Option<Found>> {
-    Ok(list(c.aws).await?.into_iter().find(|d| d.comment == c.name))
+    let listed = list(c.aws).await?;
+    let found = listed.iter().find(|d| d.comment == c.name).cloned();
+    if found.is_none() {
+        c.aws.distributions.forget("");
+    }
+    Ok(found)
 }
 
 /// The comments of every distribution (our distributions carry their physical name there).
 pub async fn comments(aws: &Aws) -> Result<Vec<String>> {
-    Ok(list(aws).await?.into_iter().map(|d| d.comment).collect())
+    Ok(list(aws).await?.iter().map(|d| d.comment.clone()).collect())
 }
 
 pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     let Some(f) = find(c).await? else {
         return Ok(None);
     };
-    // Its tags, its configuration and the origin secret's values: three reads at once.
-    let (tags, cfg, want) = futures::try_join!(
+    // Its tags, its configuration, the origin secret's values and the policy of the bucket it
+    // should serve: four reads at once.
+    let declared = p.opt("bucket").unwrap_or_default().to_string();
+    let (tags, cfg, want, declared_policy) = futures::try_join!(
         async {
             c.aws
                 .cloudfront
@@ -98,6 +116,13 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
                 .map_err(|e| aws_error("cloudfront:GetDistributionConfig", e))
         },
         super::origin::wanted(c.aws, p, "api_origin_secret", false),
+        // Not there (the bucket not made yet, or a read that failed): asked again below.
+        async {
+            if declared.is_empty() {
+                return Ok(None);
+            }
+            Ok(has_policy(c, &declared, &f.arn).await.ok())
+        },
     )?;
     c.names.check_owner(
         &format!("CloudFront distribution {}", f.id),
@@ -164,10 +189,11 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         a.insert("price_class".into(), Value::from(p.as_str()));
     }
     let bucket = a["bucket"].as_str().unwrap_or_default().to_string();
-    a.insert(
-        "bucket_policy".into(),
-        Value::from(has_policy(c, &bucket, &f.arn).await?),
-    );
+    let policy = match declared_policy {
+        Some(policy) if bucket == declared => policy,
+        _ => has_policy(c, &bucket, &f.arn).await?,
+    };
+    a.insert("bucket_policy".into(), Value::from(policy));
     let mut o = Attrs::new();
     o.insert("id".into(), Value::from(f.id));
     o.insert("arn".into(), Value::from(f.arn));

@@ -85,6 +85,15 @@ pub trait Driver: Send + Sync + Debug {
         false
     }
 
+    /// Asks at the start of a plan, beside the early reads, what a resource's read (or its
+    /// [`Driver::complete`]) will ask and needs nothing for (a listing of the stage's resources, a
+    /// per-region answer), so that the reads made after their dependencies find it there.
+    /// `declared` has every attribute the stack sets, null where its value is not known yet. A
+    /// failure is the read's to report.
+    async fn prefetch(&self, _aws: &Aws, _names: &Names, _declared: &Attrs) -> Result<()> {
+        Ok(())
+    }
+
     /// Attributes without which the resource cannot be looked up (it is then taken as absent).
     fn needs_to_read(&self) -> &'static [&'static str] {
         &[]

@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::{
 };
 use serde_json::{Value, json};
 
-use super::{Attrs, Aws, Call, Live, Names, Props, aws_error, code, sorted, wait};
+use super::{Attrs, Aws, Call, Live, Names, Props, Zones, aws_error, code, sorted, wait};
 
 fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
@@ -113,8 +113,32 @@ fn group_name(c: &Call<'_>, p: &Attrs) -> String {
     super::fit(&format!("{}-{}", c.name, &h[..6]), 255)
 }
 
-/// The stage's groups, found by their ownership tags (all of them, or those of resource `id`).
+/// The stage's groups, found by their ownership tags (all of them, or those of resource `id`):
+/// one listing per epoch (see [`Aws::epoch`]) serves every group's read; a resource with none
+/// there is asked about alone (the listing may predate its group: a create's read-back must see
+/// it as soon as AWS does).
 async fn owned_groups(aws: &Aws, names: &Names, id: Option<&str>) -> Result<Vec<SecurityGroup>> {
+    let key = format!("{}/{}", names.app, names.stage);
+    let listed = aws
+        .groups
+        .get(&key, aws.epoch(), || tagged_groups(aws, names, None))
+        .await?;
+    let of_id = |g: &&SecurityGroup| {
+        id.is_none_or(|id| {
+            g.tags()
+                .iter()
+                .any(|t| t.key() == Some("fintech:id") && t.value() == Some(id))
+        })
+    };
+    let found: Vec<SecurityGroup> = listed.iter().filter(of_id).cloned().collect();
+    if found.is_empty() && id.is_some() {
+        return tagged_groups(aws, names, id).await;
+    }
+    Ok(found)
+}
+
+/// The groups tagged as the stage's (as resource `id`'s, if given), sorted by name.
+async fn tagged_groups(aws: &Aws, names: &Names, id: Option<&str>) -> Result<Vec<SecurityGroup>> {
     let mut q = aws
         .ec2
         .describe_security_groups()
@@ -553,6 +577,35 @@ pub async fn read_endpoint(c: &Call<'_>) -> Result<Option<Live>> {
     }))
 }
 
+/// Reads the zones endpoint service `service` (a full name) is offered in into `known`, once per
+/// run: several resources ask, at the same time (the caller holds the lock while asking).
+async fn offered_zones(aws: &Aws, known: &mut Zones, service: &str) -> Result<()> {
+    if known.offered.contains_key(service) {
+        return Ok(());
+    }
+    let offered = aws
+        .ec2
+        .describe_vpc_endpoint_services()
+        .service_names(service)
+        .send()
+        .await
+        .map_err(|e| aws_error("ec2:DescribeVpcEndpointServices", e))?;
+    let zones = offered
+        .service_details()
+        .iter()
+        .filter(|d| d.service_name() == Some(service))
+        .flat_map(|d| d.availability_zones().iter().cloned())
+        .collect();
+    known.offered.insert(service.to_string(), zones);
+    Ok(())
+}
+
+/// [`offered_zones`] of `service` (e.g. `lambda`), asked ahead of the resources that need it.
+pub async fn prefetch_zones(aws: &Aws, service: &str) -> Result<()> {
+    let service = format!("com.amazonaws.{}.{service}", aws.region);
+    offered_zones(aws, &mut *aws.zones.lock().await, &service).await
+}
+
 /// Narrows `subnets` (when known) to those in availability zones where `service` (e.g.
 /// `secretsmanager`, `lambda`, `ecs`) is offered, as its interface endpoint service says
 /// (DescribeVpcEndpointServices): not every service runs in every AZ (Lambda and Fargate not in
@@ -567,24 +620,8 @@ pub async fn offered_subnets(aws: &Aws, p: &mut Attrs, service: &str) -> Result<
         .collect();
     subnets.sort();
     let service = format!("com.amazonaws.{}.{service}", aws.region);
-    // Read once per run: several resources ask, at the same time (the lock is held while asking).
     let mut known = aws.zones.lock().await;
-    if !known.offered.contains_key(&service) {
-        let offered = aws
-            .ec2
-            .describe_vpc_endpoint_services()
-            .service_names(&service)
-            .send()
-            .await
-            .map_err(|e| aws_error("ec2:DescribeVpcEndpointServices", e))?;
-        let zones = offered
-            .service_details()
-            .iter()
-            .filter(|d| d.service_name() == Some(service.as_str()))
-            .flat_map(|d| d.availability_zones().iter().cloned())
-            .collect();
-        known.offered.insert(service.clone(), zones);
-    }
+    offered_zones(aws, &mut known, &service).await?;
     let missing: Vec<String> = subnets
         .iter()
         .filter(|s| !known.of_subnet.contains_key(*s))

@@ -33,7 +33,23 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         return Ok(None);
     }
     let arn = g.arn().unwrap_or_default().to_string();
-    let tags = tags(c, &arn).await?;
+    // Its tags and its member cluster (where engine_version and security groups live), at once;
+    // the cluster's answer counts only once the group is known to be ours.
+    let member = async {
+        match g.member_clusters().first() {
+            Some(m) => c
+                .aws
+                .elasticache
+                .describe_cache_clusters()
+                .cache_cluster_id(m)
+                .send()
+                .await
+                .ok(),
+            None => None,
+        }
+    };
+    let (tags, member) = futures::join!(tags(c, &arn), member);
+    let tags = tags?;
     c.names.check_owner(
         &format!("ElastiCache replication group {}", c.name),
         tags.iter()
@@ -50,16 +66,8 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         .to_string();
     let port = primary.and_then(|e| e.port()).unwrap_or(6379);
     a.insert("port".into(), Value::from(port));
-    // engine_version and security groups live on the member cluster.
     let mut notes = Vec::new();
-    if let Some(member) = g.member_clusters().first()
-        && let Ok(out) = c
-            .aws
-            .elasticache
-            .describe_cache_clusters()
-            .cache_cluster_id(member)
-            .send()
-            .await
+    if let Some(out) = &member
         && let Some(cc) = out.cache_clusters().first()
     {
         // moto quirk: the engine version is empty unless given; empty means unknown, not drift.

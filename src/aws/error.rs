@@ -59,6 +59,13 @@ where
     .into()
 }
 
+/// Whether `e` is an AWS answer with error code `code`.
+pub fn has_code(e: &anyhow::Error, code: &str) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<AwsError>())
+        .any(|a| a.code == code)
+}
+
 /// Whether `e` is AWS throttling the caller (after the SDK's own retries): the codes every AWS SDK
 /// treats as throttling (AWS SDKs and Tools reference, "Retry behavior").
 pub fn is_throttling(e: &anyhow::Error) -> bool {

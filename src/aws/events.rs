@@ -1,32 +1,90 @@
 //! EventBridge schedules: a rule, its one Lambda target, and the permission for EventBridge to invoke it.
 
+use std::sync::Arc;
+
 use anyhow::Result;
-use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
+use aws_sdk_eventbridge::types::{Rule, RuleState, Tag, Target};
 use serde_json::Value;
 
-use super::{Attrs, Aws, Call, Live, Props, aws_error, code};
+use super::{Attrs, Aws, Call, Live, Names, Props, aws_error, code};
 
 const TARGET_ID: &str = "function";
 
-pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
-    let rule = match c.aws.events.describe_rule().name(&c.name).send().await {
-        Ok(r) => r,
-        Err(e) if code(&e) == "ResourceNotFoundException" => return Ok(None),
-        Err(e) => return Err(aws_error("events:DescribeRule", e)),
-    };
-    let arn = rule.arn().unwrap_or_default().to_string();
+/// The rules whose names start with `prefix`, listed once per epoch (see [`Aws::epoch`]) for
+/// every rule's read: one ListRules per 100 rules instead of a DescribeRule each (EventBridge
+/// allows 50 calls a second for all of them).
+async fn rules(aws: &Aws, prefix: &str) -> Result<Arc<Vec<Rule>>> {
+    aws.rules
+        .get(prefix, aws.epoch(), || async {
+            let pages = super::token_pages!(
+                "events:ListRules",
+                aws.events.list_rules().name_prefix(prefix)
+            );
+            Ok(pages.iter().flat_map(|p| p.rules().to_vec()).collect())
+        })
+        .await
+}
+
+/// The rule called `c.name`: from the stage's listing when it is there; else asked by name (the
+/// listing may predate it: a rule just created shows in a later listing only, and a create's
+/// read-back must see it as soon as AWS does).
+async fn find(c: &Call<'_>) -> Result<Option<Rule>> {
+    let prefix = c.names.prefix();
+    if c.name.starts_with(&prefix)
+        && let Some(rule) = rules(c.aws, &prefix)
+            .await?
+            .iter()
+            .find(|r| r.name() == Some(&c.name))
+    {
+        return Ok(Some(rule.clone()));
+    }
+    match c.aws.events.describe_rule().name(&c.name).send().await {
+        Ok(r) => Ok(Some(
+            Rule::builder()
+                .set_name(r.name)
+                .set_arn(r.arn)
+                .set_description(r.description)
+                .set_schedule_expression(r.schedule_expression)
+                .set_state(r.state)
+                .build(),
+        )),
+        Err(e) if code(&e) == "ResourceNotFoundException" => Ok(None),
+        Err(e) => Err(aws_error("events:DescribeRule", e)),
+    }
+}
+
+/// What fintech writes in the description of resource `id`'s rule.
+fn description(names: &Names, id: &str) -> String {
+    format!("fintech {}/{}: {id}", names.app, names.stage)
+}
+
+/// Refuses a rule the stage does not own. The description fintech writes (with the rule, in the
+/// same call as its tags) names the app, stage and resource: a rule that carries it is ours
+/// without asking for its tags; any other is judged by its tags.
+async fn check_owner(c: &Call<'_>, rule: &Rule) -> Result<()> {
+    if rule.description() == Some(description(c.names, c.id).as_str()) {
+        return Ok(());
+    }
     let tags = c
         .aws
         .events
         .list_tags_for_resource()
-        .resource_arn(&arn)
+        .resource_arn(rule.arn().unwrap_or_default())
         .send()
         .await
         .map_err(|e| aws_error("events:ListTagsForResource", e))?;
     c.names.check_owner(
         &format!("EventBridge rule {}", c.name),
         tags.tags().iter().map(|t| (t.key(), t.value())),
-    )?;
+    )
+}
+
+pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+    let Some(rule) = find(c).await? else {
+        return Ok(None);
+    };
+    let arn = rule.arn().unwrap_or_default().to_string();
+    check_owner(c, &rule).await?;
     let targets = super::token_pages!(
         "events:ListTargetsByRule",
         c.aws.events.list_targets_by_rule().rule(&c.name)
@@ -69,10 +127,7 @@ async fn put_rule(c: &Call<'_>, p: &Attrs, tags: bool) -> Result<String> {
         .name(&c.name)
         .schedule_expression(p.s("schedule")?)
         .state(state)
-        .description(format!(
-            "fintech {}/{}: {}",
-            c.names.app, c.names.stage, c.id
-        ));
+        .description(description(c.names, c.id));
     if tags {
         r = r.set_tags(Some(
             c.tags()
@@ -178,13 +233,9 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
 
 /// Names of the rules starting with `prefix`.
 pub async fn rule_names(aws: &Aws, prefix: &str) -> Result<Vec<String>> {
-    let pages = super::token_pages!(
-        "events:ListRules",
-        aws.events.list_rules().name_prefix(prefix)
-    );
-    Ok(pages
+    Ok(rules(aws, prefix)
+        .await?
         .iter()
-        .flat_map(|p| p.rules())
         .filter_map(|r| r.name().map(str::to_string))
         .collect())
 }

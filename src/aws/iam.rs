@@ -105,14 +105,62 @@ fn one_or_many(v: &Value) -> Vec<String> {
     }
 }
 
+/// The statements of the role's inline policy (none without one: the role itself is known to be
+/// there, or about to be, by GetRole).
+async fn inline_policy(c: &Call<'_>) -> Result<Vec<Value>> {
+    match c
+        .aws
+        .iam
+        .get_role_policy()
+        .role_name(&c.name)
+        .policy_name(POLICY)
+        .send()
+        .await
+    {
+        Ok(p) => Ok(statements_of(&decode(p.policy_document()))),
+        Err(e) if code(&e) == "NoSuchEntity" => Ok(Vec::new()),
+        Err(e) => Err(aws_error("iam:GetRolePolicy", e)),
+    }
+}
+
+/// The ARNs of the managed policies attached to the role, sorted.
+async fn attached_policies(c: &Call<'_>) -> Result<Vec<Value>> {
+    let pages = super::pages!(
+        "iam:ListAttachedRolePolicies",
+        c.aws.iam.list_attached_role_policies().role_name(&c.name)
+    );
+    let arns = pages
+        .iter()
+        .flat_map(|p| p.attached_policies())
+        .filter_map(|p| p.policy_arn().map(str::to_string))
+        .collect();
+    match sorted(arns) {
+        Value::Array(a) => Ok(a),
+        _ => Ok(Vec::new()),
+    }
+}
+
 pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
-    let role = match c.aws.iam.get_role().role_name(&c.name).send().await {
+    // The role, its inline policy and its attached policies, asked at once (one round trip, not
+    // three); the policies' answers are awaited only if the role is there.
+    let (role, policies) = super::beside(c.aws.iam.get_role().role_name(&c.name).send(), async {
+        futures::join!(inline_policy(c), attached_policies(c))
+    })
+    .await;
+    let role = match role {
         Ok(out) => match out.role {
             Some(r) => r,
             None => return Ok(None),
         },
         Err(e) if code(&e) == "NoSuchEntity" => return Ok(None),
         Err(e) => return Err(aws_error("iam:GetRole", e)),
+    };
+    let (inline, attached) = policies.await;
+    // IAM is eventually consistent: a role just made may answer GetRole before the calls about its
+    // policies know it. Asked again, in turn, now that the role is known to be there.
+    let attached = match attached {
+        Err(e) if super::error::has_code(&e, "NoSuchEntity") => attached_policies(c).await,
+        a => a,
     };
     c.names.check_owner(
         &format!("IAM role {}", c.name),
@@ -128,34 +176,8 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         "source_guarded".into(),
         Value::from(trust["Statement"][0]["Condition"] == trust_condition(&c.names.account)),
     );
-    let statements = match c
-        .aws
-        .iam
-        .get_role_policy()
-        .role_name(&c.name)
-        .policy_name(POLICY)
-        .send()
-        .await
-    {
-        Ok(p) => statements_of(&decode(p.policy_document())),
-        Err(e) if code(&e) == "NoSuchEntity" => Vec::new(),
-        Err(e) => return Err(aws_error("iam:GetRolePolicy", e)),
-    };
-    a.insert("statements".into(), Value::Array(statements));
-    let attached = super::pages!(
-        "iam:ListAttachedRolePolicies",
-        c.aws.iam.list_attached_role_policies().role_name(&c.name)
-    );
-    a.insert(
-        "managed_policies".into(),
-        sorted(
-            attached
-                .iter()
-                .flat_map(|p| p.attached_policies())
-                .filter_map(|p| p.policy_arn().map(str::to_string))
-                .collect(),
-        ),
-    );
+    a.insert("statements".into(), Value::Array(inline?));
+    a.insert("managed_policies".into(), Value::Array(attached?));
     let mut o = Attrs::new();
     o.insert("arn".into(), Value::from(role.arn()));
     o.insert("name".into(), Value::from(role.role_name()));

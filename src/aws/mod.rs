@@ -18,6 +18,7 @@ mod iam;
 mod identity;
 mod lambda;
 mod lambda_concurrency;
+mod listing;
 pub mod lock;
 mod logs;
 mod origin;
@@ -94,6 +95,16 @@ pub struct Aws {
     /// What a run asks more than once and that does not change meanwhile: the zones each endpoint
     /// service is offered in, and each subnet's zone (see [`ec2::offered_subnets`]).
     pub zones: tokio::sync::Mutex<Zones>,
+    /// Write requests started and ended so far (each counts twice): see [`Aws::epoch`].
+    writes: Arc<AtomicUsize>,
+    /// The stage's EventBridge rules, by name prefix.
+    rules: listing::Listings<Vec<aws_sdk_eventbridge::types::Rule>>,
+    /// The account's buckets, by name prefix.
+    buckets: listing::Listings<Vec<String>>,
+    /// The account's CloudFront distributions.
+    distributions: listing::Listings<Vec<cloudfront::Found>>,
+    /// The stage's security groups, by app and stage.
+    groups: listing::Listings<Vec<aws_sdk_ec2::types::SecurityGroup>>,
 }
 
 /// Zones read once per run: by endpoint service name, and by subnet id.
@@ -136,6 +147,7 @@ impl Aws {
     fn from_sdk(sdk: &aws_types::SdkConfig, account: &str, region: &str) -> Arc<Aws> {
         // Every service's calls go through its own limiter of AWS's request rates (rate.rs).
         let base = sdk.http_client().unwrap_or_else(rate::default_client);
+        let writes = Arc::new(AtomicUsize::new(0));
         macro_rules! client {
             ($krate:ident, $service:literal) => {
                 client!($krate, $service, $krate::config::Builder::from(sdk))
@@ -146,6 +158,7 @@ impl Aws {
                         .http_client(rate::Limited::new(
                             base.clone(),
                             rate::Limiter::new($service),
+                            writes.clone(),
                         ))
                         .build(),
                 )
@@ -176,6 +189,11 @@ impl Aws {
             logs: client!(aws_sdk_cloudwatchlogs, "cloudwatchlogs"),
             mutations: AtomicUsize::new(0),
             zones: tokio::sync::Mutex::new(Zones::default()),
+            writes,
+            rules: Default::default(),
+            buckets: Default::default(),
+            distributions: Default::default(),
+            groups: Default::default(),
         })
     }
 
@@ -193,6 +211,13 @@ impl Aws {
     /// Counts one mutating call.
     pub fn mutated(&self) {
         self.mutations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many write requests have started or ended so far (each counts twice): a listing made
+    /// at one epoch serves the reads of that epoch only, so a read never misses a change that
+    /// ended before it began.
+    fn epoch(&self) -> usize {
+        self.writes.load(Ordering::SeqCst)
     }
 }
 
@@ -305,6 +330,20 @@ pub(crate) fn fit(name: &str, max: usize) -> String {
     use sha2::Digest;
     let h = hex::encode(&sha2::Sha256::digest(name.as_bytes())[..3]);
     format!("{}-{h}", name[..max - 7].trim_end_matches('-'))
+}
+
+/// Runs `a` and `b` at once and answers with `a`'s output as soon as it is there, and `b` (asked
+/// meanwhile) to await only if that answer wants it: dropped, `b` is cancelled (no use reading a
+/// resource's parts once the resource is known to be absent).
+pub async fn beside<A: Future, B: Future>(
+    a: A,
+    b: B,
+) -> (A::Output, impl Future<Output = B::Output>) {
+    use futures::future::Either;
+    match futures::future::select(Box::pin(a), Box::pin(b)).await {
+        Either::Left((x, b)) => (x, Either::Left(b)),
+        Either::Right((y, a)) => (a.await, Either::Right(std::future::ready(y))),
+    }
 }
 
 /// Every page of a paginated List/Describe call, through the SDK's paginator (a `Vec` of the
@@ -510,4 +549,34 @@ pub fn strings(v: Option<&Value>) -> Vec<String> {
 pub fn sorted(mut v: Vec<String>) -> Value {
     v.sort();
     Value::from(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn beside_answers_first_and_leaves_the_other_to_await_or_drop() {
+        let slow = async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            "parts"
+        };
+        let t = tokio::time::Instant::now();
+        let (absent, parts) = super::beside(async { None::<u8> }, slow).await;
+        assert_eq!(absent, None);
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "not held up by the other"
+        );
+        drop(parts);
+        let (found, parts) = super::beside(
+            async {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                Some(1)
+            },
+            async { "parts" },
+        )
+        .await;
+        assert_eq!((found, parts.await), (Some(1), "parts"));
+    }
 }

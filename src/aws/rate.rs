@@ -3,6 +3,7 @@
 //! action), so however wide `--parallelism` opens, a deploy stays under the rates AWS throttles at.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -98,10 +99,18 @@ pub fn buckets(service: &str, action: &str, writes: bool) -> Vec<(String, Rate)>
         // few a minute, CreateInvalidation after a handful in a row.
         "cloudfront" if writes => one("modify", rate(1.0, 3.0)),
         "cloudfront" => one("read", rate(5.0, 10.0)),
-        // S3: objects 3 500 writes and 5 500 reads per s per prefix ("Best practices design
-        // patterns: optimizing Amazon S3 performance"); bucket settings unpublished, kept lower.
-        "s3" if writes => one("write", rate(50.0, 100.0)),
-        "s3" => one("read", rate(100.0, 200.0)),
+        // S3: 3 500 writes and 5 500 reads per s per prefix of a bucket ("Best practices design
+        // patterns: optimizing Amazon S3 performance"), nothing published per account; bucket
+        // settings unpublished: each bucket kept far lower, buckets apart.
+        "s3" => {
+            let bucket = s3_bucket(action).unwrap_or("-");
+            let (kind, r) = if writes {
+                ("write", rate(50.0, 100.0))
+            } else {
+                ("read", rate(100.0, 200.0))
+            };
+            one(&format!("{kind} {bucket}"), r)
+        }
         // IAM (per-API buckets of undisclosed size), ElastiCache, Budgets, STS: unpublished; below
         // what deployers were reported throttled at.
         _ if writes => one("write", rate(5.0, 10.0)),
@@ -195,14 +204,33 @@ pub fn classify(req: &HttpRequest) -> (String, bool) {
         }
         None => {
             let method = req.method().to_string();
-            let path = req.uri().split('?').next().unwrap_or("");
-            let path = path
-                .find("://")
-                .and_then(|i| path[i + 3..].find('/').map(|j| &path[i + 3 + j..]))
-                .unwrap_or(path);
+            let uri = req.uri().split('?').next().unwrap_or("");
+            let (host, path) = match uri.split_once("://") {
+                Some((_, rest)) => rest.split_at(rest.find('/').unwrap_or(rest.len())),
+                None => ("", uri),
+            };
             let writes = !matches!(method.as_str(), "GET" | "HEAD");
-            (format!("{method} {path}"), writes)
+            (format!("{method} {}", path_style(host, path)), writes)
         }
+    }
+}
+
+/// The bucket of an S3 call (`METHOD /bucket/key`, as [`classify`] names it), if any.
+fn s3_bucket(action: &str) -> Option<&str> {
+    let path = action.split_once(' ')?.1;
+    path.trim_start_matches('/')
+        .split('/')
+        .next()
+        .filter(|b| !b.is_empty())
+}
+
+/// A virtual-hosted S3 address (`https://BUCKET.s3.REGION.amazonaws.com/key`) as the path-style
+/// one (`/BUCKET/key`); any other path as it is.
+fn path_style<'a>(host: &'a str, path: &'a str) -> std::borrow::Cow<'a, str> {
+    let at = host.rfind(".s3.").or_else(|| host.rfind(".s3-"));
+    match at {
+        Some(i) if i > 0 => format!("/{}{path}", &host[..i]).into(),
+        _ => path.into(),
     }
 }
 
@@ -218,16 +246,27 @@ fn lambda_own_read(action: &str) -> Option<(&'static str, Rate)> {
     }
 }
 
-/// An HTTP client that takes a token of its service's limiter before each request.
+/// An HTTP client that takes a token of its service's limiter before each request, and counts
+/// each write request twice, as it starts and as it ends, in `writes` (shared by every service:
+/// see [`super::Aws::epoch`]).
 #[derive(Debug, Clone)]
 pub struct Limited {
     inner: SharedHttpClient,
     limiter: Arc<Limiter>,
+    writes: Arc<AtomicUsize>,
 }
 
 impl Limited {
-    pub fn new(inner: SharedHttpClient, limiter: Arc<Limiter>) -> Limited {
-        Limited { inner, limiter }
+    pub fn new(
+        inner: SharedHttpClient,
+        limiter: Arc<Limiter>,
+        writes: Arc<AtomicUsize>,
+    ) -> Limited {
+        Limited {
+            inner,
+            limiter,
+            writes,
+        }
     }
 }
 
@@ -240,6 +279,7 @@ impl HttpClient for Limited {
         SharedHttpConnector::new(LimitedConnector {
             inner: self.inner.http_connector(settings, components),
             limiter: self.limiter.clone(),
+            writes: self.writes.clone(),
         })
     }
 }
@@ -248,15 +288,26 @@ impl HttpClient for Limited {
 struct LimitedConnector {
     inner: SharedHttpConnector,
     limiter: Arc<Limiter>,
+    writes: Arc<AtomicUsize>,
 }
 
 impl HttpConnector for LimitedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let (inner, limiter) = (self.inner.clone(), self.limiter.clone());
+        let (inner, limiter, count) = (
+            self.inner.clone(),
+            self.limiter.clone(),
+            self.writes.clone(),
+        );
         HttpConnectorFuture::new(async move {
             let (action, writes) = classify(&request);
             limiter.acquire(&action, writes).await;
-            inner.call(request).await
+            if !writes {
+                return inner.call(request).await;
+            }
+            count.fetch_add(1, Ordering::SeqCst);
+            let answer = inner.call(request).await;
+            count.fetch_add(1, Ordering::SeqCst);
+            answer
         })
     }
 }
@@ -345,6 +396,15 @@ mod tests {
     }
 
     #[test]
+    fn s3_counts_each_bucket_apart_as_aws_does() {
+        let s3 = |a: &str, w: bool| buckets("s3", a, w)[0].0.clone();
+        assert_eq!(s3("GET /b1", false), s3("GET /b1/key", false));
+        assert_ne!(s3("GET /b1", false), s3("GET /b2", false));
+        assert_ne!(s3("PUT /b1/key", true), s3("GET /b1/key", false));
+        assert_eq!(s3("GET /", false), "read -");
+    }
+
+    #[test]
     fn requests_are_told_apart_as_the_test_harness_tells_them() {
         use aws_smithy_types::body::SdkBody;
         let req = |method: &str, uri: &str, target: Option<&str>, body: &str| {
@@ -400,6 +460,15 @@ mod tests {
             ("GET /2015-03-31/functions/f1".into(), false)
         );
         assert!(classify(&req("PUT", "https://s3/bucket-1?policy", None, "{}")).1);
+        assert_eq!(
+            classify(&req(
+                "GET",
+                "https://my.site.s3.us-east-1.amazonaws.com/a/b.html",
+                None,
+                ""
+            )),
+            ("GET /my.site/a/b.html".into(), false)
+        );
         // An uploaded object that happens to read like a query form is still an upload.
         let mut upload = HttpRequest::new(SdkBody::from("a=1&Action=ListThings"));
         upload.set_method("PUT").unwrap();

@@ -10,17 +10,29 @@ use serde_json::Value;
 
 use super::{Attrs, Aws, Call, Live, Props, aws_error, code};
 
-pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+/// Whether bucket `c.name` is there, by HeadBucket: absent, or refused as another account's.
+async fn exists(c: &Call<'_>) -> Result<bool> {
     match c.aws.s3.head_bucket().bucket(&c.name).send().await {
-        Ok(_) => {}
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => return Ok(None),
+        Ok(_) => Ok(true),
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(false),
         Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => {
             bail!("bucket {} exists and belongs to another account", c.name)
         }
-        Err(e) => return Err(aws_error("s3:HeadBucket", e)),
+        Err(e) => Err(aws_error("s3:HeadBucket", e)),
+    }
+}
+
+pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+    // A bucket of the account's listing is ours and there (one ListBuckets for all of them); one
+    // not listed yet may be new (the listing is eventually consistent) or another account's: asked.
+    let prefix = c.names.prefix();
+    let listed =
+        c.name.starts_with(&prefix) && stage_buckets(c.aws, &prefix).await?.contains(&c.name);
+    if !listed && !exists(c).await? {
+        return Ok(None);
     }
     // What the bucket has, read at once (one round trip, not seven).
-    let (tags, enabled, guard, lifecycle) = futures::try_join!(
+    let settings = futures::try_join!(
         async {
             match c.aws.s3.get_bucket_tagging().bucket(&c.name).send().await {
                 Ok(t) => Ok(Some(t)),
@@ -49,7 +61,13 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         },
         super::bucket_guard::read(c.aws, &c.name),
         super::bucket_guard::lifecycle(c.aws, &c.name),
-    )?;
+    );
+    let (tags, enabled, guard, lifecycle) = match settings {
+        Ok(s) => s,
+        // Listed, but deleted since (a deleted bucket stays listed for a while).
+        Err(_) if listed && !exists(c).await? => return Ok(None),
+        Err(e) => return Err(e),
+    };
     if let Some(t) = tags {
         c.names.check_owner(
             &format!("bucket {}", c.name),
@@ -246,17 +264,28 @@ pub async fn empty(aws: &Aws, bucket: &str) -> Result<usize> {
     Ok(deleted)
 }
 
-/// Every bucket name of the account.
-pub async fn bucket_names(aws: &Aws) -> Result<Vec<String>> {
-    let page = aws
-        .s3
-        .list_buckets()
-        .send()
+/// The names of the account's buckets that start with `prefix`.
+pub async fn bucket_names(aws: &Aws, prefix: &str) -> Result<Vec<String>> {
+    Ok(stage_buckets(aws, prefix).await?.to_vec())
+}
+
+/// The account's buckets named with `prefix`, listed once per epoch (see [`Aws::epoch`]) for
+/// every bucket's read.
+async fn stage_buckets(aws: &Aws, prefix: &str) -> Result<std::sync::Arc<Vec<String>>> {
+    aws.buckets
+        .get(prefix, aws.epoch(), || async {
+            // Paginated (an account whose bucket quota is above 10 000 must be), and filtered
+            // here too (an emulator may not filter).
+            let pages = super::pages!(
+                "s3:ListBuckets",
+                aws.s3.list_buckets().prefix(prefix).max_buckets(1000)
+            );
+            Ok(pages
+                .iter()
+                .flat_map(|p| p.buckets())
+                .filter_map(|b| b.name().filter(|n| n.starts_with(prefix)))
+                .map(str::to_string)
+                .collect())
+        })
         .await
-        .map_err(|e| aws_error("s3:ListBuckets", e))?;
-    Ok(page
-        .buckets()
-        .iter()
-        .filter_map(|b| b.name().map(str::to_string))
-        .collect())
 }

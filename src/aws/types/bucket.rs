@@ -77,7 +77,7 @@ impl Driver for Bucket {
     }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         let suffix = format!("-{}-{}", names.account, names.region);
-        let stems = crate::aws::s3::bucket_names(aws)
+        let stems = crate::aws::s3::bucket_names(aws, &names.prefix())
             .await?
             .into_iter()
             .filter_map(|n| n.strip_suffix(&suffix).map(str::to_string));

@@ -42,6 +42,9 @@ impl Driver for Distribution {
     async fn settle(&self, c: &Call<'_>, outputs: &Attrs) -> Result<()> {
         crate::aws::cloudfront::deployed(c, outputs).await
     }
+    async fn prefetch(&self, aws: &Aws, _: &Names, _: &Attrs) -> Result<()> {
+        crate::aws::cloudfront::list(aws).await.map(drop)
+    }
     async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         crate::aws::cloudfront::read(c, p).await
     }

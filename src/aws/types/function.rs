@@ -61,6 +61,12 @@ impl Driver for Function {
             p.get("code_sha256")?.as_str()?
         ))
     }
+    async fn prefetch(&self, aws: &Aws, _: &Names, declared: &Attrs) -> Result<()> {
+        if declared.contains_key("subnets") {
+            crate::aws::ec2::prefetch_zones(aws, "lambda").await?;
+        }
+        Ok(())
+    }
     fn reads_early(&self) -> bool {
         true
     }

@@ -65,6 +65,9 @@ impl Driver for SecurityGroup {
     fn create_before_delete(&self) -> bool {
         true // the resources using a group must move to its replacement before it can go
     }
+    async fn prefetch(&self, aws: &Aws, names: &Names, _: &Attrs) -> Result<()> {
+        crate::aws::ec2::group_ids(aws, names).await.map(drop)
+    }
     async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         crate::aws::ec2::read_sg(c, p).await
     }

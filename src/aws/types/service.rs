@@ -64,6 +64,9 @@ impl Driver for Service {
         }
         Ok(())
     }
+    async fn prefetch(&self, aws: &Aws, _: &Names, _: &Attrs) -> Result<()> {
+        crate::aws::ec2::prefetch_zones(aws, "ecs").await
+    }
     async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         crate::aws::ecs::read_service(c, p).await
     }

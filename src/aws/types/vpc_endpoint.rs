@@ -44,6 +44,12 @@ impl Driver for VpcEndpoint {
     async fn complete_for_apply(&self, aws: &Aws, _: &str, p: &mut Attrs) -> Result<()> {
         crate::aws::ec2::endpoint_subnets(aws, p).await
     }
+    async fn prefetch(&self, aws: &Aws, _: &Names, declared: &Attrs) -> Result<()> {
+        match declared.get("service").and_then(Value::as_str) {
+            Some(service) => crate::aws::ec2::prefetch_zones(aws, service).await,
+            None => Ok(()),
+        }
+    }
     fn reads_early(&self) -> bool {
         true
     }
