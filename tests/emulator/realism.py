@@ -629,6 +629,37 @@ def _note_new(kind, name):
     _log_line(f"consistency new {kind} {name}")
 
 
+def _unlisted_rules(status, body):
+    """A ListRules answer without the rules made or changed within the window."""
+    if status != 200:
+        return body
+    page = json.loads(body or b"{}")
+    rules = page.get("Rules", [])
+    kept = [r for r in rules if not _fresh("rule", r.get("Name"))]
+    if len(kept) == len(rules):
+        return body
+    for r in rules:
+        if r not in kept:
+            _log_line(f"consistency unlisted rule {r.get('Name')}")
+    page["Rules"] = kept
+    return json.dumps(page).encode()
+
+
+def _unlisted_buckets(status, body):
+    """A ListBuckets answer without the buckets made within the window."""
+    if status != 200:
+        return body
+
+    def keep(m):
+        name = re.search(rb"<Name>([^<]*)</Name>", m.group(0))
+        if name and _fresh("bucket", name.group(1).decode()):
+            _log_line(f"consistency unlisted bucket {name.group(1).decode()}")
+            return b""
+        return m.group(0)
+
+    return re.sub(rb"<Bucket>.*?</Bucket>", keep, body, flags=re.S)
+
+
 def _after_ok(req, kind, name_of):
     """Notes the resource a successful request created, `name_of(body)` naming it."""
 
@@ -644,14 +675,18 @@ def _after_ok(req, kind, name_of):
 
 def consistency(req):
     """What was just created is not visible everywhere at once: for FINTECH_REALISM_SECONDS a new
-    security group answers InvalidGroup.NotFound, a new bucket NoSuchBucket, a new role NoSuchEntity
+    security group answers InvalidGroup.NotFound, a new bucket NoSuchBucket (and is not in
+    ListBuckets), a rule just put is not in ListRules, a new role NoSuchEntity
     to GetRole, a new secret ResourceNotFoundException; Lambda cannot assume a new role ("The role
     defined for the function cannot be assumed by Lambda.") nor use a role's new permissions ("The
     provided execution role does not have permissions to call CreateNetworkInterface on EC2"); and
     ECS cannot assume its service-linked role right after the first cluster. Sources: EC2 developer
     guide, "Eventual consistency in the Amazon EC2 API"; IAM user guide, "Changes that I make are
     not always immediately visible"; S3 user guide, "Amazon S3 data consistency model" (bucket
-    configuration is eventually consistent) and the Terraform provider's bucketPropagationTimeout;
+    configuration is eventually consistent; "if you delete a bucket and immediately list all
+    buckets, the deleted bucket might still appear in the list") and the Terraform provider's
+    bucketPropagationTimeout; EventBridge documents nothing on ListRules, which is taken to lag
+    as lists elsewhere do;
     Terraform provider's Lambda function create retries (the two messages above) and ECS
     service create retry ("Unable to assume the service linked role")."""
     svc, op = req.service, req.op
@@ -668,6 +703,8 @@ def consistency(req):
         parts = req.path.strip("/").split("/", 1)
         bucket = parts[0]
         if not bucket:
+            if req.method == "GET":  # ListBuckets: a new bucket is listed later
+                req.after.append(("consistency", lambda status, body: _unlisted_buckets(status, body)))
             return None
         if req.method == "PUT" and len(parts) == 1 and not req.environ.get("QUERY_STRING"):
             _after_ok(req, "bucket", lambda b: bucket)
@@ -698,6 +735,15 @@ def consistency(req):
                 req, 400, "InvalidParameterValueException",
                 "The provided execution role does not have permissions to call CreateNetworkInterface on EC2",
             )
+        return None
+    if svc == "events":
+        # A rule made or changed (PutRule) shows in ListRules only after the window; DescribeRule
+        # answers for it at once.
+        body = req.json_body() or {}
+        if op == "PutRule" and body.get("Name"):
+            _after_ok(req, "rule", lambda b: body["Name"])
+        elif op == "ListRules":
+            req.after.append(("consistency", lambda status, body: _unlisted_rules(status, body)))
         return None
     if svc == "secretsmanager":
         body = req.json_body() or {}
