@@ -59,11 +59,14 @@ where
     .into()
 }
 
+/// The AWS answers in `e`'s chain.
+fn answers(e: &anyhow::Error) -> impl Iterator<Item = &AwsError> {
+    e.chain().filter_map(|c| c.downcast_ref::<AwsError>())
+}
+
 /// Whether `e` is an AWS answer with error code `code`.
 pub fn has_code(e: &anyhow::Error, code: &str) -> bool {
-    e.chain()
-        .filter_map(|c| c.downcast_ref::<AwsError>())
-        .any(|a| a.code == code)
+    answers(e).any(|a| a.code == code)
 }
 
 /// Whether `e` is AWS throttling the caller (after the SDK's own retries): the codes every AWS SDK
@@ -85,9 +88,7 @@ pub fn is_throttling(e: &anyhow::Error) -> bool {
         "PriorRequestNotComplete",
         "EC2ThrottledException",
     ];
-    e.chain()
-        .filter_map(|c| c.downcast_ref::<AwsError>())
-        .any(|a| CODES.contains(&a.code.as_str()))
+    answers(e).any(|a| CODES.contains(&a.code.as_str()))
 }
 
 /// Whether `e` is AWS refusing to create something because it exists: what a create sent again
@@ -113,15 +114,13 @@ pub fn is_already_there(e: &anyhow::Error) -> bool {
         "DuplicateRecordException",
         "VpcEndpointAlreadyExists",
     ];
-    e.chain()
-        .filter_map(|c| c.downcast_ref::<AwsError>())
-        .any(|a| {
-            CODES.contains(&a.code.as_str())
-                || (matches!(
-                    a.code.as_str(),
-                    "ResourceConflictException" | "ConflictException"
-                ) && a.message.contains("already exist"))
-        })
+    answers(e).any(|a| {
+        CODES.contains(&a.code.as_str())
+            || (matches!(
+                a.code.as_str(),
+                "ResourceConflictException" | "ConflictException"
+            ) && a.message.contains("already exist"))
+    })
 }
 
 /// Secret values this run has read (from the deployer's environment): never shown, even when an AWS

@@ -124,20 +124,18 @@ async fn inline_policy(c: &Call<'_>) -> Result<Vec<Value>> {
 }
 
 /// The ARNs of the managed policies attached to the role, sorted.
-async fn attached_policies(c: &Call<'_>) -> Result<Vec<Value>> {
+async fn attached_policies(c: &Call<'_>) -> Result<Value> {
     let pages = super::pages!(
         "iam:ListAttachedRolePolicies",
         c.aws.iam.list_attached_role_policies().role_name(&c.name)
     );
-    let arns = pages
-        .iter()
-        .flat_map(|p| p.attached_policies())
-        .filter_map(|p| p.policy_arn().map(str::to_string))
-        .collect();
-    match sorted(arns) {
-        Value::Array(a) => Ok(a),
-        _ => Ok(Vec::new()),
-    }
+    Ok(sorted(
+        pages
+            .iter()
+            .flat_map(|p| p.attached_policies())
+            .filter_map(|p| p.policy_arn().map(str::to_string))
+            .collect(),
+    ))
 }
 
 pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
@@ -177,7 +175,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         Value::from(trust["Statement"][0]["Condition"] == trust_condition(&c.names.account)),
     );
     a.insert("statements".into(), Value::Array(inline?));
-    a.insert("managed_policies".into(), Value::Array(attached?));
+    a.insert("managed_policies".into(), attached?);
     let mut o = Attrs::new();
     o.insert("arn".into(), Value::from(role.arn()));
     o.insert("name".into(), Value::from(role.role_name()));
