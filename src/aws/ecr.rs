@@ -164,12 +164,27 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
 
 /// The digest of the image tagged `tag` in the repository at `url`, if it was pushed.
 pub async fn find_image(aws: &Aws, url: &str, tag: &str) -> Result<Option<String>> {
+    image_digest(aws, url, ImageIdentifier::builder().image_tag(tag).build()).await
+}
+
+/// Whether the repository at `url` has the image `digest`.
+pub async fn has_image(aws: &Aws, url: &str, digest: &str) -> Result<bool> {
+    Ok(image_digest(
+        aws,
+        url,
+        ImageIdentifier::builder().image_digest(digest).build(),
+    )
+    .await?
+    .is_some())
+}
+
+async fn image_digest(aws: &Aws, url: &str, id: ImageIdentifier) -> Result<Option<String>> {
     let repo = url.rsplit('/').next().unwrap_or(url);
     match aws
         .ecr
         .describe_images()
         .repository_name(repo)
-        .image_ids(ImageIdentifier::builder().image_tag(tag).build())
+        .image_ids(id)
         .send()
         .await
     {
@@ -189,17 +204,23 @@ pub async fn find_image(aws: &Aws, url: &str, tag: &str) -> Result<Option<String
     }
 }
 
-/// A registry login (user, password) from `GetAuthorizationToken`.
-pub async fn login(aws: &Aws) -> Result<(String, String)> {
+/// A registry login from `GetAuthorizationToken`: the user, password and the registry's address
+/// (`https://ACCOUNT.dkr.ecr.REGION.amazonaws.com`).
+pub struct Login {
+    pub user: String,
+    pub password: String,
+    pub endpoint: String,
+}
+
+pub async fn login(aws: &Aws) -> Result<Login> {
     let out = aws
         .ecr
         .get_authorization_token()
         .send()
         .await
         .map_err(|e| aws_error("ecr:GetAuthorizationToken", e))?;
-    let token = out
-        .authorization_data()
-        .first()
+    let data = out.authorization_data().first();
+    let token = data
         .and_then(|d| d.authorization_token())
         .unwrap_or_default();
     let decoded = String::from_utf8(base64::Engine::decode(
@@ -207,7 +228,14 @@ pub async fn login(aws: &Aws) -> Result<(String, String)> {
         token,
     )?)?;
     let (user, password) = decoded.split_once(':').unwrap_or(("AWS", ""));
-    Ok((user.to_string(), password.to_string()))
+    Ok(Login {
+        user: user.to_string(),
+        password: password.to_string(),
+        endpoint: data
+            .and_then(|d| d.proxy_endpoint())
+            .unwrap_or_default()
+            .to_string(),
+    })
 }
 
 /// Every repository name of the registry.

@@ -715,7 +715,9 @@ pub async fn complete_image(aws: &Aws, props: &mut Attrs, unknown: &mut Attrs) -
     if props.contains_key("image_ref") {
         return Ok(());
     }
+    // Without `image_tag` nothing was packaged (a read for destroy or outputs): nothing to find.
     if !unknown.contains_key("image")
+        && props.contains_key("image_tag")
         && let Some(r) = super::find_image(aws, props).await?
     {
         props.insert("image_ref".into(), Value::from(r));

@@ -23,6 +23,7 @@ pub mod lock;
 mod logs;
 mod origin;
 pub mod owned;
+pub(crate) mod push;
 mod rate;
 mod rds;
 pub mod registry;
@@ -426,8 +427,8 @@ pub async fn find_image(aws: &Aws, props: &Attrs) -> Result<Option<String>> {
         .map(|d| format!("{repo}@{d}")))
 }
 
-/// [`find_image`], building and pushing the image first when it is missing (docker or podman), or
-/// an error that says how to push it.
+/// [`find_image`] for a service built from its `dockerfile`, building and pushing the image first
+/// when it is missing (docker or podman), or an error that says how to push it.
 pub async fn ensure_image(aws: &Aws, id: &str, props: &Attrs) -> Result<String> {
     if let Some(r) = find_image(aws, props).await? {
         return Ok(r);
@@ -440,9 +441,11 @@ pub async fn ensure_image(aws: &Aws, id: &str, props: &Attrs) -> Result<String> 
         );
     };
     let platform = crate::package::image::platform(props.s("architecture")?);
+    let dockerfile = dir.join(props.s("dockerfile")?);
     let Some(builder) = crate::package::image::builder() else {
         let b = crate::package::image::Build {
             dir: &dir,
+            dockerfile: &dockerfile,
             url,
             tag,
             platform,
@@ -452,13 +455,14 @@ pub async fn ensure_image(aws: &Aws, id: &str, props: &Attrs) -> Result<String> 
             crate::package::image::how_to_push(&b)
         );
     };
-    let (user, password) = ecr::login(aws).await?;
+    let ecr::Login { user, password, .. } = ecr::login(aws).await?;
     aws.mutated();
     // docker/podman build and push take minutes: off the executor, so other resources go on.
     let (u, t) = (url.to_string(), tag.to_string());
     tokio::task::spawn_blocking(move || {
         let b = crate::package::image::Build {
             dir: &dir,
+            dockerfile: &dockerfile,
             url: &u,
             tag: &t,
             platform,

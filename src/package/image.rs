@@ -1,5 +1,6 @@
-//! The backend's container image: tagged by a hash of its build context (so the same sources are the
-//! same tag), built and pushed with docker or podman when one is installed and running.
+//! A service's image from its own Dockerfile (`dockerfile:`): tagged by a hash of its build context
+//! (so the same sources are the same tag), built and pushed with docker or podman when one is
+//! installed and running. Without a Dockerfile fintech builds the image itself (`oci`).
 
 use std::path::Path;
 use std::process::Command;
@@ -24,8 +25,9 @@ pub fn how_to_push(b: &Build<'_>) -> String {
     format!(
         "neither docker nor podman can build images on this machine; build and push it elsewhere, then deploy again:\n  \
          aws ecr get-login-password | docker login --username AWS --password-stdin {registry}\n  \
-         docker build --platform {} -t {}:{} {}\n  docker push {}:{}",
+         docker build --platform {} -f {} -t {}:{} {}\n  docker push {}:{}",
         b.platform,
+        b.dockerfile.display(),
         b.url,
         b.tag,
         b.dir.display(),
@@ -38,6 +40,7 @@ pub fn how_to_push(b: &Build<'_>) -> String {
 /// building it: an Apple Silicon laptop builds arm64 by default).
 pub struct Build<'a> {
     pub dir: &'a Path,
+    pub dockerfile: &'a Path,
     pub url: &'a str,
     pub tag: &'a str,
     pub platform: &'a str,
@@ -73,6 +76,8 @@ pub fn build_and_push(builder: &str, b: &Build<'_>, user: &str, password: &str) 
             "build",
             "--platform",
             b.platform,
+            "-f",
+            &b.dockerfile.to_string_lossy(),
             "-t",
             &image,
             &dir.to_string_lossy(),

@@ -6,6 +6,7 @@ pub mod deps;
 pub mod frontend;
 pub mod hashes;
 pub mod image;
+pub mod oci;
 pub mod scratch;
 pub mod site;
 pub mod zip;
@@ -82,7 +83,7 @@ pub fn lambda_zip(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
         );
     }
     let deps = deps::install(
-        &src,
+        &src.join("requirements.txt"),
         props.s("runtime")?,
         props.s("architecture")?,
         p.offline,
@@ -187,11 +188,92 @@ pub fn first_subnets(props: &mut Attrs) -> Result<()> {
     Ok(())
 }
 
-/// A service's image tag: the content hash of its build directory, or the tag in its image URL;
-/// an image given by digest is pinned as it is.
-pub fn image_tag(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
+/// A service's image: built by fintech from `build` (its digest pinned at once), or, with a
+/// `dockerfile`, tagged by the content hash of `build` for docker or podman; an image given
+/// without `build` is pinned by the digest it names, else found by its tag at apply.
+pub fn service_image(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
     // The repository URL is unknown until the repository exists (a first plan).
     let image = props.opt("image").unwrap_or_default().to_string();
+    let repo = image
+        .split('@')
+        .next()
+        .map(|i| match i.rsplit_once(':') {
+            Some((r, t)) if !t.contains('/') => r,
+            _ => i,
+        })
+        .unwrap_or_default()
+        .to_string();
+    if props.contains_key("build") && !props.contains_key("dockerfile") {
+        let dir = payload_path(p.desired, props.s("build")?);
+        if !dir.is_dir() {
+            bail!(
+                "`{}`: build directory {} does not exist",
+                p.resource.id,
+                dir.display()
+            );
+        }
+        let port = props.i("port")?;
+        let command = match props.get("command") {
+            Some(Value::Array(c)) if !c.is_empty() => c
+                .iter()
+                .map(|v| v.as_str().unwrap_or_default().to_string())
+                .collect(),
+            _ => [
+                "python",
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "0.0.0.0",
+                "--port",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([port.to_string()])
+            .collect(),
+        };
+        let requirements = props.s("requirements")?;
+        let req = dir.join(requirements);
+        if !req.is_file() && requirements != "requirements.txt" {
+            bail!(
+                "`{}`: requirements file {} does not exist",
+                p.resource.id,
+                req.display()
+            );
+        }
+        let spec = oci::Spec {
+            base: props.s("base_image")?,
+            architecture: props.s("architecture")?,
+            app: &dir,
+            requirements: Some(req),
+            command,
+            port,
+            offline: p.offline,
+        };
+        let name = format!("{}-{}", p.desired.stage, p.resource.id);
+        let built = oci::build(&spec, &oci::layout_dir(&p.desired.root), &name)
+            .with_context(|| format!("building the image of `{}`", p.resource.id))?;
+        hashes::save();
+        let hex = built.digest.trim_start_matches("sha256:");
+        props.insert(
+            "image_tag".into(),
+            Value::from(format!("src-{}", &hex[..16])),
+        );
+        props.insert("image_digest".into(), Value::from(built.digest.clone()));
+        props.insert("image_layers".into(), Value::from(built.layers));
+        props.insert("image_size".into(), Value::from(built.size));
+        props.insert(
+            "image_layout".into(),
+            Value::from(built.layout.to_string_lossy().to_string()),
+        );
+        if !repo.is_empty() {
+            props.insert(
+                "image_ref".into(),
+                Value::from(format!("{repo}@{}", built.digest)),
+            );
+        }
+        return Ok(());
+    }
     let tag = if props.contains_key("build") {
         let dir = payload_path(p.desired, props.s("build")?);
         props.insert(

@@ -15,6 +15,10 @@ pub struct Moto {
     child: Child,
     pub url: String,
     dir: tempfile::TempDir,
+    /// The registry behind ECR (`http://127.0.0.1:PORT`) and the Python base image pushed to it
+    /// (see [`Moto::with_registry`]).
+    pub registry: Option<String>,
+    pub base_image: Option<String>,
 }
 
 impl Moto {
@@ -31,11 +35,61 @@ impl Moto {
     /// [`Moto::start`] with the AWS-realism layer's settings (`FINTECH_REALISM=...` and its knobs,
     /// see tests/emulator/realism.py); what the layer does is logged, see [`Moto::realism_log`].
     pub fn start_with(env: &[(&str, &str)]) -> Moto {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        Moto::launch(env, None)
+    }
+
+    /// [`Moto::start`] with a registry behind ECR (Debian's docker-registry, which the emulator
+    /// starts: see scripts/emulator) and a Python base image in it, made from this machine's
+    /// python3 by tests/emulator/base_image.py (no registry on the internet is reachable here).
+    pub fn with_registry() -> Moto {
+        let realism = std::env::var("FINTECH_TEST_REALISM").unwrap_or_default();
+        if realism.is_empty() {
+            Moto::with_registry_and(&[])
+        } else {
+            Moto::with_registry_and(&[("FINTECH_REALISM", realism.as_str())])
+        }
+    }
+
+    /// [`Moto::with_registry`] with the realism layer's settings (see [`Moto::start_with`]).
+    pub fn with_registry_and(env: &[(&str, &str)]) -> Moto {
+        let port = free_port();
+        let mut moto = Moto::launch(env, Some(port));
+        let registry = format!("http://127.0.0.1:{port}");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "docker-registry did not start (apt-get install docker-registry)"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let out = Command::new("python3")
+            .arg(repo().join("tests/emulator/base_image.py"))
+            .arg(&registry)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "base image: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        moto.base_image = Some(String::from_utf8_lossy(&out.stdout).trim().to_string());
+        moto.registry = Some(registry);
+        moto
+    }
+
+    /// What the registry was sent (each push of a blob or manifest, in order), as it notified.
+    pub fn registry_pushes(&self) -> Vec<Value> {
+        let out = Command::new("curl")
+            .args(["-sf", &format!("{}/_fintech/registry-events", self.url)])
+            .output()
+            .unwrap();
+        let all: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        all.into_iter().filter(|e| e["action"] == "push").collect()
+    }
+
+    fn launch(env: &[(&str, &str)], registry: Option<u16>) -> Moto {
+        let port = free_port();
         let dir = tempfile::tempdir().unwrap();
         let child = Command::new("python3")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/emulator"))
@@ -43,6 +97,10 @@ impl Moto {
             .env("MOTO_ENABLE_RECORDING", "true")
             .env("MOTO_RECORDER_FILEPATH", dir.path().join("recording"))
             .env("FINTECH_REALISM_LOG", dir.path().join("realism.log"))
+            .env(
+                "FINTECH_EMULATOR_REGISTRY",
+                registry.map_or("off".to_string(), |p| p.to_string()),
+            )
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -52,6 +110,8 @@ impl Moto {
             child,
             url: format!("http://127.0.0.1:{port}"),
             dir,
+            registry: None,
+            base_image: None,
         };
         let start = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -116,6 +176,15 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A port free on loopback now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// One recorded request.
@@ -204,11 +273,18 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
-        let dest = to.join(e.file_name());
+        // What a working copy may have beside its files (git ignores them, a clone has none).
+        let name = e.file_name();
+        if [".venv", "__pycache__", ".pytest_cache", "node_modules"]
+            .contains(&name.to_string_lossy().as_ref())
+        {
+            continue;
+        }
+        let dest = to.join(name);
         if e.file_type().unwrap().is_dir() {
             copy_dir(&e.path(), &dest);
         } else {
@@ -255,6 +331,20 @@ impl Project {
         };
         // The site here is prebuilt: no npm build (the bundled app's own test builds it).
         p.edit("stacks/common.yaml", "    build: ${payload.frontend}\n", "");
+        // The container image: one small dependency with compiled code (so a wheel of the
+        // task's platform), on the emulator's base image when it has a registry.
+        std::fs::write(
+            backend.join("requirements-server.txt"),
+            "markupsafe==3.0.2\n",
+        )
+        .unwrap();
+        if let Some(base) = &moto.base_image {
+            p.edit(
+                "fintech.yaml",
+                "base_image: public.ecr.aws/docker/library/python:3.12-slim",
+                &format!("base_image: {base}"),
+            );
+        }
         p
     }
 

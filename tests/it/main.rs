@@ -15,6 +15,7 @@ mod exact;
 mod failures;
 mod faults;
 mod hostile;
+mod image;
 mod interrupts;
 mod kill;
 mod payload;

@@ -192,15 +192,6 @@ fn a_database_change_is_waited_for_until_applied_not_until_the_first_available()
     p.run(&["plan", "--detailed-exitcode"]).expect(0);
 }
 
-/// A first containers deploy stops at the image nobody pushed yet (no docker here): pushed.
-fn push_the_image(p: &Project) {
-    let err = p
-        .run(&["deploy", "--yes", "--option", "containers"])
-        .expect(1)
-        .stderr();
-    crate::containers::push(p, &crate::containers::wanted_tag(&err), 'a');
-}
-
 /// Waits (up to a minute) until the realism log has `line`.
 fn wait_for_log(moto: &Moto, line: &str) {
     let start = std::time::Instant::now();
@@ -302,14 +293,13 @@ fn what_was_just_created_is_waited_for_until_aws_sees_it() {
     // ListRules leaves out a rule just put, which the rule's read-back must still find. (A new
     // bucket is left out of ListBuckets too, but fintech waits for HeadBucket to answer for it,
     // which outlasts that.)
-    let moto = Moto::start_with(&[
+    let moto = Moto::with_registry_and(&[
         ("FINTECH_REALISM", "consistency"),
         ("FINTECH_REALISM_SECONDS", "4"),
     ]);
     let p = Project::new(&moto);
     p.run(&["deploy", "--yes"]).expect(0);
     p.run(&["plan", "--detailed-exitcode"]).expect(0);
-    push_the_image(&p);
     p.run(&["deploy", "--yes", "--option", "containers"])
         .expect(0);
     p.run(&["plan", "--detailed-exitcode", "--option", "containers"])
@@ -333,7 +323,7 @@ fn what_was_just_created_is_waited_for_until_aws_sees_it() {
 fn functions_release_their_network_interfaces_and_services_drain_before_what_they_use_goes() {
     // Lambda's ENIs outlive a deleted function (DependencyViolation on its security groups, and
     // stuck for good if its role goes first); a deleted ECS service drains before its cluster can go.
-    let moto = Moto::start_with(&[
+    let moto = Moto::with_registry_and(&[
         ("FINTECH_REALISM", "lambda_enis,ecs_states"),
         ("FINTECH_REALISM_SECONDS", "2"),
     ]);
@@ -342,7 +332,6 @@ fn functions_release_their_network_interfaces_and_services_drain_before_what_the
     let enis = "out(sorted(n['Status'] for n in c('ec2').describe_network_interfaces()['NetworkInterfaces'] if n['Description'].startswith('AWS Lambda VPC ENI-')))";
     assert_eq!(p.py(enis), serde_json::json!(["in-use", "in-use"]));
     // Serverless to containers: both functions go, then their role and security groups.
-    push_the_image(&p);
     p.run(&["deploy", "--yes", "--option", "containers"])
         .expect(0);
     p.run(&["plan", "--detailed-exitcode", "--option", "containers"])
@@ -504,13 +493,12 @@ fn deploy_waits_for_cloudfront_to_roll_out_only_when_asked() {
 #[test]
 fn a_service_whose_tasks_never_start_is_a_failed_deploy_not_a_success() {
     // The deployment circuit breaker gives up on tasks that never get healthy and rolls back.
-    let moto = Moto::start_with(&[
+    let moto = Moto::with_registry_and(&[
         ("FINTECH_REALISM", "ecs_states"),
         ("FINTECH_REALISM_SECONDS", "1"),
         ("FINTECH_REALISM_ECS_FAIL", "api-service"),
     ]);
     let p = Project::new(&moto);
-    push_the_image(&p);
     let err = p
         .run(&["deploy", "--yes", "--option", "containers"])
         .expect(1)

@@ -10,7 +10,11 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     fields: &[
         f("cluster", STR, Required, Replace, "cluster ARN"),
         f("image", STR, Required, Local, "repository URL (or a full image reference); the task runs it pinned by digest"),
-        f("build", STR, Optional, Local, "directory with the Dockerfile; its content hash is the image tag"),
+        f("build", STR, Optional, Local, "the app's directory: fintech builds its image (base image, requirements, code) and pushes it, no docker needed"),
+        f("base_image", STR, Default("\"public.ecr.aws/docker/library/python:3.12-slim\""), Local, "base of the image fintech builds: a Python image (pin it with @sha256: for builds that never change)"),
+        f("requirements", STR, Default("\"requirements.txt\""), Local, "requirements file (in `build`) installed into the image for the task's platform"),
+        f("command", STRS, Optional, Local, "the container's command (default: python -m uvicorn app.main:app --host 0.0.0.0 --port <port>)"),
+        f("dockerfile", STR, Optional, Local, "build with docker or podman from this Dockerfile (in `build`) instead, its content hash the image tag"),
         f("cpu", Ty::Enum(&["256", "512", "1024", "2048", "4096"]), Default("\"256\""), InPlace, "CPU units (1024 = 1 vCPU)"),
         f("memory_mb", Ty::Int { min: 512, max: 30720 }, Default("512"), InPlace, "memory"),
         f("architecture", Ty::Enum(&["x86_64", "arm64"]), Default("\"x86_64\""), InPlace, "CPU architecture"),
@@ -44,10 +48,22 @@ impl Driver for Service {
     fn pricing(&self) -> Pricing {
         Pricing::Fargate
     }
+    fn packages(&self) -> bool {
+        true
+    }
     fn prepare(&self, p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
         // Read-only root filesystem (scratch space at /tmp) and non-blocking logging.
         props.insert("hardened".into(), Value::Bool(true));
-        crate::package::image_tag(p, props)
+        crate::package::service_image(p, props)
+    }
+    fn artifact(&self, p: &Attrs) -> Option<String> {
+        let mb = p.get("image_size").and_then(Value::as_f64)? / 1e6;
+        Some(format!(
+            "image {} ({} layers, {mb:.1} MB) in {}",
+            p.get("image_digest")?.as_str()?,
+            p.get("image_layers")?.as_u64()?,
+            p.get("image_layout")?.as_str()?,
+        ))
     }
     fn needs_to_read(&self) -> &'static [&'static str] {
         &["cluster"]
@@ -58,7 +74,9 @@ impl Driver for Service {
     }
     async fn complete_for_apply(&self, aws: &Aws, id: &str, props: &mut Attrs) -> Result<()> {
         crate::aws::ec2::offered_subnets(aws, props, "ecs").await?;
-        if !props.contains_key("image_ref") {
+        if props.contains_key("image_layout") {
+            crate::aws::push::push_image(aws, id, props).await?;
+        } else if !props.contains_key("image_ref") {
             let r = crate::aws::ensure_image(aws, id, props).await?;
             props.insert("image_ref".into(), Value::from(r));
         }

@@ -1,0 +1,176 @@
+//! Base images: a reference resolved to the manifest of the task's platform (from an index when
+//! the image is multi-platform), its config and layers fetched once into the user's cache.
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::distribution::Registry;
+use super::reference::Reference;
+use super::store::Blobs;
+
+/// A blob as a manifest names it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Descriptor {
+    #[serde(rename = "mediaType")]
+    pub media_type: String,
+    pub digest: String,
+    pub size: u64,
+}
+
+/// A base image for one platform, its blobs in the cache.
+pub struct Base {
+    /// The reference as written.
+    pub name: String,
+    /// The digest of the platform's manifest.
+    pub digest: String,
+    pub config: Value,
+    pub layers: Vec<Descriptor>,
+}
+
+/// What a base reference resolved to last (the digest of the platform's manifest), for `--offline`.
+#[derive(Serialize, Deserialize)]
+struct Resolved {
+    digest: String,
+}
+
+/// The OCI architecture of a task's CPU architecture (`x86_64` or `arm64`).
+pub fn oci_arch(architecture: &str) -> &'static str {
+    if architecture == "arm64" {
+        "arm64"
+    } else {
+        "amd64"
+    }
+}
+
+/// The base image `name` for `arch` (OCI: `amd64`, `arm64`): resolved at the registry (a tag
+/// moves; pin `@sha256:` for builds that never change), or as last resolved when `offline`.
+pub async fn pull(name: &str, arch: &str, offline: bool, cache: &Blobs) -> Result<Base> {
+    let r = Reference::parse(name)?;
+    let key = crate::package::digest_hex(format!("{name}\0{arch}").as_bytes());
+    let record = cache.records().join(format!("base-{}.json", &key[..32]));
+    let remembered = || {
+        std::fs::read(&record)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Resolved>(&b).ok())
+            .filter(|res| cache.has(&res.digest))
+    };
+    let registry = || Registry::new(&r.api_root(), None);
+    let digest = if offline {
+        remembered()
+            .ok_or_else(|| {
+                anyhow!("base image {name} was never pulled here and --offline was given")
+            })?
+            .digest
+    } else {
+        let reg = registry()?;
+        let top = reg.manifest(&r.repository, r.reference()).await?;
+        let digest = match serde_json::from_slice::<Value>(&top)?["manifests"].as_array() {
+            Some(list) => {
+                let chosen = choose(list, arch).ok_or_else(|| {
+                    anyhow!(
+                        "base image {name} has no linux/{arch} image (it has {})",
+                        platforms(list)
+                    )
+                })?;
+                let m = reg.manifest(&r.repository, &chosen).await?;
+                cache.put(&m)?
+            }
+            None => cache.put(&top)?,
+        };
+        std::fs::create_dir_all(cache.records())?;
+        std::fs::write(
+            &record,
+            serde_json::to_vec(&Resolved {
+                digest: digest.clone(),
+            })?,
+        )?;
+        digest
+    };
+    let manifest: Value = serde_json::from_slice(&cache.read(&digest)?)
+        .with_context(|| format!("base image {name}: its manifest is not JSON"))?;
+    if manifest["schemaVersion"] != 2 {
+        bail!(
+            "base image {name}: a schema {} manifest (only schema 2, OCI or Docker, is read)",
+            manifest["schemaVersion"]
+        );
+    }
+    let config_d: Descriptor = serde_json::from_value(manifest["config"].clone())
+        .with_context(|| format!("base image {name}: its manifest names no config"))?;
+    let layers: Vec<Descriptor> = serde_json::from_value(manifest["layers"].clone())
+        .with_context(|| format!("base image {name}: its manifest lists no layers"))?;
+    let mut missing = vec![&config_d];
+    missing.extend(layers.iter());
+    missing.retain(|d| !cache.has(&d.digest));
+    if !missing.is_empty() {
+        if offline {
+            bail!("base image {name}: layers are missing from the cache and --offline was given");
+        }
+        let reg = registry()?;
+        for d in missing {
+            let bytes = reg.blob(&r.repository, &d.digest).await?;
+            cache.put(&bytes)?;
+        }
+    }
+    let config: Value = serde_json::from_slice(&cache.read(&config_d.digest)?)
+        .with_context(|| format!("base image {name}: its config is not JSON"))?;
+    if config["architecture"].as_str().is_some_and(|a| a != arch) {
+        bail!(
+            "base image {name} is built for {}, the service runs on {arch}",
+            config["architecture"].as_str().unwrap_or_default()
+        );
+    }
+    Ok(Base {
+        name: name.to_string(),
+        digest,
+        config,
+        layers,
+    })
+}
+
+/// The digest of the linux/`arch` image in an index's `manifests`.
+fn choose(list: &[Value], arch: &str) -> Option<String> {
+    list.iter()
+        .find(|m| {
+            let p = &m["platform"];
+            p["os"] == "linux"
+                && p["architecture"] == arch
+                && (arch != "arm64" || p["variant"].as_str().is_none_or(|v| v == "v8"))
+        })
+        .and_then(|m| m["digest"].as_str().map(str::to_string))
+}
+
+fn platforms(list: &[Value]) -> String {
+    let all: Vec<String> = list
+        .iter()
+        .map(|m| {
+            let p = &m["platform"];
+            format!(
+                "{}/{}",
+                p["os"].as_str().unwrap_or("?"),
+                p["architecture"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    all.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_index_gives_the_image_of_the_tasks_platform() {
+        let list = vec![
+            json!({"digest": "sha256:amd", "platform": {"os": "linux", "architecture": "amd64"}}),
+            json!({"digest": "sha256:v7", "platform": {"os": "linux", "architecture": "arm64", "variant": "v7"}}),
+            json!({"digest": "sha256:arm", "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}}),
+            json!({"digest": "sha256:att", "platform": {"os": "unknown", "architecture": "unknown"}}),
+        ];
+        assert_eq!(choose(&list, "amd64").as_deref(), Some("sha256:amd"));
+        assert_eq!(choose(&list, "arm64").as_deref(), Some("sha256:arm"));
+        assert_eq!(choose(&list[..1], "arm64"), None);
+        assert_eq!(platforms(&list[..2]), "linux/amd64, linux/arm64");
+    }
+}

@@ -1,0 +1,379 @@
+//! The OCI distribution API, the part an image builder needs: read manifests and blobs (with the
+//! anonymous token dance public registries ask for), ask whether a blob is there, upload blobs,
+//! put a manifest. Every blob read is checked against its digest.
+
+use std::sync::Mutex;
+
+use anyhow::{Context, Result, anyhow, bail};
+use base64::Engine;
+use hyper::body::Bytes;
+
+use super::http::{Body, Http, Response};
+
+/// The manifest types asked for when reading: image indexes first (a base image is usually
+/// multi-platform), then single images, OCI and Docker.
+pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+
+/// A registry's API, with its credentials.
+pub struct Registry {
+    http: Http,
+    root: String,
+    /// `Basic ...` for a registry that takes a user and password (ECR: `AWS` and the token).
+    basic: Option<String>,
+    /// The bearer token the registry's token service gave, once asked.
+    bearer: Mutex<Option<String>>,
+}
+
+impl Registry {
+    /// The registry at `root` (`https://host`), anonymous or with `user`/`password`.
+    pub fn new(root: &str, login: Option<(&str, &str)>) -> Result<Registry> {
+        Ok(Registry {
+            http: Http::new()?,
+            root: root.trim_end_matches('/').to_string(),
+            basic: login.map(|(u, p)| {
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+                )
+            }),
+            bearer: Mutex::new(None),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.root)
+        }
+    }
+
+    /// Sends a request with the credentials; on 401 asks the token service the answer names
+    /// (`WWW-Authenticate: Bearer realm=...`) and sends it once more.
+    async fn send(
+        &self,
+        method: http::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<Response> {
+        let build = |auth: Option<String>| {
+            let mut b = http::Request::builder()
+                .method(method.clone())
+                .uri(self.url(path));
+            for (k, v) in headers {
+                b = b.header(*k, *v);
+            }
+            if let Some(a) = auth {
+                b = b.header("Authorization", a);
+            }
+            b.body(Body::new(body.clone()))
+                .map_err(|e| anyhow!("a request to {}: {e}", self.url(path)))
+        };
+        let auth = || {
+            self.bearer
+                .lock()
+                .expect("not poisoned")
+                .as_ref()
+                .map(|t| format!("Bearer {t}"))
+                .or_else(|| self.basic.clone())
+        };
+        let res = self.http.send(build(auth())?).await?;
+        if res.status != 401 {
+            return Ok(res);
+        }
+        let challenge = res.header("www-authenticate").to_string();
+        if !challenge.to_ascii_lowercase().starts_with("bearer ") {
+            return Ok(res);
+        }
+        let token = self.token(&challenge).await?;
+        *self.bearer.lock().expect("not poisoned") = Some(token);
+        self.http.send(build(auth())?).await
+    }
+
+    /// A token from the token service of a `Bearer realm="...",service="...",scope="..."` challenge.
+    async fn token(&self, challenge: &str) -> Result<String> {
+        let mut realm = String::new();
+        let mut query = Vec::new();
+        for part in split_params(&challenge[7..]) {
+            if let Some((k, v)) = part.split_once('=') {
+                let v = v.trim_matches('"');
+                match k.trim() {
+                    "realm" => realm = v.to_string(),
+                    k @ ("service" | "scope") => query.push(format!("{k}={}", encode(v))),
+                    _ => {}
+                }
+            }
+        }
+        if realm.is_empty() {
+            bail!(
+                "{}: a token challenge without a realm: {challenge}",
+                self.root
+            );
+        }
+        let sep = if realm.contains('?') { '&' } else { '?' };
+        let mut b = http::Request::get(format!("{realm}{sep}{}", query.join("&")));
+        if let Some(basic) = &self.basic {
+            b = b.header("Authorization", basic);
+        }
+        let res = self.http.send(b.body(Body::default())?).await?;
+        if res.status != 200 {
+            bail!(
+                "{}: the token service {realm} answered {}: {}",
+                self.root,
+                res.status,
+                String::from_utf8_lossy(&res.body)
+            );
+        }
+        let v: serde_json::Value = serde_json::from_slice(&res.body)
+            .with_context(|| format!("the token service {realm} answered no JSON"))?;
+        v["token"]
+            .as_str()
+            .or(v["access_token"].as_str())
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("the token service {realm} gave no token"))
+    }
+
+    /// The manifest `reference` (tag or digest) of `repo`; a digest asked for is checked.
+    pub async fn manifest(&self, repo: &str, reference: &str) -> Result<Bytes> {
+        let res = self
+            .send(
+                http::Method::GET,
+                &format!("/v2/{repo}/manifests/{reference}"),
+                &[("Accept", ACCEPT)],
+                Bytes::new(),
+            )
+            .await?;
+        if res.status != 200 {
+            bail!(
+                "{}/{repo}:{reference}: the registry answered {} {}",
+                self.root,
+                res.status,
+                failure(&res)
+            );
+        }
+        let digest = format!("sha256:{}", crate::package::digest_hex(&res.body));
+        if reference.starts_with("sha256:") && reference != digest {
+            bail!(
+                "{}/{repo}@{reference}: the registry sent a manifest of digest {digest}",
+                self.root
+            );
+        }
+        Ok(res.body)
+    }
+
+    /// The blob `digest` of `repo`, checked against its digest. Registries often answer with a
+    /// redirect to storage elsewhere (S3, a CDN): followed without the registry's credentials.
+    pub async fn blob(&self, repo: &str, digest: &str) -> Result<Bytes> {
+        let mut res = self
+            .send(
+                http::Method::GET,
+                &format!("/v2/{repo}/blobs/{digest}"),
+                &[],
+                Bytes::new(),
+            )
+            .await?;
+        for _ in 0..5 {
+            if !matches!(res.status, 301 | 302 | 303 | 307 | 308) {
+                break;
+            }
+            let to = res.header("location").to_string();
+            let to = if to.starts_with('/') {
+                self.url(&to)
+            } else {
+                to
+            };
+            res = self
+                .http
+                .send(http::Request::get(&to).body(Body::default())?)
+                .await?;
+        }
+        if res.status != 200 {
+            bail!(
+                "{}/{repo}: blob {digest}: {} {}",
+                self.root,
+                res.status,
+                failure(&res)
+            );
+        }
+        let got = format!("sha256:{}", crate::package::digest_hex(&res.body));
+        if got != digest {
+            bail!(
+                "{}/{repo}: blob {digest} arrived as {got} (corrupt download)",
+                self.root
+            );
+        }
+        Ok(res.body)
+    }
+
+    /// Whether `repo` has the blob `digest`.
+    pub async fn has_blob(&self, repo: &str, digest: &str) -> Result<bool> {
+        let res = self
+            .send(
+                http::Method::HEAD,
+                &format!("/v2/{repo}/blobs/{digest}"),
+                &[],
+                Bytes::new(),
+            )
+            .await?;
+        match res.status {
+            200 => Ok(true),
+            404 => Ok(false),
+            s => bail!(
+                "{}/{repo}: HEAD blob {digest}: {s} {}",
+                self.root,
+                failure(&res)
+            ),
+        }
+    }
+
+    /// Uploads `bytes` as the blob `digest` of `repo`: an upload session opened (POST), the bytes
+    /// sent whole with the digest that closes it (PUT), the spec's monolithic upload. Not PATCH:
+    /// ECR answers a PATCH with 201 where the spec says 202, and drops the bytes of any PATCH after
+    /// the first (aws/containers-roadmap#2831; kitops and tart moved to one PUT for ECR).
+    pub async fn upload(&self, repo: &str, digest: &str, bytes: Bytes) -> Result<()> {
+        let start = self
+            .send(
+                http::Method::POST,
+                &format!("/v2/{repo}/blobs/uploads/"),
+                &[("Content-Length", "0")],
+                Bytes::new(),
+            )
+            .await?;
+        if start.status != 202 {
+            bail!(
+                "{}/{repo}: starting an upload: {} {}",
+                self.root,
+                start.status,
+                failure(&start)
+            );
+        }
+        let at = start.header("location").to_string();
+        if at.is_empty() {
+            bail!(
+                "{}/{repo}: the registry opened an upload without saying where (no Location)",
+                self.root
+            );
+        }
+        let sep = if at.contains('?') { '&' } else { '?' };
+        let size = bytes.len().to_string();
+        let done = self
+            .send(
+                http::Method::PUT,
+                &format!("{at}{sep}digest={}", encode(digest)),
+                &[
+                    ("Content-Type", "application/octet-stream"),
+                    ("Content-Length", &size),
+                ],
+                bytes,
+            )
+            .await?;
+        if done.status != 201 {
+            bail!(
+                "{}/{repo}: uploading {digest}: {} {}",
+                self.root,
+                done.status,
+                failure(&done)
+            );
+        }
+        Ok(())
+    }
+
+    /// Puts a manifest under `tag`; returns the digest the registry gives it.
+    pub async fn put_manifest(
+        &self,
+        repo: &str,
+        tag: &str,
+        media_type: &str,
+        bytes: Bytes,
+    ) -> Result<String> {
+        let res = self
+            .send(
+                http::Method::PUT,
+                &format!("/v2/{repo}/manifests/{tag}"),
+                &[("Content-Type", media_type)],
+                bytes.clone(),
+            )
+            .await?;
+        if res.status != 201 {
+            bail!(
+                "{}/{repo}:{tag}: putting the manifest: {} {}",
+                self.root,
+                res.status,
+                failure(&res)
+            );
+        }
+        Ok(match res.header("docker-content-digest") {
+            "" => format!("sha256:{}", crate::package::digest_hex(&bytes)),
+            d => d.to_string(),
+        })
+    }
+}
+
+/// The registry's error message (its JSON `errors`), else the body's start.
+fn failure(res: &Response) -> String {
+    let v: serde_json::Value = serde_json::from_slice(&res.body).unwrap_or_default();
+    match v["errors"].as_array() {
+        Some(errs) => errs
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}: {}",
+                    e["code"].as_str().unwrap_or("?"),
+                    e["message"].as_str().unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        None => String::from_utf8_lossy(&res.body[..res.body.len().min(200)]).to_string(),
+    }
+}
+
+/// `a="x,y",b=c` split at the commas outside quotes.
+fn split_params(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+/// Percent-encoding of a query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_challenge_splits_at_commas_outside_quotes() {
+        let c = r#"realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/python:pull,push""#;
+        assert_eq!(
+            split_params(c),
+            vec![
+                r#"realm="https://auth.docker.io/token""#,
+                r#"service="registry.docker.io""#,
+                r#"scope="repository:library/python:pull,push""#
+            ]
+        );
+        assert_eq!(encode("repository:a/b:pull"), "repository%3Aa%2Fb%3Apull");
+    }
+}

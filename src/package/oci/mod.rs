@@ -1,0 +1,294 @@
+//! The daemonless image builder (as ko and jib do it): a base image from a registry, the app's
+//! Python dependencies (installed for the task's platform) and its code as two reproducible
+//! layers, a config that runs it as a non-root user, written into an OCI image layout under
+//! `.fintech/image`; and the push of that layout to a registry, blob by blob, skipping what the
+//! registry already has. No docker daemon is needed, and the same sources give the same digest on
+//! any machine.
+
+pub mod base;
+pub mod distribution;
+pub mod http;
+pub mod layer;
+pub mod reference;
+pub mod store;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::{Value, json};
+
+use base::Descriptor;
+use store::Blobs;
+
+pub const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+pub const CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+pub const LAYER: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+/// The user the app runs as (not root; no entry in /etc/passwd is needed for a numeric id).
+pub const USER: &str = "10001:10001";
+/// Where the app's code goes (the working directory) and its dependencies.
+pub const APP_DIR: &str = "srv";
+pub const PACKAGES_DIR: &str = "opt/packages";
+
+/// What to build.
+pub struct Spec<'a> {
+    /// The base image reference.
+    pub base: &'a str,
+    /// The task's CPU architecture (`x86_64` or `arm64`).
+    pub architecture: &'a str,
+    /// The app's directory (its files become the code layer).
+    pub app: &'a Path,
+    /// The requirements file, if any (its packages become the dependency layer).
+    pub requirements: Option<PathBuf>,
+    pub command: Vec<String>,
+    pub port: i64,
+    pub offline: bool,
+}
+
+/// A built image, in the project's layout.
+pub struct Image {
+    pub digest: String,
+    pub layout: PathBuf,
+    /// Layers (base's and ours) and their total compressed size.
+    pub layers: usize,
+    pub size: u64,
+}
+
+/// The project's OCI image layout.
+pub fn layout_dir(root: &Path) -> PathBuf {
+    root.join(".fintech").join("image")
+}
+
+/// Builds the image of `spec` into the layout at `layout`, named `name` in its index.
+pub fn build(spec: &Spec<'_>, layout: &Path, name: &str) -> Result<Image> {
+    let cache = Blobs::cache();
+    let arch = base::oci_arch(spec.architecture);
+    let base = http::block_on(base::pull(spec.base, arch, spec.offline, &cache))?;
+    let env: Vec<String> = base.config["config"]["Env"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut layers: Vec<(Descriptor, String)> = Vec::new();
+    let diff_ids: Vec<String> = base.config["rootfs"]["diff_ids"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if diff_ids.len() != base.layers.len() {
+        bail!(
+            "base image {}: its config lists {} layers, its manifest {}",
+            spec.base,
+            diff_ids.len(),
+            base.layers.len()
+        );
+    }
+    for (d, diff) in base.layers.iter().zip(diff_ids) {
+        let media_type = match d.media_type.as_str() {
+            "application/vnd.docker.image.rootfs.diff.tar.gzip" | LAYER => LAYER.to_string(),
+            t if t.starts_with("application/vnd.oci.image.layer.v1.tar") => t.to_string(),
+            t => bail!(
+                "base image {}: a layer of type {t} (only gzip and zstd tars are read)",
+                spec.base
+            ),
+        };
+        layers.push((
+            Descriptor {
+                media_type,
+                digest: d.digest.clone(),
+                size: d.size,
+            },
+            diff,
+        ));
+    }
+    let mut history: Vec<Value> = base.config["history"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if let Some(req) = &spec.requirements {
+        let py = python_version(&env)
+            .ok_or_else(|| anyhow!("base image {} does not say which Python it has (no PYTHON_VERSION in its environment): use a Python image as the base", spec.base))?;
+        if let Some(deps) =
+            super::deps::install(req, &format!("python{py}"), spec.architecture, spec.offline)
+                .with_context(|| format!("installing {} for the image", req.display()))?
+        {
+            let files = prefixed(PACKAGES_DIR, super::zip::files(&deps)?);
+            let key = std::fs::read_to_string(deps.join(".complete")).unwrap_or_default();
+            let key = crate::package::digest_hex(format!("deps-layer-1\0{key}").as_bytes());
+            let l = layer::layer(&key, &files, &cache)?;
+            layers.push((descriptor(&l), l.diff_id));
+            history.push(json!({"created": EPOCH, "created_by": format!("fintech: pip install -r {} for linux/{arch}", file_name(req))}));
+        }
+    }
+    let files = prefixed(APP_DIR, super::zip::files(spec.app)?);
+    let key = crate::package::digest_hex(
+        format!("code-layer-1\0{}", super::zip::key(&files)?).as_bytes(),
+    );
+    let l = layer::layer(&key, &files, &cache)?;
+    layers.push((descriptor(&l), l.diff_id));
+    history.push(json!({"created": EPOCH, "created_by": format!("fintech: COPY {} /{APP_DIR}", file_name(spec.app))}));
+
+    let mut env = env;
+    for (k, v) in [
+        ("PYTHONPATH", format!("/{PACKAGES_DIR}")),
+        ("PYTHONDONTWRITEBYTECODE", "1".into()),
+        ("PYTHONUNBUFFERED", "1".into()),
+        ("HOME", "/tmp".into()),
+        ("TMPDIR", "/tmp".into()),
+    ] {
+        env.retain(|e| e.split_once('=').is_none_or(|(n, _)| n != k));
+        env.push(format!("{k}={v}"));
+    }
+    let mut config = json!({
+        "created": EPOCH,
+        "architecture": arch,
+        "os": "linux",
+        "config": {
+            "User": USER,
+            "Env": env,
+            "Entrypoint": spec.command,
+            "WorkingDir": format!("/{APP_DIR}"),
+            "ExposedPorts": {format!("{}/tcp", spec.port): {}},
+            "Labels": base.config["config"]["Labels"].clone(),
+        },
+        "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|(_, d)| d.clone()).collect::<Vec<_>>()},
+        "history": history,
+    });
+    if let Some(v) = base.config["variant"].as_str() {
+        config["variant"] = Value::from(v);
+    }
+    let config_bytes = serde_json::to_vec(&config)?;
+    let config_digest = cache.put(&config_bytes)?;
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": MANIFEST,
+        "config": {"mediaType": CONFIG, "digest": config_digest, "size": config_bytes.len()},
+        "layers": layers.iter().map(|(d, _)| d).collect::<Vec<_>>(),
+        "annotations": {
+            "org.opencontainers.image.base.name": base.name,
+            "org.opencontainers.image.base.digest": base.digest,
+        },
+    });
+    let manifest_bytes = serde_json::to_vec(&manifest)?;
+    let digest = cache.put(&manifest_bytes)?;
+    let out = Blobs::at(layout);
+    for d in std::iter::once(&config_digest)
+        .chain(std::iter::once(&digest))
+        .chain(layers.iter().map(|(d, _)| &d.digest))
+    {
+        out.link_from(&cache, d)?;
+    }
+    store::tag_in_layout(layout, name, &digest, manifest_bytes.len())?;
+    Ok(Image {
+        digest,
+        layout: layout.to_path_buf(),
+        layers: layers.len(),
+        size: layers.iter().map(|(d, _)| d.size).sum(),
+    })
+}
+
+/// Image history entries carry the epoch, as the layers' files do.
+const EPOCH: &str = "1970-01-01T00:00:00Z";
+
+fn descriptor(l: &layer::Layer) -> Descriptor {
+    Descriptor {
+        media_type: LAYER.into(),
+        digest: l.digest.clone(),
+        size: l.size,
+    }
+}
+
+fn prefixed(dir: &str, files: Vec<(String, PathBuf)>) -> Vec<(String, PathBuf)> {
+    files
+        .into_iter()
+        .map(|(n, p)| (format!("{dir}/{n}"), p))
+        .collect()
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().to_string(),
+    )
+}
+
+/// `3.12.7` of `PYTHON_VERSION=3.12.7` in an image's environment.
+fn python_version(env: &[String]) -> Option<String> {
+    let v = env.iter().find_map(|e| e.strip_prefix("PYTHON_VERSION="))?;
+    let ok = v.split('.').count() >= 2
+        && v.split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    ok.then(|| v.to_string())
+}
+
+/// What a push did: blobs uploaded (of all the image's) and their bytes.
+#[derive(Debug, Default)]
+pub struct Pushed {
+    pub uploaded: usize,
+    pub blobs: usize,
+    pub bytes: u64,
+    pub manifest: bool,
+}
+
+/// Pushes the image `digest` of the layout at `layout` to `repo` of `registry` as `tag`: each
+/// blob the registry lacks is uploaded (four at a time), then the manifest is put. `mutated` is
+/// called before each write.
+pub async fn push(
+    registry: &distribution::Registry,
+    layout: &Path,
+    repo: &str,
+    digest: &str,
+    tag: &str,
+    mutated: &(dyn Fn() + Sync),
+) -> Result<Pushed> {
+    use futures::StreamExt;
+    let blobs = Blobs::at(layout);
+    let manifest = blobs.read(digest)?;
+    let m: Value = serde_json::from_slice(&manifest)?;
+    let mut all: Vec<Descriptor> = vec![serde_json::from_value(m["config"].clone())?];
+    all.extend(serde_json::from_value::<Vec<Descriptor>>(
+        m["layers"].clone(),
+    )?);
+    let one = |d: Descriptor| {
+        let blobs = &blobs;
+        async move {
+            if registry.has_blob(repo, &d.digest).await? {
+                return Ok(None);
+            }
+            let bytes = blobs.read(&d.digest)?;
+            mutated();
+            registry.upload(repo, &d.digest, bytes.into()).await?;
+            Ok(Some(d.size))
+        }
+    };
+    let work: Vec<_> = all.iter().cloned().map(one).collect();
+    let results: Vec<Result<Option<u64>>> = futures::stream::iter(work)
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    let mut pushed = Pushed {
+        blobs: all.len(),
+        ..Default::default()
+    };
+    for r in results {
+        if let Some(size) = r? {
+            pushed.uploaded += 1;
+            pushed.bytes += size;
+        }
+    }
+    mutated();
+    let got = registry
+        .put_manifest(repo, tag, MANIFEST, manifest.into())
+        .await?;
+    if got != digest {
+        bail!("the registry took the manifest {digest} as {got}");
+    }
+    pushed.manifest = true;
+    Ok(pushed)
+}
