@@ -20,6 +20,8 @@ import tarfile
 import tempfile
 import urllib.request
 
+from pull import open_url
+
 PYTHON = "/usr/bin/python3"
 REPO = "library/python"
 SKIP = {"test", "tests", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3", "__pycache__", "pydoc_data", "site-packages", "dist-packages"}
@@ -90,26 +92,28 @@ def built():
     tar, ver = layer_tar()
     gz = gzip.compress(tar, compresslevel=6, mtime=0)
     diff_id = "sha256:" + hashlib.sha256(tar).hexdigest()
-    open(cache + ".gz.tmp", "wb").write(gz)
-    os.replace(cache + ".gz.tmp", cache + ".gz")
-    json.dump({"diff_id": diff_id, "version": ver}, open(cache + ".json.tmp", "w"))
-    os.replace(cache + ".json.tmp", cache + ".json")
+    # Tests start at once: each writes its own temporary file, renamed into place whole.
+    tmp = f".{os.getpid()}.tmp"
+    open(cache + ".gz" + tmp, "wb").write(gz)
+    os.replace(cache + ".gz" + tmp, cache + ".gz")
+    json.dump({"diff_id": diff_id, "version": ver}, open(cache + ".json" + tmp, "w"))
+    os.replace(cache + ".json" + tmp, cache + ".json")
     return gz, diff_id, ver
 
 
 def push_blob(registry, data):
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    start = urllib.request.urlopen(urllib.request.Request(f"{registry}/v2/{REPO}/blobs/uploads/", method="POST", data=b""))
+    start = open_url(urllib.request.Request(f"{registry}/v2/{REPO}/blobs/uploads/", method="POST", data=b""))
     loc = start.headers["Location"]
     loc = loc if loc.startswith("http") else registry + loc
     sep = "&" if "?" in loc else "?"
-    urllib.request.urlopen(urllib.request.Request(f"{loc}{sep}digest={digest}", method="PUT", data=data, headers={"Content-Type": "application/octet-stream"}))
+    open_url(urllib.request.Request(f"{loc}{sep}digest={digest}", method="PUT", data=data, headers={"Content-Type": "application/octet-stream"}))
     return {"digest": digest, "size": len(data)}
 
 
 def put_manifest(registry, ref, body, media_type):
     data = json.dumps(body, separators=(",", ":")).encode()
-    urllib.request.urlopen(urllib.request.Request(f"{registry}/v2/{REPO}/manifests/{ref}", method="PUT", data=data, headers={"Content-Type": media_type}))
+    open_url(urllib.request.Request(f"{registry}/v2/{REPO}/manifests/{ref}", method="PUT", data=data, headers={"Content-Type": media_type}))
     return {"mediaType": media_type, "digest": "sha256:" + hashlib.sha256(data).hexdigest(), "size": len(data)}
 
 

@@ -13,14 +13,27 @@ import io
 import json
 import sys
 import tarfile
+import time
+import urllib.error
 import urllib.request
 
 ACCEPT = "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json"
 
 
+def open_url(req):
+    """urlopen, again (up to 5 times) while the registry throttles (429; see realism.py)."""
+    for attempt in range(5):
+        try:
+            return urllib.request.urlopen(req, timeout=60)
+        except urllib.error.HTTPError as e:
+            if e.code != 429 or attempt == 4:
+                raise
+            time.sleep(0.2 * 2**attempt)
+
+
 def get(url, accept=None):
     req = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
-    with urllib.request.urlopen(req, timeout=60) as r:
+    with open_url(req) as r:
         return r.read(), r.headers.get("Content-Type", "")
 
 

@@ -14,6 +14,11 @@ Behaviours (each with the source that documents it on AWS):
   (400), Lambda and API Gateway `TooManyRequestsException` (429, with Retry-After), S3 `SlowDown`
   (503). Sources: EC2 API "Request throttling"; AWS SDKs and Tools reference, "Retry behavior"
   (the error codes every SDK treats as throttling); S3 "Best practices: SlowDown".
+  The registry behind ECR (scripts/emulator) throttles too: the first request of each kind
+  (method and manifests, blobs or uploads) answers 429 TOOMANYREQUESTS, as ECR's registry does
+  past its per-second quotas and Docker Hub past its pull limits. Sources: ECR "service quotas"
+  (rate of InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload, PutImage, BatchGetImage);
+  OCI distribution spec, error code TOOMANYREQUESTS.
 - lambda_states: functions are `Pending` after CreateFunction and `InProgress` after an update
   for FINTECH_REALISM_SECONDS, changes to them meanwhile answer 409 ResourceConflictException,
   and a function named in FINTECH_REALISM_LAMBDA_FAIL ends `Failed` with a StateReason. Source:
@@ -1194,6 +1199,64 @@ def log(behaviour, req):
     if path:
         with _log_lock, open(path, "a") as f:
             f.write(f"{behaviour} {req.service} {req.op}\n")
+
+
+def throttling_registry(public_port, backend):
+    """A proxy on `public_port` in front of the registry at `backend` that throttles the first
+    request of each kind (see `throttle` above), logging `throttle registry METHOD KIND`."""
+    import http.server
+    import urllib.error
+    import urllib.request
+
+    seen = set()
+    lock = threading.Lock()
+
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *a, **k):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirects)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def _answer(self, code, headers, body):
+            self.send_response(code)
+            for k, v in headers:
+                if k.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _any(self):
+            size = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(size) if size else None
+            path = urllib.parse.urlsplit(self.path).path
+            kind = next((k for k in ("uploads", "manifests", "blobs") if f"/{k}/" in path + "/"), "other")
+            with lock:
+                first = (self.command, kind) not in seen
+                seen.add((self.command, kind))
+            if first and kind != "other":
+                _log_line(f"throttle registry {self.command} {kind}")
+                err = json.dumps({"errors": [{"code": "TOOMANYREQUESTS", "message": "Rate exceeded"}]}).encode()
+                return self._answer(429, [("Content-Type", "application/json")], err)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length", "connection")}
+            req = urllib.request.Request(backend + self.path, data=body, method=self.command, headers=headers)
+            try:
+                with opener.open(req, timeout=60) as r:
+                    return self._answer(r.status, r.headers.items(), r.read())
+            except urllib.error.HTTPError as e:
+                return self._answer(e.code, e.headers.items(), e.read())
+
+        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _any
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", public_port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
 
 
 class Realism:

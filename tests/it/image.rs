@@ -446,3 +446,36 @@ fn image_from_its_own_dockerfile_is_built_by_docker_or_podman_for_the_tasks_plat
             .all(|e| e["repository"] != REPO)
     );
 }
+
+#[test]
+fn image_push_and_base_pull_survive_a_throttling_registry() {
+    // The realism layer's `throttle` puts a proxy before the registry that answers the first
+    // request of each kind with 429 TOOMANYREQUESTS, as ECR's registry does past its quotas.
+    let moto = Moto::with_registry_and(&[("FINTECH_REALISM", "throttle")]);
+    let mut p = Project::new(&moto);
+    // A cache of its own: the base image is pulled, not found.
+    let cache = tempfile::tempdir().unwrap();
+    p.env.push((
+        "FINTECH_CACHE_DIR".into(),
+        cache.path().display().to_string(),
+    ));
+    p.run(&["deploy", "--option", "containers", "--yes"])
+        .expect(0);
+    let digest = built_digest(&p);
+    assert_eq!(running_image(&p), format!("{URL}@{digest}"));
+    let log = moto.realism_log();
+    for kind in [
+        "GET manifests",
+        "GET blobs",
+        "HEAD blobs",
+        "POST uploads",
+        "PUT uploads",
+        "PUT manifests",
+    ] {
+        assert!(
+            log.contains(&format!("throttle registry {kind}")),
+            "{kind} was never throttled:\n{log}"
+        );
+    }
+    assert_eq!(pull(&moto, REPO, &digest, None)["digest"], digest.as_str());
+}

@@ -3,6 +3,7 @@
 //! put a manifest. Every blob read is checked against its digest.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use base64::Engine;
@@ -13,6 +14,9 @@ use super::http::{Body, Http, Response};
 /// The manifest types asked for when reading: image indexes first (a base image is usually
 /// multi-platform), then single images, OCI and Docker.
 pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+
+/// How many times a request is sent before its failure is the answer.
+const ATTEMPTS: u32 = 6;
 
 /// A registry's API, with its credentials.
 pub struct Registry {
@@ -78,7 +82,7 @@ impl Registry {
                 .map(|t| format!("Bearer {t}"))
                 .or_else(|| self.basic.clone())
         };
-        let res = self.http.send(build(auth())?).await?;
+        let res = self.retrying(|| build(auth())).await?;
         if res.status != 401 {
             return Ok(res);
         }
@@ -88,7 +92,34 @@ impl Registry {
         }
         let token = self.token(&challenge).await?;
         *self.bearer.lock().expect("not poisoned") = Some(token);
-        self.http.send(build(auth())?).await
+        self.retrying(|| build(auth())).await
+    }
+
+    /// Sends the request `make` builds, again when the registry throttles (429) or fails for a
+    /// while (500, 502, 503, 504) or the connection does: up to [`ATTEMPTS`] times, waiting as
+    /// `Retry-After` says, else 0.2 s doubling to 5 s. ECR answers a burst with 429
+    /// TOOMANYREQUESTS (its quotas are per second), Docker Hub's anonymous pulls with 429.
+    async fn retrying(&self, make: impl Fn() -> Result<http::Request<Body>>) -> Result<Response> {
+        let mut attempt = 0;
+        loop {
+            let res = self.http.send(make()?).await;
+            attempt += 1;
+            let wait = match &res {
+                Ok(r) if matches!(r.status, 429 | 500 | 502 | 503 | 504) => r
+                    .header("retry-after")
+                    .parse::<u64>()
+                    .ok()
+                    .map(|s| Duration::from_secs(s.min(20))),
+                Ok(_) => return res,
+                Err(_) => None,
+            };
+            if attempt >= ATTEMPTS {
+                return res;
+            }
+            let backoff =
+                Duration::from_millis(200 << (attempt - 1).min(5)).min(Duration::from_secs(5));
+            tokio::time::sleep(wait.unwrap_or(backoff)).await;
+        }
     }
 
     /// A token from the token service of a `Bearer realm="...",service="...",scope="..."` challenge.
@@ -112,11 +143,16 @@ impl Registry {
             );
         }
         let sep = if realm.contains('?') { '&' } else { '?' };
-        let mut b = http::Request::get(format!("{realm}{sep}{}", query.join("&")));
-        if let Some(basic) = &self.basic {
-            b = b.header("Authorization", basic);
-        }
-        let res = self.http.send(b.body(Body::default())?).await?;
+        let url = format!("{realm}{sep}{}", query.join("&"));
+        let res = self
+            .retrying(|| {
+                let mut b = http::Request::get(&url);
+                if let Some(basic) = &self.basic {
+                    b = b.header("Authorization", basic);
+                }
+                Ok(b.body(Body::default())?)
+            })
+            .await?;
         if res.status != 200 {
             bail!(
                 "{}: the token service {realm} answered {}: {}",
@@ -184,8 +220,7 @@ impl Registry {
                 to
             };
             res = self
-                .http
-                .send(http::Request::get(&to).body(Body::default())?)
+                .retrying(|| Ok(http::Request::get(&to).body(Body::default())?))
                 .await?;
         }
         if res.status != 200 {
