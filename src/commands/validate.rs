@@ -120,6 +120,7 @@ fn ty_name(t: &Ty) -> &'static str {
         Ty::Bool => "bool",
         Ty::Enum(_) | Ty::OneOf(..) => "enum",
         Ty::Cron => "schedule",
+        Ty::Image => "image",
         Ty::List(_) => "list",
         Ty::Map(_) => "map",
         Ty::Obj(_) => "mapping",

@@ -12,7 +12,7 @@ fn or_reference(v: Value) -> Value {
 
 fn ty(t: &Ty) -> Value {
     or_reference(match t {
-        Ty::Str | Ty::Cron => json!({"type": "string"}),
+        Ty::Str | Ty::Cron | Ty::Image => json!({"type": "string"}),
         Ty::Int { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
         Ty::Num => json!({"type": "number"}),
         Ty::Bool => json!({"type": "boolean"}),

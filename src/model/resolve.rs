@@ -513,6 +513,17 @@ fn check(node: &Node, ty: &Ty, diags: &mut Diagnostics) -> Option<Value> {
             }
         },
         (Ty::Cron, _) => bad("a schedule expression string", diags),
+        (Ty::Image, Kind::Str(s)) => match crate::package::oci::reference::Reference::parse(s) {
+            Ok(_) => Some(Value::String(s.clone())),
+            Err(e) => {
+                diags.push(
+                    Diagnostic::new(node.loc.clone(), format!("{e:#}"))
+                        .hint("e.g. `public.ecr.aws/docker/library/python:3.12-slim`, or pinned with `@sha256:` and 64 hex digits"),
+                );
+                None
+            }
+        },
+        (Ty::Image, _) => bad("an image reference string", diags),
         (Ty::List(inner), Kind::Seq(items)) => {
             let vals: Vec<Option<Value>> = items.iter().map(|i| check(i, inner, diags)).collect();
             vals.into_iter()

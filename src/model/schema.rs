@@ -17,6 +17,8 @@ pub enum Ty {
     /// A value from a closed list too long to print in full (instance classes), with a hint.
     OneOf(&'static [&'static str], &'static str),
     Cron,
+    /// A container image reference (`[registry/]repository[:tag][@sha256:...]`).
+    Image,
     List(&'static Ty),
     Map(&'static Ty),
     Obj(&'static [Field]),

@@ -286,6 +286,19 @@ const CASES: &[Case] = &[
         says: "declares no resources",
     },
     Case {
+        name: "base image that is no image reference",
+        setup: |p| {
+            p.edit(
+                "fintech.yaml",
+                "base_image: public.ecr.aws/docker/library/python:3.12-slim",
+                "base_image: Python:3.12",
+            )
+        },
+        args: &["--option", "containers"],
+        file: "fintech.yaml",
+        says: "image `Python:3.12`: `library/Python` is not a repository name",
+    },
+    Case {
         name: "no stack file for the option asked",
         setup: |p| std::fs::remove_file(p.path("stacks/containers.yaml")).unwrap(),
         args: &["--option", "containers"],

@@ -11,7 +11,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("cluster", STR, Required, Replace, "cluster ARN"),
         f("image", STR, Required, Local, "repository URL (or a full image reference); the task runs it pinned by digest"),
         f("build", STR, Optional, Local, "the app's directory: fintech builds its image (base image, requirements, code) and pushes it, no docker needed"),
-        f("base_image", STR, Default("\"public.ecr.aws/docker/library/python:3.12-slim\""), Local, "base of the image fintech builds: a Python image (pin it with @sha256: for builds that never change)"),
+        f("base_image", Ty::Image, Default("\"public.ecr.aws/docker/library/python:3.12-slim\""), Local, "base of the image fintech builds: a Python image (pin it with @sha256: for builds that never change)"),
         f("requirements", STR, Default("\"requirements.txt\""), Local, "requirements file (in `build`) installed into the image for the task's platform"),
         f("command", STRS, Optional, Local, "the container's command (default: python -m uvicorn app.main:app --host 0.0.0.0 --port <port>)"),
         f("dockerfile", STR, Optional, Local, "build with docker or podman from this Dockerfile (in `build`) instead, its content hash the image tag"),
