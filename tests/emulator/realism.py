@@ -19,6 +19,11 @@ Behaviours (each with the source that documents it on AWS):
   past its per-second quotas and Docker Hub past its pull limits. Sources: ECR "service quotas"
   (rate of InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload, PutImage, BatchGetImage);
   OCI distribution spec, error code TOOMANYREQUESTS.
+- registry: the registry behind ECR as clients meet ECR's: the first authenticated PUT that closes
+  a blob upload fails with 500 and its session then answers 416 BLOB_UPLOAD_INVALID (a session cannot be
+  restarted from byte 0); blob reads answer 307 to storage elsewhere that refuses a request
+  carrying the registry's Authorization header (400, as S3's presigned URLs do). Sources:
+  apple/container#1895; open-policy-agent/opa#6580; ECR user guide, "Registry authentication".
 - lambda_states: functions are `Pending` after CreateFunction and `InProgress` after an update
   for FINTECH_REALISM_SECONDS, changes to them meanwhile answer 409 ResourceConflictException,
   and a function named in FINTECH_REALISM_LAMBDA_FAIL ends `Failed` with a StateReason. Source:
@@ -40,7 +45,7 @@ import threading
 import time
 import urllib.parse
 
-PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency", "lambda_enis", "ecs_states", "cloudfront_states", "events_partial", "endpoints"]}
+PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency", "lambda_enis", "ecs_states", "cloudfront_states", "events_partial", "endpoints", "registry"]}
 
 
 def enabled():
@@ -1166,6 +1171,11 @@ def lambda_quota(req):
     return None
 
 
+def registry(req):
+    """Acts on the registry's traffic only, in the proxy `registry_proxy` starts."""
+    return None
+
+
 BEHAVIOURS = {
     "lambda_quota": lambda_quota,
     "throttle": throttle,
@@ -1180,6 +1190,7 @@ BEHAVIOURS = {
     "cloudfront_states": cloudfront_states,
     "events_partial": events_partial,
     "endpoints": endpoints,
+    "registry": registry,
 }
 
 
@@ -1201,9 +1212,13 @@ def log(behaviour, req):
             f.write(f"{behaviour} {req.service} {req.op}\n")
 
 
-def throttling_registry(public_port, backend):
-    """A proxy on `public_port` in front of the registry at `backend` that throttles the first
-    request of each kind (see `throttle` above), logging `throttle registry METHOD KIND`."""
+def registry_proxy(public_port, backend, names):
+    """A proxy on `public_port` in front of the registry at `backend`: with `throttle`, the first
+    request of each kind answers 429 (logged `throttle registry METHOD KIND`); with `registry`, ECR's
+    upload and download ways (logged `registry PUT failed`, `registry 416`, `registry redirect`)."""
+    throttled, faults = "throttle" in names, "registry" in names
+    failed_sessions = set()
+    stored = {}
     import http.server
     import urllib.error
     import urllib.request
@@ -1241,7 +1256,35 @@ def throttling_registry(public_port, backend):
             with lock:
                 first = (self.command, kind) not in seen
                 seen.add((self.command, kind))
-            if first and kind != "other":
+            if path.startswith("/_storage/"):
+                if self.headers.get("Authorization"):
+                    _log_line("registry storage refused Authorization")
+                    return self._answer(400, [("Content-Type", "application/xml")], b"<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>")
+                return self._answer(200, [("Content-Type", "application/octet-stream")], stored.get(path, b""))
+            # ECR's uploads are the authenticated ones (the tests' own base image push is anonymous).
+            if faults and kind == "uploads" and self.command == "PUT" and self.headers.get("Authorization"):
+                with lock:
+                    session = path
+                    if session in failed_sessions:
+                        _log_line("registry 416")
+                        err = json.dumps({"errors": [{"code": "BLOB_UPLOAD_INVALID", "message": "blob upload invalid"}]}).encode()
+                        return self._answer(416, [("Content-Type", "application/json")], err)
+                    if not failed_sessions:
+                        failed_sessions.add(session)
+                        _log_line("registry PUT failed")
+                        return self._answer(500, [("Content-Type", "application/json")], b'{"errors":[{"code":"UNKNOWN","message":"internal error"}]}')
+            if faults and kind == "blobs" and self.command == "GET" and not (first and throttled):
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                try:
+                    with opener.open(urllib.request.Request(backend + self.path, headers=headers), timeout=60) as r:
+                        data = r.read()
+                except urllib.error.HTTPError as e:
+                    return self._answer(e.code, e.headers.items(), e.read())
+                where = f"/_storage/{len(stored)}"
+                stored[where] = data
+                _log_line("registry redirect")
+                return self._answer(307, [("Location", f"http://127.0.0.1:{public_port}{where}")], b"")
+            if throttled and first and kind != "other":
                 _log_line(f"throttle registry {self.command} {kind}")
                 err = json.dumps({"errors": [{"code": "TOOMANYREQUESTS", "message": "Rate exceeded"}]}).encode()
                 return self._answer(429, [("Content-Type", "application/json")], err)

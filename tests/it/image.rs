@@ -448,10 +448,12 @@ fn image_from_its_own_dockerfile_is_built_by_docker_or_podman_for_the_tasks_plat
 }
 
 #[test]
-fn image_push_and_base_pull_survive_a_throttling_registry() {
-    // The realism layer's `throttle` puts a proxy before the registry that answers the first
-    // request of each kind with 429 TOOMANYREQUESTS, as ECR's registry does past its quotas.
-    let moto = Moto::with_registry_and(&[("FINTECH_REALISM", "throttle")]);
+fn image_push_and_base_pull_survive_a_registry_that_throttles_fails_and_redirects() {
+    // The realism layer puts a proxy before the registry: `throttle` answers the first request of
+    // each kind with 429 TOOMANYREQUESTS, as ECR's registry does past its quotas; `registry` fails
+    // the first upload's closing PUT with 500 and answers 416 to its session after (as ECR does),
+    // and sends blob reads to storage elsewhere that refuses the registry's Authorization.
+    let moto = Moto::with_registry_and(&[("FINTECH_REALISM", "throttle,registry")]);
     let mut p = Project::new(&moto);
     // A cache of its own: the base image is pulled, not found.
     let cache = tempfile::tempdir().unwrap();
@@ -477,5 +479,12 @@ fn image_push_and_base_pull_survive_a_throttling_registry() {
             "{kind} was never throttled:\n{log}"
         );
     }
+    for what in ["registry PUT failed", "registry 416", "registry redirect"] {
+        assert!(log.contains(what), "{what} never happened:\n{log}");
+    }
+    assert!(
+        !log.contains("registry storage refused Authorization"),
+        "{log}"
+    );
     assert_eq!(pull(&moto, REPO, &digest, None)["digest"], digest.as_str());
 }

@@ -88,6 +88,12 @@ impl Registry {
         }
         let challenge = res.header("www-authenticate").to_string();
         if !challenge.to_ascii_lowercase().starts_with("bearer ") {
+            if self.basic.is_none() {
+                bail!(
+                    "{} asks for a login ({challenge}): images are read from it anonymously, so a base image must be public",
+                    self.root
+                );
+            }
             return Ok(res);
         }
         let token = self.token(&challenge).await?;
@@ -265,8 +271,21 @@ impl Registry {
     /// Uploads `bytes` as the blob `digest` of `repo`: an upload session opened (POST), the bytes
     /// sent whole with the digest that closes it (PUT), the spec's monolithic upload. Not PATCH:
     /// ECR answers a PATCH with 201 where the spec says 202, and drops the bytes of any PATCH after
-    /// the first (aws/containers-roadmap#2831; kitops and tart moved to one PUT for ECR).
+    /// the first (aws/containers-roadmap#2831; kitops and tart moved to one PUT for ECR). A PUT
+    /// that fails is not sent again into its session (ECR answers 416 BLOB_UPLOAD_INVALID to a
+    /// session restarted from byte 0, apple/container#1895): a new session is opened, 3 at most.
     pub async fn upload(&self, repo: &str, digest: &str, bytes: Bytes) -> Result<()> {
+        let mut sessions = 0;
+        loop {
+            sessions += 1;
+            match self.upload_once(repo, digest, bytes.clone()).await {
+                Err(_) if sessions < 3 => continue,
+                done => return done,
+            }
+        }
+    }
+
+    async fn upload_once(&self, repo: &str, digest: &str, bytes: Bytes) -> Result<()> {
         let start = self
             .send(
                 http::Method::POST,
