@@ -177,14 +177,9 @@ pub fn build(spec: &Spec<'_>, layout: &Path, name: &str) -> Result<Image> {
     });
     let manifest_bytes = serde_json::to_vec(&manifest)?;
     let digest = cache.put(&manifest_bytes)?;
-    let out = Blobs::at(layout);
-    for d in std::iter::once(&config_digest)
-        .chain(std::iter::once(&digest))
-        .chain(layers.iter().map(|(d, _)| &d.digest))
-    {
-        out.link_from(&cache, d)?;
-    }
-    store::tag_in_layout(layout, name, &digest, manifest_bytes.len())?;
+    let mut blobs = vec![config_digest.as_str(), digest.as_str()];
+    blobs.extend(layers.iter().map(|(d, _)| d.digest.as_str()));
+    store::publish(layout, &cache, &blobs, name, &digest, manifest_bytes.len())?;
     Ok(Image {
         digest,
         layout: layout.to_path_buf(),

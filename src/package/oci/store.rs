@@ -73,12 +73,23 @@ impl Blobs {
     }
 }
 
-/// Names the manifest `digest` (of `size` bytes) `name` in the OCI image layout at `root` (its
-/// `oci-layout` and `index.json`; one entry per name, the last build's).
-pub fn tag_in_layout(root: &Path, name: &str, digest: &str, size: usize) -> Result<()> {
-    static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one = WRITING.lock().unwrap_or_else(|e| e.into_inner());
-    std::fs::create_dir_all(root)?;
+/// Publishes an image in the OCI image layout at `root`: its `blobs` linked from `cache`, its
+/// manifest `digest` (of `size` bytes) named `name` in `index.json` (one entry per name, the last
+/// build's), and the blobs no named image uses any more removed. One writer at a time, across
+/// threads and processes (two services, two stages): a lock file in the layout.
+pub fn publish(
+    root: &Path,
+    cache: &Blobs,
+    blobs: &[&str],
+    name: &str,
+    digest: &str,
+    size: usize,
+) -> Result<()> {
+    let _one = crate::package::scratch::Exclusive::take(&root.join(".lock"))?;
+    let layout = Blobs::at(root);
+    for d in blobs {
+        layout.link_from(cache, d)?;
+    }
     std::fs::write(root.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#)?;
     let path = root.join("index.json");
     const REF: &str = "org.opencontainers.image.ref.name";
@@ -104,5 +115,84 @@ pub fn tag_in_layout(root: &Path, name: &str, digest: &str, size: usize) -> Resu
     let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
     std::fs::write(&tmp, serde_json::to_vec_pretty(&index)?)?;
     std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    prune(root, &layout, &manifests)
+}
+
+/// Removes the layout's blobs that none of `manifests` (nor their configs and layers) names.
+fn prune(root: &Path, layout: &Blobs, manifests: &[Value]) -> Result<()> {
+    let mut keep = std::collections::BTreeSet::new();
+    for m in manifests {
+        let Some(d) = m["digest"].as_str() else {
+            continue;
+        };
+        keep.insert(d.to_string());
+        let Ok(body) = layout.read(d) else { continue };
+        let v: Value = serde_json::from_slice(&body).unwrap_or_default();
+        for b in std::iter::once(&v["config"]).chain(v["layers"].as_array().into_iter().flatten()) {
+            if let Some(d) = b["digest"].as_str() {
+                keep.insert(d.to_string());
+            }
+        }
+    }
+    let dir = root.join("blobs").join("sha256");
+    for e in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().to_string();
+        if !keep.contains(&format!("sha256:{name}")) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A manifest of one layer, stored in `cache`: (its digest and size, the blobs to publish).
+    fn image(cache: &Blobs, layer: &[u8]) -> (String, usize, Vec<String>) {
+        let l = cache.put(layer).unwrap();
+        let c = cache.put(format!("config of {l}").as_bytes()).unwrap();
+        let m = serde_json::to_vec(&json!({"config": {"digest": c}, "layers": [{"digest": l}]}))
+            .unwrap();
+        let d = cache.put(&m).unwrap();
+        (d.clone(), m.len(), vec![d, c, l])
+    }
+
+    #[test]
+    fn publishing_names_the_image_and_removes_only_what_no_named_image_uses() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Blobs::at(&dir.path().join("cache"));
+        let root = dir.path().join("layout");
+        let publish_as = |name: &str, layer: &[u8]| {
+            let (d, size, blobs) = image(&cache, layer);
+            let refs: Vec<&str> = blobs.iter().map(String::as_str).collect();
+            publish(&root, &cache, &refs, name, &d, size).unwrap();
+            blobs
+        };
+        let api_v1 = publish_as("dev-api", b"code v1");
+        let worker = publish_as("dev-worker", b"worker");
+        let api_v2 = publish_as("dev-api", b"code v2");
+        let layout = Blobs::at(&root);
+        assert!(api_v2.iter().chain(&worker).all(|d| layout.has(d)));
+        assert!(
+            api_v1.iter().all(|d| !layout.has(d)),
+            "the replaced image's blobs are gone"
+        );
+        assert!(api_v1.iter().all(|d| cache.has(d)), "the cache keeps them");
+        let index: Value =
+            serde_json::from_slice(&std::fs::read(root.join("index.json")).unwrap()).unwrap();
+        let names: Vec<&str> = index["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                m["annotations"]["org.opencontainers.image.ref.name"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(names, ["dev-api", "dev-worker"]);
+        assert_eq!(index["manifests"][0]["digest"], api_v2[0].as_str());
+    }
 }
