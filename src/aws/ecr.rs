@@ -179,7 +179,7 @@ pub async fn has_image(aws: &Aws, url: &str, digest: &str) -> Result<bool> {
 }
 
 async fn image_digest(aws: &Aws, url: &str, id: ImageIdentifier) -> Result<Option<String>> {
-    let repo = url.rsplit('/').next().unwrap_or(url);
+    let repo = crate::package::oci::reference::repository_name(url);
     match aws
         .ecr
         .describe_images()

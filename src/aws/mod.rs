@@ -417,11 +417,7 @@ impl<'a> Call<'a> {
 
 /// The digest-pinned image of an ECS service (`props`: image URL and tag), if the registry has it.
 pub async fn find_image(aws: &Aws, props: &Attrs) -> Result<Option<String>> {
-    let url = props.s("image")?.split('@').next().unwrap_or_default();
-    let repo = url
-        .rsplit_once(':')
-        .filter(|(_, t)| !t.contains('/'))
-        .map_or(url, |(r, _)| r);
+    let repo = crate::package::oci::reference::repository_url(props.s("image")?);
     Ok(ecr::find_image(aws, repo, props.s("image_tag")?)
         .await?
         .map(|d| format!("{repo}@{d}")))

@@ -35,10 +35,7 @@ pub async fn push_image(aws: &Aws, id: &str, props: &Attrs) -> Result<()> {
     } else {
         oci::reference::api_root(&endpoint)
     };
-    let repo = url
-        .split_once('/')
-        .map(|(_, r)| r)
-        .ok_or_else(|| anyhow!("`{id}`: {url} is not a repository URL"))?;
+    let repo = oci::reference::repository_name(url);
     let registry =
         oci::distribution::Registry::new(&endpoint, Some((&login.user, &login.password)))?;
     let layout = std::path::PathBuf::from(props.s("image_layout")?);

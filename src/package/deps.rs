@@ -22,7 +22,13 @@ pub fn install(req: &Path, runtime: &str, arch: &str, offline: bool) -> Result<O
     let full = runtime.trim_start_matches("python");
     let py = full.splitn(3, '.').take(2).collect::<Vec<_>>().join(".");
     let key = crate::package::digest_hex(
-        &[text.as_slice(), platform.as_bytes(), full.as_bytes()].concat(),
+        &[
+            MARKERS_SALT,
+            text.as_slice(),
+            platform.as_bytes(),
+            full.as_bytes(),
+        ]
+        .concat(),
     );
     let dir = cache_root().join(&key[..16]);
     if dir.join(".complete").is_file() {
@@ -64,8 +70,8 @@ pub fn install(req: &Path, runtime: &str, arch: &str, offline: bool) -> Result<O
         .arg(&tmp)
         .arg("-r")
         .arg(req);
-    let out =
-        super::child::output(&mut pip, None).with_context(|| format!("running {python} -m pip"))?;
+    let out = super::child::output(&mut pip, None)
+        .with_context(|| format!("running pip with {python} (the target's markers)"))?;
     if !out.status.success() {
         bail!(
             "pip install for {platform} failed:\n{}",
@@ -85,9 +91,14 @@ pub fn install(req: &Path, runtime: &str, arch: &str, offline: bool) -> Result<O
 /// it (pypa/pip#11664), so a build machine with another Python or CPU leaves out, or adds, what the
 /// target needs. Here pip's own marker environment is the target's (argv[1], JSON).
 const TARGET_MARKERS: &str = "import json, runpy, sys\n\
-try:\n    import pip._vendor.packaging.markers as m\n    env = m.default_environment()\n    env.update(json.loads(sys.argv[1]))\n    m.default_environment = lambda: dict(env)\n\
-except ImportError:\n    pass\n\
+try:\n    import pip._vendor.packaging.markers as m\n\
+except ImportError:\n    sys.exit('fintech: this pip has no pip._vendor.packaging.markers to evaluate markers for the target; upgrade pip (23 or later)')\n\
+env = m.default_environment()\nenv.update(json.loads(sys.argv[1]))\nm.default_environment = lambda: dict(env)\n\
 sys.argv = ['pip'] + sys.argv[2:]\nrunpy.run_module('pip', run_name='__main__', alter_sys=True)\n";
+
+/// Part of the cache key of every install: installs made before pip ran with the target's
+/// markers were made with the build machine's, and are not reused.
+const MARKERS_SALT: &[u8] = b"target-markers-1\0";
 
 /// The marker environment of CPython `full` (`3.12`, or `3.11.2`) on Linux `arch`. An unknown
 /// patch release is taken as `.0`: a backport for early releases installed without need is

@@ -194,15 +194,7 @@ pub fn first_subnets(props: &mut Attrs) -> Result<()> {
 pub fn service_image(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
     // The repository URL is unknown until the repository exists (a first plan).
     let image = props.opt("image").unwrap_or_default().to_string();
-    let repo = image
-        .split('@')
-        .next()
-        .map(|i| match i.rsplit_once(':') {
-            Some((r, t)) if !t.contains('/') => r,
-            _ => i,
-        })
-        .unwrap_or_default()
-        .to_string();
+    let repo = oci::reference::repository_url(&image).to_string();
     if props.contains_key("build") && !props.contains_key("dockerfile") {
         let dir = payload_path(p.desired, props.s("build")?);
         if !dir.is_dir() {

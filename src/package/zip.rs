@@ -69,6 +69,15 @@ pub fn files(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
     Ok(out)
 }
 
+/// The installed dependencies in `deps` to package: all but the console scripts pip writes into
+/// `bin/`, whose first line names the Python of the machine that installed them (so they would
+/// differ from machine to machine, and could not run on the target anyway).
+pub fn dependency_files(deps: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
+    let mut all = files(deps)?;
+    all.retain(|(name, _)| !name.starts_with("bin/"));
+    Ok(all)
+}
+
 /// What a zip of `src` holds (and, at its root, the installed dependencies in `deps`): (path in
 /// the zip, path on disk), sorted. Files of `src` win over dependencies of the same path.
 pub fn entries(src: &Path, deps: Option<&Path>) -> Result<Vec<(String, std::path::PathBuf)>> {
@@ -76,7 +85,11 @@ pub fn entries(src: &Path, deps: Option<&Path>) -> Result<Vec<(String, std::path
     if let Some(d) = deps {
         let own: std::collections::BTreeSet<String> =
             entries.iter().map(|(n, _)| n.clone()).collect();
-        entries.extend(files(d)?.into_iter().filter(|(n, _)| !own.contains(n)));
+        entries.extend(
+            dependency_files(d)?
+                .into_iter()
+                .filter(|(n, _)| !own.contains(n)),
+        );
         entries.sort();
     }
     Ok(entries)

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use super::distribution::Registry;
 use super::reference::Reference;
-use super::store::Blobs;
+use super::store::{Blobs, write_whole};
+use std::collections::BTreeMap;
 
 /// A blob as a manifest names it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -28,9 +29,12 @@ pub struct Base {
     pub layers: Vec<Descriptor>,
 }
 
-/// What a base reference resolved to last (the digest of the platform's manifest), for `--offline`.
-#[derive(Serialize, Deserialize)]
+/// What a base reference resolved to last: the digest the registry gave for the reference (an
+/// index's, often) and of the platform's manifest in it; for `--offline` and for a registry that
+/// cannot be reached.
+#[derive(Clone, Serialize, Deserialize)]
 struct Resolved {
+    top: String,
     digest: String,
 }
 
@@ -43,50 +47,55 @@ pub fn oci_arch(architecture: &str) -> &'static str {
     }
 }
 
-/// The base image `name` for `arch` (OCI: `amd64`, `arm64`): resolved at the registry (a tag
-/// moves; pin `@sha256:` for builds that never change), or as last resolved when `offline`.
+/// The base image `name` for `arch` (OCI: `amd64`, `arm64`), resolved once per run (so a deploy
+/// applies the digest its plan showed, even if the tag moves meanwhile): a tag moves, so it is
+/// asked about at the registry (a HEAD, which Docker Hub does not count as a pull; the manifests
+/// are read only when it moved), or taken as last resolved when `offline` or when the registry
+/// cannot be reached (with a warning). Pin `@sha256:` for builds that never change.
 pub async fn pull(name: &str, arch: &str, offline: bool, cache: &Blobs) -> Result<Base> {
+    static RUN: std::sync::Mutex<BTreeMap<String, Resolved>> =
+        std::sync::Mutex::new(BTreeMap::new());
     let r = Reference::parse(name)?;
     let key = crate::package::digest_hex(format!("{name}\0{arch}").as_bytes());
+    let this_run = RUN.lock().expect("not poisoned").get(&key).cloned();
     let record = cache.records().join(format!("base-{}.json", &key[..32]));
-    let remembered = || {
-        std::fs::read(&record)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Resolved>(&b).ok())
-            .filter(|res| cache.has(&res.digest))
+    let remembered = std::fs::read(&record)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Resolved>(&b).ok())
+        .filter(|res| cache.has(&res.digest));
+    let registry = Registry::new(&r.api_root(), None)?;
+    let resolved = match (this_run, offline) {
+        (Some(res), _) => res,
+        (None, true) => remembered.ok_or_else(|| {
+            anyhow!("base image {name} was never pulled here and --offline was given")
+        })?,
+        (None, false) => match resolve(&registry, &r, arch, remembered.as_ref(), cache).await {
+            Ok(res) => res,
+            Err(e) => match remembered {
+                Some(res) => {
+                    eprintln!(
+                        "warning: base image {name}: {e:#}; building on {} as last resolved here",
+                        res.digest
+                    );
+                    res
+                }
+                None => return Err(e),
+            },
+        },
     };
-    let registry = || Registry::new(&r.api_root(), None);
-    let digest = if offline {
-        remembered()
-            .ok_or_else(|| {
-                anyhow!("base image {name} was never pulled here and --offline was given")
-            })?
-            .digest
-    } else {
-        let reg = registry()?;
-        let top = reg.manifest(&r.repository, r.reference()).await?;
-        let digest = match serde_json::from_slice::<Value>(&top)?["manifests"].as_array() {
-            Some(list) => {
-                let chosen = choose(list, arch).ok_or_else(|| {
-                    anyhow!(
-                        "base image {name} has no linux/{arch} image (it has {})",
-                        platforms(list)
-                    )
-                })?;
-                let m = reg.manifest(&r.repository, &chosen).await?;
-                cache.put(&m)?
-            }
-            None => cache.put(&top)?,
-        };
-        std::fs::create_dir_all(cache.records())?;
-        std::fs::write(
-            &record,
-            serde_json::to_vec(&Resolved {
-                digest: digest.clone(),
-            })?,
-        )?;
-        digest
-    };
+    if !cache.has(&resolved.digest) {
+        bail!(
+            "base image {name}: its manifest {} is not in the cache",
+            resolved.digest
+        );
+    }
+    write_whole(&record, |tmp| {
+        std::fs::write(tmp, serde_json::to_vec(&resolved)?).map_err(Into::into)
+    })?;
+    RUN.lock()
+        .expect("not poisoned")
+        .insert(key, resolved.clone());
+    let digest = resolved.digest;
     let manifest: Value = serde_json::from_slice(&cache.read(&digest)?)
         .with_context(|| format!("base image {name}: its manifest is not JSON"))?;
     if manifest["schemaVersion"] != 2 {
@@ -106,9 +115,8 @@ pub async fn pull(name: &str, arch: &str, offline: bool, cache: &Blobs) -> Resul
         if offline {
             bail!("base image {name}: layers are missing from the cache and --offline was given");
         }
-        let reg = registry()?;
         for d in missing {
-            let bytes = reg.blob(&r.repository, &d.digest).await?;
+            let bytes = registry.blob(&r.repository, &d.digest).await?;
             cache.put(&bytes)?;
         }
     }
@@ -125,6 +133,48 @@ pub async fn pull(name: &str, arch: &str, offline: bool, cache: &Blobs) -> Resul
         digest,
         config,
         layers,
+    })
+}
+
+/// Asks the registry what `r` is now: a HEAD, and when the digest it gives is the one `known`
+/// resolved, that; else the manifest (the platform's one, from an index), into `cache`.
+async fn resolve(
+    registry: &Registry,
+    r: &Reference,
+    arch: &str,
+    known: Option<&Resolved>,
+    cache: &Blobs,
+) -> Result<Resolved> {
+    let name = format!("{}/{}:{}", r.registry, r.repository, r.reference());
+    if let Some(k) = known
+        && registry
+            .manifest_digest(&r.repository, r.reference())
+            .await?
+            .as_deref()
+            == Some(k.top.as_str())
+    {
+        return Ok(k.clone());
+    }
+    let top = registry.manifest(&r.repository, r.reference()).await?;
+    let top_digest = cache.put(&top)?;
+    let digest = match serde_json::from_slice::<Value>(&top)
+        .with_context(|| format!("base image {name}: its manifest is not JSON"))?["manifests"]
+        .as_array()
+    {
+        Some(list) => {
+            let chosen = choose(list, arch).ok_or_else(|| {
+                anyhow!(
+                    "base image {name} has no linux/{arch} image (it has {})",
+                    platforms(list)
+                )
+            })?;
+            cache.put(&registry.manifest(&r.repository, &chosen).await?)?
+        }
+        None => top_digest.clone(),
+    };
+    Ok(Resolved {
+        top: top_digest,
+        digest,
     })
 }
 

@@ -18,6 +18,61 @@ pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/v
 /// How many times a request is sent before its failure is the answer.
 const ATTEMPTS: u32 = 6;
 
+/// How many upload sessions a blob gets.
+const SESSIONS: u32 = 3;
+
+/// What a request is sent again for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// Throttling (429) only: the request must not be repeated after the registry acted on it.
+    Throttled,
+    /// Throttling, a registry failing for a while (5xx) and broken connections.
+    Failures,
+}
+
+/// How long to wait before attempt `n + 1`: 0.2 s doubling, at most 5 s.
+fn backoff(n: u32) -> Duration {
+    Duration::from_millis(200 << n.saturating_sub(1).min(5)).min(Duration::from_secs(5))
+}
+
+/// Why an upload session failed: worth a new session, or not.
+enum Failure {
+    Again(anyhow::Error),
+    Fatal(anyhow::Error),
+}
+
+impl Failure {
+    /// A failure answered with `status`: a new session may succeed after a 5xx or 416.
+    fn of(status: u16, e: anyhow::Error) -> Failure {
+        if status >= 500 || status == 416 || status == 429 {
+            Failure::Again(e)
+        } else {
+            Failure::Fatal(e)
+        }
+    }
+}
+
+/// `location` (absolute, absolute-path or relative) resolved against the URL `base`.
+fn resolve(base: &str, location: &str) -> String {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        return location.to_string();
+    }
+    let origin_end = base
+        .find("://")
+        .and_then(|i| base[i + 3..].find('/').map(|j| i + 3 + j))
+        .unwrap_or(base.len());
+    if location.starts_with('/') {
+        format!("{}{location}", &base[..origin_end])
+    } else {
+        let dir_end = base[origin_end..]
+            .split('?')
+            .next()
+            .and_then(|p| p.rfind('/'))
+            .map_or(base.len(), |j| origin_end + j + 1);
+        format!("{}{location}", &base[..dir_end])
+    }
+}
+
 /// A registry's API, with its credentials.
 pub struct Registry {
     http: Http,
@@ -45,11 +100,7 @@ impl Registry {
     }
 
     fn url(&self, path: &str) -> String {
-        if path.starts_with("http://") || path.starts_with("https://") {
-            path.to_string()
-        } else {
-            format!("{}{path}", self.root)
-        }
+        resolve(&format!("{}/v2/", self.root), path)
     }
 
     /// Sends a request with the credentials; on 401 asks the token service the answer names
@@ -60,6 +111,19 @@ impl Registry {
         path: &str,
         headers: &[(&str, &str)],
         body: Bytes,
+    ) -> Result<Response> {
+        self.send_as(method, path, headers, body, Retry::Failures)
+            .await
+    }
+
+    /// [`Registry::send`], retrying as `retry` says.
+    async fn send_as(
+        &self,
+        method: http::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+        retry: Retry,
     ) -> Result<Response> {
         let build = |auth: Option<String>| {
             let mut b = http::Request::builder()
@@ -82,7 +146,7 @@ impl Registry {
                 .map(|t| format!("Bearer {t}"))
                 .or_else(|| self.basic.clone())
         };
-        let res = self.retrying(|| build(auth())).await?;
+        let res = self.retrying(retry, || build(auth())).await?;
         if res.status != 401 {
             return Ok(res);
         }
@@ -98,33 +162,41 @@ impl Registry {
         }
         let token = self.token(&challenge).await?;
         *self.bearer.lock().expect("not poisoned") = Some(token);
-        self.retrying(|| build(auth())).await
+        self.retrying(retry, || build(auth())).await
     }
 
-    /// Sends the request `make` builds, again when the registry throttles (429) or fails for a
-    /// while (500, 502, 503, 504) or the connection does: up to [`ATTEMPTS`] times, waiting as
-    /// `Retry-After` says, else 0.2 s doubling to 5 s. ECR answers a burst with 429
-    /// TOOMANYREQUESTS (its quotas are per second), Docker Hub's anonymous pulls with 429.
-    async fn retrying(&self, make: impl Fn() -> Result<http::Request<Body>>) -> Result<Response> {
+    /// Sends the request `make` builds, again when the registry throttles (429) — and, with
+    /// [`Retry::Failures`], when it fails for a while (500, 502, 503, 504) or the connection does:
+    /// up to [`ATTEMPTS`] times, waiting as `Retry-After` says, else 0.2 s doubling to 5 s. ECR
+    /// answers a burst with 429 TOOMANYREQUESTS (its quotas are per second), Docker Hub's
+    /// anonymous pulls with 429.
+    async fn retrying(
+        &self,
+        retry: Retry,
+        make: impl Fn() -> Result<http::Request<Body>>,
+    ) -> Result<Response> {
         let mut attempt = 0;
         loop {
             let res = self.http.send(make()?).await;
             attempt += 1;
+            let failures = retry == Retry::Failures;
             let wait = match &res {
-                Ok(r) if matches!(r.status, 429 | 500 | 502 | 503 | 504) => r
-                    .header("retry-after")
-                    .parse::<u64>()
-                    .ok()
-                    .map(|s| Duration::from_secs(s.min(20))),
-                Ok(_) => return res,
-                Err(_) => None,
+                Ok(r)
+                    if r.status == 429
+                        || (failures && matches!(r.status, 500 | 502 | 503 | 504)) =>
+                {
+                    r.header("retry-after")
+                        .parse::<u64>()
+                        .ok()
+                        .map(|s| Duration::from_secs(s.min(20)))
+                }
+                Err(_) if failures => None,
+                _ => return res,
             };
             if attempt >= ATTEMPTS {
                 return res;
             }
-            let backoff =
-                Duration::from_millis(200 << (attempt - 1).min(5)).min(Duration::from_secs(5));
-            tokio::time::sleep(wait.unwrap_or(backoff)).await;
+            tokio::time::sleep(wait.unwrap_or(backoff(attempt))).await;
         }
     }
 
@@ -151,7 +223,7 @@ impl Registry {
         let sep = if realm.contains('?') { '&' } else { '?' };
         let url = format!("{realm}{sep}{}", query.join("&"));
         let res = self
-            .retrying(|| {
+            .retrying(Retry::Failures, || {
                 let mut b = http::Request::get(&url);
                 if let Some(basic) = &self.basic {
                     b = b.header("Authorization", basic);
@@ -204,6 +276,20 @@ impl Registry {
         Ok(res.body)
     }
 
+    /// The digest the registry gives the manifest `reference` of `repo` (a HEAD), if it says one.
+    pub async fn manifest_digest(&self, repo: &str, reference: &str) -> Result<Option<String>> {
+        let res = self
+            .send(
+                http::Method::HEAD,
+                &format!("/v2/{repo}/manifests/{reference}"),
+                &[("Accept", ACCEPT)],
+                Bytes::new(),
+            )
+            .await?;
+        let digest = res.header("docker-content-digest");
+        Ok((res.status == 200 && digest.starts_with("sha256:")).then(|| digest.to_string()))
+    }
+
     /// The blob `digest` of `repo`, checked against its digest. Registries often answer with a
     /// redirect to storage elsewhere (S3, a CDN): followed without the registry's credentials.
     pub async fn blob(&self, repo: &str, digest: &str) -> Result<Bytes> {
@@ -215,18 +301,16 @@ impl Registry {
                 Bytes::new(),
             )
             .await?;
+        let mut at = self.url(&format!("/v2/{repo}/blobs/{digest}"));
         for _ in 0..5 {
             if !matches!(res.status, 301 | 302 | 303 | 307 | 308) {
                 break;
             }
-            let to = res.header("location").to_string();
-            let to = if to.starts_with('/') {
-                self.url(&to)
-            } else {
-                to
-            };
+            at = resolve(&at, res.header("location"));
             res = self
-                .retrying(|| Ok(http::Request::get(&to).body(Body::default())?))
+                .retrying(Retry::Failures, || {
+                    Ok(http::Request::get(&at).body(Body::default())?)
+                })
                 .await?;
         }
         if res.status != 200 {
@@ -258,7 +342,8 @@ impl Registry {
             )
             .await?;
         match res.status {
-            200 => Ok(true),
+            // A redirect to the blob's storage: it is there.
+            200 | 301 | 302 | 303 | 307 | 308 => Ok(true),
             404 => Ok(false),
             s => bail!(
                 "{}/{repo}: HEAD blob {digest}: {s} {}",
@@ -275,44 +360,55 @@ impl Registry {
     /// that fails is not sent again into its session (ECR answers 416 BLOB_UPLOAD_INVALID to a
     /// session restarted from byte 0, apple/container#1895): a new session is opened, 3 at most.
     pub async fn upload(&self, repo: &str, digest: &str, bytes: Bytes) -> Result<()> {
-        let mut sessions = 0;
+        let mut session = 0;
         loop {
-            sessions += 1;
+            session += 1;
             match self.upload_once(repo, digest, bytes.clone()).await {
-                Err(_) if sessions < 3 => continue,
-                done => return done,
+                Ok(()) => return Ok(()),
+                Err(Failure::Again(_)) if session < SESSIONS => {
+                    tokio::time::sleep(backoff(session)).await;
+                }
+                Err(Failure::Again(e) | Failure::Fatal(e)) => return Err(e),
             }
         }
     }
 
-    async fn upload_once(&self, repo: &str, digest: &str, bytes: Bytes) -> Result<()> {
+    /// One upload session: a failure the registry may not repeat (5xx, 416, a broken connection)
+    /// is worth a new session, any other is the answer.
+    async fn upload_once(&self, repo: &str, digest: &str, bytes: Bytes) -> Result<(), Failure> {
+        let start_at = format!("/v2/{repo}/blobs/uploads/");
         let start = self
             .send(
                 http::Method::POST,
-                &format!("/v2/{repo}/blobs/uploads/"),
+                &start_at,
                 &[("Content-Length", "0")],
                 Bytes::new(),
             )
-            .await?;
+            .await
+            .map_err(Failure::Again)?;
         if start.status != 202 {
-            bail!(
-                "{}/{repo}: starting an upload: {} {}",
-                self.root,
+            return Err(Failure::of(
                 start.status,
-                failure(&start)
-            );
+                anyhow!(
+                    "{}/{repo}: starting an upload: {} {}",
+                    self.root,
+                    start.status,
+                    failure(&start)
+                ),
+            ));
         }
-        let at = start.header("location").to_string();
+        let at = start.header("location");
         if at.is_empty() {
-            bail!(
+            return Err(Failure::Fatal(anyhow!(
                 "{}/{repo}: the registry opened an upload without saying where (no Location)",
                 self.root
-            );
+            )));
         }
+        let at = resolve(&self.url(&start_at), at);
         let sep = if at.contains('?') { '&' } else { '?' };
         let size = bytes.len().to_string();
         let done = self
-            .send(
+            .send_as(
                 http::Method::PUT,
                 &format!("{at}{sep}digest={}", encode(digest)),
                 &[
@@ -320,15 +416,20 @@ impl Registry {
                     ("Content-Length", &size),
                 ],
                 bytes,
+                Retry::Throttled,
             )
-            .await?;
+            .await
+            .map_err(Failure::Again)?;
         if done.status != 201 {
-            bail!(
-                "{}/{repo}: uploading {digest}: {} {}",
-                self.root,
+            return Err(Failure::of(
                 done.status,
-                failure(&done)
-            );
+                anyhow!(
+                    "{}/{repo}: uploading {digest}: {} {}",
+                    self.root,
+                    done.status,
+                    failure(&done)
+                ),
+            ));
         }
         Ok(())
     }
@@ -429,5 +530,30 @@ mod tests {
             ]
         );
         assert_eq!(encode("repository:a/b:pull"), "repository%3Aa%2Fb%3Apull");
+    }
+
+    #[test]
+    fn locations_resolve_as_urls_do() {
+        let post = "https://r.example/v2/app/blobs/uploads/";
+        assert_eq!(
+            resolve(post, "https://s3.example/x?sig=1"),
+            "https://s3.example/x?sig=1"
+        );
+        assert_eq!(
+            resolve(post, "/v2/app/blobs/uploads/u1?_state=a"),
+            "https://r.example/v2/app/blobs/uploads/u1?_state=a"
+        );
+        assert_eq!(
+            resolve(post, "u1?_state=a"),
+            "https://r.example/v2/app/blobs/uploads/u1?_state=a"
+        );
+        assert_eq!(
+            resolve("https://cdn.example/a/b?x=1", "/c"),
+            "https://cdn.example/c"
+        );
+        assert_eq!(
+            resolve("http://127.0.0.1:5000", "/v2/"),
+            "http://127.0.0.1:5000/v2/"
+        );
     }
 }

@@ -21,6 +21,24 @@ pub struct Layer {
     pub size: u64,
 }
 
+/// What a layer of `files` will be, without building it: the layer's `kind`, the format's
+/// version, each path with its content hash and whether it is executable (the only mode kept).
+pub fn key(kind: &str, files: &[(String, PathBuf)]) -> Result<String> {
+    let mut exec = String::new();
+    for (_, p) in files {
+        let m = std::fs::metadata(p).with_context(|| format!("reading {}", p.display()))?;
+        exec.push(if m.permissions().mode() & 0o111 != 0 {
+            'x'
+        } else {
+            '-'
+        });
+    }
+    let entries = crate::package::zip::key(files)?;
+    Ok(crate::package::digest_hex(
+        format!("{kind}-layer-2\0{entries}\0{exec}").as_bytes(),
+    ))
+}
+
 /// The layer of `files` (path in the image without the leading `/`, path on disk), built only
 /// when no layer of the same `key` was (its record says which blob it is): an unchanged rebuild
 /// compresses nothing.
@@ -42,9 +60,9 @@ pub fn layer(key: &str, files: &[(String, PathBuf)], blobs: &Blobs) -> Result<La
         diff_id,
         size: gz.len() as u64,
     };
-    std::fs::create_dir_all(blobs.records())?;
-    std::fs::write(&record, serde_json::to_vec(&l)?)
-        .with_context(|| format!("writing {}", record.display()))?;
+    super::store::write_whole(&record, |tmp| {
+        std::fs::write(tmp, serde_json::to_vec(&l)?).map_err(Into::into)
+    })?;
     Ok(l)
 }
 

@@ -59,110 +59,29 @@ pub fn layout_dir(root: &Path) -> PathBuf {
     root.join(".fintech").join("image")
 }
 
+/// A layer of the image: its descriptor and its `diff_id`.
+type Built = (Descriptor, String);
+
 /// Builds the image of `spec` into the layout at `layout`, named `name` in its index.
 pub fn build(spec: &Spec<'_>, layout: &Path, name: &str) -> Result<Image> {
     let cache = Blobs::cache();
     let arch = base::oci_arch(spec.architecture);
     let base = http::block_on(base::pull(spec.base, arch, spec.offline, &cache))?;
-    let env: Vec<String> = base.config["config"]["Env"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut layers: Vec<(Descriptor, String)> = Vec::new();
-    let diff_ids: Vec<String> = base.config["rootfs"]["diff_ids"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    if diff_ids.len() != base.layers.len() {
-        bail!(
-            "base image {}: its config lists {} layers, its manifest {}",
-            spec.base,
-            diff_ids.len(),
-            base.layers.len()
-        );
-    }
-    for (d, diff) in base.layers.iter().zip(diff_ids) {
-        let media_type = match d.media_type.as_str() {
-            "application/vnd.docker.image.rootfs.diff.tar.gzip" | LAYER => LAYER.to_string(),
-            t if t.starts_with("application/vnd.oci.image.layer.v1.tar") => t.to_string(),
-            t => bail!(
-                "base image {}: a layer of type {t} (only gzip and zstd tars are read)",
-                spec.base
-            ),
-        };
-        layers.push((
-            Descriptor {
-                media_type,
-                digest: d.digest.clone(),
-                size: d.size,
-            },
-            diff,
-        ));
-    }
+    let base_env = strings(&base.config["config"]["Env"]);
+    let mut layers = base_layers(spec.base, &base)?;
     let mut history: Vec<Value> = base.config["history"]
         .as_array()
         .cloned()
         .unwrap_or_default();
-    if let Some(req) = &spec.requirements {
-        let py = python_version(&env)
-            .ok_or_else(|| anyhow!("base image {} does not say which Python it has (no PYTHON_VERSION in its environment): use a Python image as the base", spec.base))?;
-        if let Some(deps) =
-            super::deps::install(req, &format!("python{py}"), spec.architecture, spec.offline)
-                .with_context(|| format!("installing {} for the image", req.display()))?
-        {
-            let files = prefixed(PACKAGES_DIR, super::zip::files(&deps)?);
-            let key = std::fs::read_to_string(deps.join(".complete")).unwrap_or_default();
-            let key = crate::package::digest_hex(format!("deps-layer-1\0{key}").as_bytes());
-            let l = layer::layer(&key, &files, &cache)?;
-            layers.push((descriptor(&l), l.diff_id));
-            history.push(json!({"created": EPOCH, "created_by": format!("fintech: pip install -r {} for linux/{arch}", file_name(req))}));
-        }
+    let ours = [
+        dependency_layer(spec, &base_env, &cache)?,
+        Some(code_layer(spec, &cache)?),
+    ];
+    for (built, said) in ours.into_iter().flatten() {
+        layers.push(built);
+        history.push(json!({"created": EPOCH, "created_by": said}));
     }
-    let files = prefixed(APP_DIR, super::zip::files(spec.app)?);
-    let key = crate::package::digest_hex(
-        format!("code-layer-1\0{}", super::zip::key(&files)?).as_bytes(),
-    );
-    let l = layer::layer(&key, &files, &cache)?;
-    layers.push((descriptor(&l), l.diff_id));
-    history.push(json!({"created": EPOCH, "created_by": format!("fintech: COPY {} /{APP_DIR}", file_name(spec.app))}));
-
-    let mut env = env;
-    for (k, v) in [
-        ("PYTHONPATH", format!("/{PACKAGES_DIR}")),
-        ("PYTHONDONTWRITEBYTECODE", "1".into()),
-        ("PYTHONUNBUFFERED", "1".into()),
-        ("HOME", "/tmp".into()),
-        ("TMPDIR", "/tmp".into()),
-    ] {
-        env.retain(|e| e.split_once('=').is_none_or(|(n, _)| n != k));
-        env.push(format!("{k}={v}"));
-    }
-    let mut config = json!({
-        "created": EPOCH,
-        "architecture": arch,
-        "os": "linux",
-        "config": {
-            "User": USER,
-            "Env": env,
-            "Entrypoint": spec.command,
-            "WorkingDir": format!("/{APP_DIR}"),
-            "ExposedPorts": {format!("{}/tcp", spec.port): {}},
-            "Labels": base.config["config"]["Labels"].clone(),
-        },
-        "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|(_, d)| d.clone()).collect::<Vec<_>>()},
-        "history": history,
-    });
-    if let Some(v) = base.config["variant"].as_str() {
-        config["variant"] = Value::from(v);
-    }
+    let config = config(spec, &base, base_env, &layers, history);
     let config_bytes = serde_json::to_vec(&config)?;
     let config_digest = cache.put(&config_bytes)?;
     let manifest = json!({
@@ -186,6 +105,129 @@ pub fn build(spec: &Spec<'_>, layout: &Path, name: &str) -> Result<Image> {
         layers: layers.len(),
         size: layers.iter().map(|(d, _)| d.size).sum(),
     })
+}
+
+/// The base's layers as an OCI manifest lists them (Docker's gzip type is the same bytes).
+fn base_layers(name: &str, base: &base::Base) -> Result<Vec<Built>> {
+    let diff_ids = strings(&base.config["rootfs"]["diff_ids"]);
+    if diff_ids.len() != base.layers.len() {
+        bail!(
+            "base image {name}: its config lists {} layers, its manifest {}",
+            diff_ids.len(),
+            base.layers.len()
+        );
+    }
+    base.layers
+        .iter()
+        .zip(diff_ids)
+        .map(|(d, diff)| {
+            let media_type = match d.media_type.as_str() {
+                "application/vnd.docker.image.rootfs.diff.tar.gzip" | LAYER => LAYER.to_string(),
+                t if t.starts_with("application/vnd.oci.image.layer.v1.tar") => t.to_string(),
+                t => bail!(
+                    "base image {name}: a layer of type {t} (only gzip and zstd tars are read)"
+                ),
+            };
+            Ok((
+                Descriptor {
+                    media_type,
+                    digest: d.digest.clone(),
+                    size: d.size,
+                },
+                diff,
+            ))
+        })
+        .collect()
+}
+
+/// The app's requirements installed for the task's platform and the base's Python, under
+/// `/opt/packages`; none without a requirements file.
+fn dependency_layer(
+    spec: &Spec<'_>,
+    base_env: &[String],
+    cache: &Blobs,
+) -> Result<Option<(Built, String)>> {
+    let Some(req) = spec.requirements.as_ref().filter(|r| r.is_file()) else {
+        return Ok(None);
+    };
+    let py = python_version(base_env).ok_or_else(|| {
+        anyhow!(
+            "base image {} does not say which Python it has (no PYTHON_VERSION=3.x.y in its environment): use a Python image as the base",
+            spec.base
+        )
+    })?;
+    let Some(deps) =
+        super::deps::install(req, &format!("python{py}"), spec.architecture, spec.offline)
+            .with_context(|| format!("installing {} for the image", req.display()))?
+    else {
+        return Ok(None);
+    };
+    let files = prefixed(PACKAGES_DIR, super::zip::dependency_files(&deps)?);
+    let l = layer::layer(&layer::key("dependencies", &files)?, &files, cache)?;
+    let said = format!(
+        "fintech: pip install -r {} for linux/{}",
+        file_name(req),
+        base::oci_arch(spec.architecture)
+    );
+    Ok(Some(((descriptor(&l), l.diff_id), said)))
+}
+
+/// The app's files (less tests, caches, Dockerfile) under `/srv`.
+fn code_layer(spec: &Spec<'_>, cache: &Blobs) -> Result<(Built, String)> {
+    let files = prefixed(APP_DIR, super::zip::files(spec.app)?);
+    let l = layer::layer(&layer::key("code", &files)?, &files, cache)?;
+    let said = format!("fintech: COPY {} /{APP_DIR}", file_name(spec.app));
+    Ok(((descriptor(&l), l.diff_id), said))
+}
+
+/// The image config: the base's environment with the app's settings, run as [`USER`].
+fn config(
+    spec: &Spec<'_>,
+    base: &base::Base,
+    mut env: Vec<String>,
+    layers: &[Built],
+    history: Vec<Value>,
+) -> Value {
+    for (k, v) in [
+        ("PYTHONPATH", format!("/{PACKAGES_DIR}")),
+        ("PYTHONDONTWRITEBYTECODE", "1".into()),
+        ("PYTHONUNBUFFERED", "1".into()),
+        ("HOME", "/tmp".into()),
+        ("TMPDIR", "/tmp".into()),
+    ] {
+        env.retain(|e| e.split_once('=').is_none_or(|(n, _)| n != k));
+        env.push(format!("{k}={v}"));
+    }
+    let mut config = json!({
+        "created": EPOCH,
+        "architecture": base::oci_arch(spec.architecture),
+        "os": "linux",
+        "config": {
+            "User": USER,
+            "Env": env,
+            "Entrypoint": spec.command,
+            "WorkingDir": format!("/{APP_DIR}"),
+            "ExposedPorts": {format!("{}/tcp", spec.port): {}},
+            "Labels": base.config["config"]["Labels"].clone(),
+        },
+        "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|(_, d)| d.clone()).collect::<Vec<_>>()},
+        "history": history,
+    });
+    if let Some(v) = base.config["variant"].as_str() {
+        config["variant"] = Value::from(v);
+    }
+    config
+}
+
+/// The strings of a JSON array (none when it is not one).
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Image history entries carry the epoch, as the layers' files do.
@@ -213,13 +255,13 @@ fn file_name(p: &Path) -> String {
     )
 }
 
-/// `3.12.7` of `PYTHON_VERSION=3.12.7` in an image's environment.
+/// `3.12.7` of `PYTHON_VERSION=3.12.7` in an image's environment (`3.13.0rc2` too).
 fn python_version(env: &[String]) -> Option<String> {
     let v = env.iter().find_map(|e| e.strip_prefix("PYTHON_VERSION="))?;
-    let ok = v.split('.').count() >= 2
-        && v.split('.')
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    ok.then(|| v.to_string())
+    let mut parts = v.split('.');
+    let digits =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    (digits(parts.next()) && digits(parts.next())).then(|| v.to_string())
 }
 
 /// What a push did: blobs uploaded (of all the image's) and their bytes.

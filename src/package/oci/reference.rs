@@ -37,8 +37,19 @@ impl Reference {
             {
                 (host.to_string(), path.to_string())
             }
-            Some(_) => ("docker.io".to_string(), name.to_string()),
-            None => ("docker.io".to_string(), format!("library/{name}")),
+            _ => ("docker.io".to_string(), name.to_string()),
+        };
+        // Docker Hub's official images live under `library/`, whichever way it is written.
+        let (registry, repository) = match registry.as_str() {
+            "docker.io" | "index.docker.io" | "registry-1.docker.io" => (
+                "docker.io".to_string(),
+                if repository.contains('/') {
+                    repository
+                } else {
+                    format!("library/{repository}")
+                },
+            ),
+            _ => (registry, repository),
         };
         let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c);
         if repository.is_empty() || !repository.chars().all(ok) {
@@ -78,6 +89,23 @@ impl Reference {
     }
 }
 
+/// The repository part of an image reference: without its tag or digest
+/// (`123456789012.dkr.ecr.us-east-1.amazonaws.com/app` of `...amazonaws.com/app:v1@sha256:...`).
+pub fn repository_url(image: &str) -> &str {
+    let name = image.split('@').next().unwrap_or(image);
+    match name.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => repo,
+        _ => name,
+    }
+}
+
+/// A repository's name within its registry: the path after the host
+/// (`team/app` of `123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app`).
+pub fn repository_name(url: &str) -> &str {
+    let repo = repository_url(url);
+    repo.split_once('/').map_or(repo, |(_, name)| name)
+}
+
 /// The API root of the registry at `host` (see [`Reference::api_root`]).
 pub fn api_root(host: &str) -> String {
     if host == "docker.io" {
@@ -115,6 +143,18 @@ mod tests {
             ("http://127.0.0.1:5000", d.as_str(), None)
         );
         assert_eq!(Reference::parse("me/app").unwrap().reference(), "latest");
+        for hub in ["docker.io/python:3", "index.docker.io/python:3", "python:3"] {
+            let r = Reference::parse(hub).unwrap();
+            assert_eq!(
+                (r.registry.as_str(), r.repository.as_str()),
+                ("docker.io", "library/python"),
+                "{hub}"
+            );
+        }
+        let ecr = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app";
+        assert_eq!(repository_url(&format!("{ecr}:v1@{d}")), ecr);
+        assert_eq!(repository_url("127.0.0.1:5000/app"), "127.0.0.1:5000/app");
+        assert_eq!(repository_name(&format!("{ecr}:v1")), "team/app");
         assert!(Reference::parse("Python:3").is_err());
         assert!(Reference::parse("python@sha256:12").is_err());
         assert!(Reference::parse("python:bad tag").is_err());

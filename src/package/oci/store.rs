@@ -34,43 +34,60 @@ impl Blobs {
         self.root.join("blobs").join("sha256").join(hex)
     }
 
+    /// Whether blob `digest` is here, whole (an empty file a crash left is not).
     pub fn has(&self, digest: &str) -> bool {
-        self.path(digest).is_file()
+        std::fs::metadata(self.path(digest)).is_ok_and(|m| m.is_file() && m.len() > 0)
     }
 
     /// Stores `bytes`; returns their digest.
     pub fn put(&self, bytes: &[u8]) -> Result<String> {
         let digest = format!("sha256:{}", crate::package::digest_hex(bytes));
-        let path = self.path(&digest);
-        if !path.is_file() {
-            std::fs::create_dir_all(path.parent().expect("in blobs/sha256"))?;
-            let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-            std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+        if !self.has(&digest) {
+            write_whole(&self.path(&digest), |tmp| {
+                std::fs::write(tmp, bytes).map_err(Into::into)
+            })?;
         }
         Ok(digest)
     }
 
     /// Makes blob `digest` of `from` one of these too: a hard link, or a copy across file systems.
     pub fn link_from(&self, from: &Blobs, digest: &str) -> Result<()> {
-        let (src, dest) = (from.path(digest), self.path(digest));
-        if dest.is_file() {
+        if self.has(digest) {
             return Ok(());
         }
-        std::fs::create_dir_all(dest.parent().expect("in blobs/sha256"))?;
-        let tmp = dest.with_extension(format!("{}.tmp", std::process::id()));
-        let _ = std::fs::remove_file(&tmp);
-        if std::fs::hard_link(&src, &tmp).is_err() {
-            std::fs::copy(&src, &tmp).with_context(|| format!("copying {}", src.display()))?;
-        }
-        std::fs::rename(&tmp, &dest).with_context(|| format!("writing {}", dest.display()))?;
-        Ok(())
+        let src = from.path(digest);
+        write_whole(&self.path(digest), |tmp| {
+            if std::fs::hard_link(&src, tmp).is_err() {
+                std::fs::copy(&src, tmp).with_context(|| format!("copying {}", src.display()))?;
+            }
+            Ok(())
+        })
     }
 
     pub fn read(&self, digest: &str) -> Result<Vec<u8>> {
         let p = self.path(digest);
         std::fs::read(&p).with_context(|| format!("reading {}", p.display()))
     }
+}
+
+/// Writes `path` whole or not at all: `fill` writes a temporary file of a name no other writer (in
+/// this process or another) uses, which is then renamed into place; a writer that finds the file
+/// there already (the same content, by its name or by the lock) has nothing left to do.
+pub fn write_whole(path: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()));
+    let done = fill(&tmp).and_then(|()| {
+        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    });
+    if done.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    done
 }
 
 /// Publishes an image in the OCI image layout at `root`: its `blobs` linked from `cache`, its
@@ -90,7 +107,9 @@ pub fn publish(
     for d in blobs {
         layout.link_from(cache, d)?;
     }
-    std::fs::write(root.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#)?;
+    write_whole(&root.join("oci-layout"), |tmp| {
+        std::fs::write(tmp, r#"{"imageLayoutVersion":"1.0.0"}"#).map_err(Into::into)
+    })?;
     let path = root.join("index.json");
     const REF: &str = "org.opencontainers.image.ref.name";
     let mut manifests: Vec<Value> = std::fs::read(&path)
@@ -112,9 +131,8 @@ pub fn publish(
             .to_string()
     });
     let index = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests});
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    std::fs::write(&tmp, serde_json::to_vec_pretty(&index)?)?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    let bytes = serde_json::to_vec_pretty(&index)?;
+    write_whole(&path, |tmp| std::fs::write(tmp, &bytes).map_err(Into::into))?;
     prune(root, &layout, &manifests)
 }
 
