@@ -436,7 +436,10 @@ pub async fn ensure_image(aws: &Aws, id: &str, props: &Attrs) -> Result<String> 
             "`{id}`: image {url}:{tag} is not in the registry and the service has no `build` directory to build it from"
         );
     };
-    let platform = crate::package::image::platform(props.s("architecture")?);
+    let platform = format!(
+        "linux/{}",
+        crate::package::cpu(props.s("architecture")?).oci
+    );
     let dockerfile = dir.join(props.s("dockerfile")?);
     let Some(builder) = crate::package::image::builder() else {
         let b = crate::package::image::Build {
@@ -444,7 +447,7 @@ pub async fn ensure_image(aws: &Aws, id: &str, props: &Attrs) -> Result<String> 
             dockerfile: &dockerfile,
             url,
             tag,
-            platform,
+            platform: &platform,
         };
         anyhow::bail!(
             "`{id}`: image {url}:{tag} is not in the registry yet; {}",
@@ -461,7 +464,7 @@ pub async fn ensure_image(aws: &Aws, id: &str, props: &Attrs) -> Result<String> 
             dockerfile: &dockerfile,
             url: &u,
             tag: &t,
-            platform,
+            platform: &platform,
         };
         crate::package::image::build_and_push(builder, &b, &user, &password)
     })

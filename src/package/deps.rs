@@ -14,11 +14,7 @@ pub fn install(req: &Path, runtime: &str, arch: &str, offline: bool) -> Result<O
         return Ok(None);
     }
     let text = requirements_text(req, 0)?;
-    let platform = if arch == "arm64" {
-        "manylinux2014_aarch64"
-    } else {
-        "manylinux2014_x86_64"
-    };
+    let platform = super::cpu(arch).wheels;
     let full = runtime.trim_start_matches("python");
     let py = full.splitn(3, '.').take(2).collect::<Vec<_>>().join(".");
     let key = crate::package::digest_hex(
@@ -113,7 +109,7 @@ fn target_environment(full: &str, arch: &str) -> String {
         "implementation_version": version,
         "implementation_name": "cpython",
         "platform_python_implementation": "CPython",
-        "platform_machine": if arch == "arm64" { "aarch64" } else { "x86_64" },
+        "platform_machine": super::cpu(arch).machine,
         "platform_system": "Linux",
         "sys_platform": "linux",
         "os_name": "posix",

@@ -46,15 +46,6 @@ pub struct Build<'a> {
     pub platform: &'a str,
 }
 
-/// The container platform of a task's CPU architecture (`x86_64` or `arm64`).
-pub fn platform(architecture: &str) -> &'static str {
-    if architecture == "arm64" {
-        "linux/arm64"
-    } else {
-        "linux/amd64"
-    }
-}
-
 /// Logs in to the registry, builds the image and pushes it.
 pub fn build_and_push(builder: &str, b: &Build<'_>, user: &str, password: &str) -> Result<()> {
     let (dir, url, tag) = (b.dir, b.url, b.tag);

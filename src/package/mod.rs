@@ -22,6 +22,32 @@ use crate::aws::driver::Prep;
 use crate::aws::{Attrs, Props};
 use crate::model::{Desired, Resource};
 
+/// A CPU architecture as stacks name it (`x86_64`, `arm64`), in each tool's words.
+pub struct Cpu {
+    /// OCI and container platforms: `amd64`, `arm64`.
+    pub oci: &'static str,
+    /// pip's `--platform` for manylinux wheels.
+    pub wheels: &'static str,
+    /// Python's `platform.machine()`: `x86_64`, `aarch64`.
+    pub machine: &'static str,
+}
+
+pub fn cpu(architecture: &str) -> Cpu {
+    if architecture == "arm64" {
+        Cpu {
+            oci: "arm64",
+            wheels: "manylinux2014_aarch64",
+            machine: "aarch64",
+        }
+    } else {
+        Cpu {
+            oci: "amd64",
+            wheels: "manylinux2014_x86_64",
+            machine: "x86_64",
+        }
+    }
+}
+
 /// Hex SHA-256 of `bytes`.
 pub fn digest_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

@@ -38,15 +38,6 @@ struct Resolved {
     digest: String,
 }
 
-/// The OCI architecture of a task's CPU architecture (`x86_64` or `arm64`).
-pub fn oci_arch(architecture: &str) -> &'static str {
-    if architecture == "arm64" {
-        "arm64"
-    } else {
-        "amd64"
-    }
-}
-
 /// The base image `name` for `arch` (OCI: `amd64`, `arm64`), resolved once per run (so a deploy
 /// applies the digest its plan showed, even if the tag moves meanwhile): a tag moves, so it is
 /// asked about at the registry (a HEAD, which Docker Hub does not count as a pull; the manifests

@@ -65,7 +65,7 @@ type Built = (Descriptor, String);
 /// Builds the image of `spec` into the layout at `layout`, named `name` in its index.
 pub fn build(spec: &Spec<'_>, layout: &Path, name: &str) -> Result<Image> {
     let cache = Blobs::cache();
-    let arch = base::oci_arch(spec.architecture);
+    let arch = super::cpu(spec.architecture).oci;
     let base = http::block_on(base::pull(spec.base, arch, spec.offline, &cache))?;
     let base_env = strings(&base.config["config"]["Env"]);
     let mut layers = base_layers(spec.base, &base)?;
@@ -167,7 +167,7 @@ fn dependency_layer(
     let said = format!(
         "fintech: pip install -r {} for linux/{}",
         file_name(req),
-        base::oci_arch(spec.architecture)
+        super::cpu(spec.architecture).oci
     );
     Ok(Some(((descriptor(&l), l.diff_id), said)))
 }
@@ -200,7 +200,7 @@ fn config(
     }
     let mut config = json!({
         "created": EPOCH,
-        "architecture": base::oci_arch(spec.architecture),
+        "architecture": super::cpu(spec.architecture).oci,
         "os": "linux",
         "config": {
             "User": USER,

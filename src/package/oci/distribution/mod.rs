@@ -11,15 +11,14 @@ use hyper::body::Bytes;
 
 use super::http::{Body, Http, Response};
 
+mod writes;
+
 /// The manifest types asked for when reading: image indexes first (a base image is usually
 /// multi-platform), then single images, OCI and Docker.
 pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
 
 /// How many times a request is sent before its failure is the answer.
 const ATTEMPTS: u32 = 6;
-
-/// How many upload sessions a blob gets.
-const SESSIONS: u32 = 3;
 
 /// What a request is sent again for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -33,23 +32,6 @@ enum Retry {
 /// How long to wait before attempt `n + 1`: 0.2 s doubling, at most 5 s.
 fn backoff(n: u32) -> Duration {
     Duration::from_millis(200 << n.saturating_sub(1).min(5)).min(Duration::from_secs(5))
-}
-
-/// Why an upload session failed: worth a new session, or not.
-enum Failure {
-    Again(anyhow::Error),
-    Fatal(anyhow::Error),
-}
-
-impl Failure {
-    /// A failure answered with `status`: a new session may succeed after a 5xx or 416.
-    fn of(status: u16, e: anyhow::Error) -> Failure {
-        if status >= 500 || status == 416 || status == 429 {
-            Failure::Again(e)
-        } else {
-            Failure::Fatal(e)
-        }
-    }
 }
 
 /// `location` (absolute, absolute-path or relative) resolved against the URL `base`.
@@ -329,139 +311,6 @@ impl Registry {
             );
         }
         Ok(res.body)
-    }
-
-    /// Whether `repo` has the blob `digest`.
-    pub async fn has_blob(&self, repo: &str, digest: &str) -> Result<bool> {
-        let res = self
-            .send(
-                http::Method::HEAD,
-                &format!("/v2/{repo}/blobs/{digest}"),
-                &[],
-                Bytes::new(),
-            )
-            .await?;
-        match res.status {
-            // A redirect to the blob's storage: it is there.
-            200 | 301 | 302 | 303 | 307 | 308 => Ok(true),
-            404 => Ok(false),
-            s => bail!(
-                "{}/{repo}: HEAD blob {digest}: {s} {}",
-                self.root,
-                failure(&res)
-            ),
-        }
-    }
-
-    /// Uploads `bytes` as the blob `digest` of `repo`: an upload session opened (POST), the bytes
-    /// sent whole with the digest that closes it (PUT), the spec's monolithic upload. Not PATCH:
-    /// ECR answers a PATCH with 201 where the spec says 202, and drops the bytes of any PATCH after
-    /// the first (aws/containers-roadmap#2831; kitops and tart moved to one PUT for ECR). A PUT
-    /// that fails is not sent again into its session (ECR answers 416 BLOB_UPLOAD_INVALID to a
-    /// session restarted from byte 0, apple/container#1895): a new session is opened, 3 at most.
-    pub async fn upload(&self, repo: &str, digest: &str, bytes: Bytes) -> Result<()> {
-        let mut session = 0;
-        loop {
-            session += 1;
-            match self.upload_once(repo, digest, bytes.clone()).await {
-                Ok(()) => return Ok(()),
-                Err(Failure::Again(_)) if session < SESSIONS => {
-                    tokio::time::sleep(backoff(session)).await;
-                }
-                Err(Failure::Again(e) | Failure::Fatal(e)) => return Err(e),
-            }
-        }
-    }
-
-    /// One upload session: a failure the registry may not repeat (5xx, 416, a broken connection)
-    /// is worth a new session, any other is the answer.
-    async fn upload_once(&self, repo: &str, digest: &str, bytes: Bytes) -> Result<(), Failure> {
-        let start_at = format!("/v2/{repo}/blobs/uploads/");
-        let start = self
-            .send(
-                http::Method::POST,
-                &start_at,
-                &[("Content-Length", "0")],
-                Bytes::new(),
-            )
-            .await
-            .map_err(Failure::Again)?;
-        if start.status != 202 {
-            return Err(Failure::of(
-                start.status,
-                anyhow!(
-                    "{}/{repo}: starting an upload: {} {}",
-                    self.root,
-                    start.status,
-                    failure(&start)
-                ),
-            ));
-        }
-        let at = start.header("location");
-        if at.is_empty() {
-            return Err(Failure::Fatal(anyhow!(
-                "{}/{repo}: the registry opened an upload without saying where (no Location)",
-                self.root
-            )));
-        }
-        let at = resolve(&self.url(&start_at), at);
-        let sep = if at.contains('?') { '&' } else { '?' };
-        let size = bytes.len().to_string();
-        let done = self
-            .send_as(
-                http::Method::PUT,
-                &format!("{at}{sep}digest={}", encode(digest)),
-                &[
-                    ("Content-Type", "application/octet-stream"),
-                    ("Content-Length", &size),
-                ],
-                bytes,
-                Retry::Throttled,
-            )
-            .await
-            .map_err(Failure::Again)?;
-        if done.status != 201 {
-            return Err(Failure::of(
-                done.status,
-                anyhow!(
-                    "{}/{repo}: uploading {digest}: {} {}",
-                    self.root,
-                    done.status,
-                    failure(&done)
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    /// Puts a manifest under `tag`; returns the digest the registry gives it.
-    pub async fn put_manifest(
-        &self,
-        repo: &str,
-        tag: &str,
-        media_type: &str,
-        bytes: Bytes,
-    ) -> Result<String> {
-        let res = self
-            .send(
-                http::Method::PUT,
-                &format!("/v2/{repo}/manifests/{tag}"),
-                &[("Content-Type", media_type)],
-                bytes.clone(),
-            )
-            .await?;
-        if res.status != 201 {
-            bail!(
-                "{}/{repo}:{tag}: putting the manifest: {} {}",
-                self.root,
-                res.status,
-                failure(&res)
-            );
-        }
-        Ok(match res.header("docker-content-digest") {
-            "" => format!("sha256:{}", crate::package::digest_hex(&bytes)),
-            d => d.to_string(),
-        })
     }
 }
 
