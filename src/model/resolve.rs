@@ -438,6 +438,24 @@ fn dangling(at: &Node, name: &str, ctx: &Ctx) -> Diagnostic {
     }
 }
 
+/// The string `s` of `node`, which a format check passed, as JSON; or the check's error at the
+/// node, with `hint`.
+fn checked(
+    node: &Node,
+    s: &str,
+    check: Result<(), String>,
+    hint: &str,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    match check {
+        Ok(()) => Some(Value::String(s.to_string())),
+        Err(e) => {
+            diags.push(Diagnostic::new(node.loc.clone(), e).hint(hint));
+            None
+        }
+    }
+}
+
 /// Type-checks a resolved value, returning it as JSON. A string holding a runtime reference passes
 /// for any type: its value is known at deploy time.
 fn check(node: &Node, ty: &Ty, diags: &mut Diagnostics) -> Option<Value> {
@@ -502,27 +520,23 @@ fn check(node: &Node, ty: &Ty, diags: &mut Diagnostics) -> Option<Value> {
             });
             None
         }
-        (Ty::Cron, Kind::Str(s)) => match cron::validate(s) {
-            Ok(()) => Some(Value::String(s.clone())),
-            Err(e) => {
-                diags.push(
-                    Diagnostic::new(node.loc.clone(), format!("invalid schedule `{s}`: {e}"))
-                        .hint("e.g. `cron(0 6 * * ? *)` runs daily at 06:00 UTC"),
-                );
-                None
-            }
-        },
+        (Ty::Cron, Kind::Str(s)) => checked(
+            node,
+            s,
+            cron::validate(s).map_err(|e| format!("invalid schedule `{s}`: {e}")),
+            "e.g. `cron(0 6 * * ? *)` runs daily at 06:00 UTC",
+            diags,
+        ),
         (Ty::Cron, _) => bad("a schedule expression string", diags),
-        (Ty::Image, Kind::Str(s)) => match crate::package::oci::reference::Reference::parse(s) {
-            Ok(_) => Some(Value::String(s.clone())),
-            Err(e) => {
-                diags.push(
-                    Diagnostic::new(node.loc.clone(), format!("{e:#}"))
-                        .hint("e.g. `public.ecr.aws/docker/library/python:3.12-slim`, or pinned with `@sha256:` and 64 hex digits"),
-                );
-                None
-            }
-        },
+        (Ty::Image, Kind::Str(s)) => checked(
+            node,
+            s,
+            crate::package::oci::reference::Reference::parse(s)
+                .map(|_| ())
+                .map_err(|e| format!("{e:#}")),
+            "e.g. `public.ecr.aws/docker/library/python:3.12-slim`, or pinned with `@sha256:` and 64 hex digits",
+            diags,
+        ),
         (Ty::Image, _) => bad("an image reference string", diags),
         (Ty::List(inner), Kind::Seq(items)) => {
             let vals: Vec<Option<Value>> = items.iter().map(|i| check(i, inner, diags)).collect();

@@ -108,15 +108,9 @@ pub fn save() {
     if !m.changed {
         return;
     }
-    let path = file();
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    let written = std::fs::create_dir_all(super::cache_dir())
-        .and_then(|()| std::fs::write(&tmp, serde_json::to_vec(&m.known).unwrap_or_default()))
-        .and_then(|()| std::fs::rename(&tmp, &path));
-    if written.is_ok() {
+    let bytes = serde_json::to_vec(&m.known).unwrap_or_default();
+    if super::scratch::write_whole(&file(), |tmp| Ok(std::fs::write(tmp, &bytes)?)).is_ok() {
         m.changed = false;
-    } else {
-        let _ = std::fs::remove_file(&tmp);
     }
 }
 

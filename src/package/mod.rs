@@ -158,9 +158,9 @@ fn zipped(dir: &Path, entries: Vec<(String, PathBuf)>) -> Result<Zipped> {
     let path = dir.join(format!("lambda-{}.zip", &sha[..16]));
     std::fs::create_dir_all(dir)?;
     if std::fs::metadata(&path).map_or(true, |m| m.len() != bytes.len() as u64) {
-        let tmp = path.with_extension(format!("zip.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+        scratch::write_whole(&path, |tmp| {
+            std::fs::write(tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))
+        })?;
     }
     let z = Zipped {
         path,
@@ -203,6 +203,80 @@ pub fn site_files(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
     Ok(())
 }
 
+/// [`service_image`] of a service fintech builds: the image of `build`, pinned in `repo` (the
+/// repository URL, empty while unknown) by its digest.
+fn built_image(p: &Prep<'_>, props: &mut Attrs, repo: &str) -> Result<()> {
+    let dir = payload_path(p.desired, props.s("build")?);
+    if !dir.is_dir() {
+        bail!(
+            "`{}`: build directory {} does not exist",
+            p.resource.id,
+            dir.display()
+        );
+    }
+    let port = props.i("port")?;
+    let command = match props.get("command") {
+        Some(Value::Array(c)) if !c.is_empty() => c
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .collect(),
+        _ => [
+            "python",
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "0.0.0.0",
+            "--port",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([port.to_string()])
+        .collect(),
+    };
+    let requirements = props.s("requirements")?;
+    let req = dir.join(requirements);
+    if !req.is_file() && requirements != "requirements.txt" {
+        bail!(
+            "`{}`: requirements file {} does not exist",
+            p.resource.id,
+            req.display()
+        );
+    }
+    let spec = oci::Spec {
+        base: props.s("base_image")?,
+        architecture: props.s("architecture")?,
+        app: &dir,
+        requirements: req,
+        command,
+        port,
+        offline: p.offline,
+    };
+    let name = format!("{}-{}", p.desired.stage, p.resource.id);
+    let built = oci::build(&spec, &oci::layout_dir(&p.desired.root), &name)
+        .with_context(|| format!("building the image of `{}`", p.resource.id))?;
+    hashes::save();
+    let hex = built.digest.trim_start_matches("sha256:");
+    props.insert(
+        "image_tag".into(),
+        Value::from(format!("src-{}", &hex[..16])),
+    );
+    props.insert("image_digest".into(), Value::from(built.digest.clone()));
+    props.insert("image_layers".into(), Value::from(built.layers));
+    props.insert("image_size".into(), Value::from(built.size));
+    props.insert(
+        "image_layout".into(),
+        Value::from(built.layout.to_string_lossy().to_string()),
+    );
+    if !repo.is_empty() {
+        props.insert(
+            "image_ref".into(),
+            Value::from(format!("{repo}@{}", built.digest)),
+        );
+    }
+    Ok(())
+}
+
 /// One subnet per AZ in the default VPC: the first `az_count` of them, in a stable order.
 pub fn first_subnets(props: &mut Attrs) -> Result<()> {
     if let Some(Value::Array(subnets)) = props.get("subnets") {
@@ -222,75 +296,7 @@ pub fn service_image(p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
     let image = props.opt("image").unwrap_or_default().to_string();
     let repo = oci::reference::repository_url(&image).to_string();
     if props.contains_key("build") && !props.contains_key("dockerfile") {
-        let dir = payload_path(p.desired, props.s("build")?);
-        if !dir.is_dir() {
-            bail!(
-                "`{}`: build directory {} does not exist",
-                p.resource.id,
-                dir.display()
-            );
-        }
-        let port = props.i("port")?;
-        let command = match props.get("command") {
-            Some(Value::Array(c)) if !c.is_empty() => c
-                .iter()
-                .map(|v| v.as_str().unwrap_or_default().to_string())
-                .collect(),
-            _ => [
-                "python",
-                "-m",
-                "uvicorn",
-                "app.main:app",
-                "--host",
-                "0.0.0.0",
-                "--port",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .chain([port.to_string()])
-            .collect(),
-        };
-        let requirements = props.s("requirements")?;
-        let req = dir.join(requirements);
-        if !req.is_file() && requirements != "requirements.txt" {
-            bail!(
-                "`{}`: requirements file {} does not exist",
-                p.resource.id,
-                req.display()
-            );
-        }
-        let spec = oci::Spec {
-            base: props.s("base_image")?,
-            architecture: props.s("architecture")?,
-            app: &dir,
-            requirements: Some(req),
-            command,
-            port,
-            offline: p.offline,
-        };
-        let name = format!("{}-{}", p.desired.stage, p.resource.id);
-        let built = oci::build(&spec, &oci::layout_dir(&p.desired.root), &name)
-            .with_context(|| format!("building the image of `{}`", p.resource.id))?;
-        hashes::save();
-        let hex = built.digest.trim_start_matches("sha256:");
-        props.insert(
-            "image_tag".into(),
-            Value::from(format!("src-{}", &hex[..16])),
-        );
-        props.insert("image_digest".into(), Value::from(built.digest.clone()));
-        props.insert("image_layers".into(), Value::from(built.layers));
-        props.insert("image_size".into(), Value::from(built.size));
-        props.insert(
-            "image_layout".into(),
-            Value::from(built.layout.to_string_lossy().to_string()),
-        );
-        if !repo.is_empty() {
-            props.insert(
-                "image_ref".into(),
-                Value::from(format!("{repo}@{}", built.digest)),
-            );
-        }
-        return Ok(());
+        return built_image(p, props, &repo);
     }
     let tag = if props.contains_key("build") {
         let dir = payload_path(p.desired, props.s("build")?);

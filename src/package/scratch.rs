@@ -1,6 +1,6 @@
 //! Build directories shared between runs: an exclusive lock per build (two runs never build into
 //! one place at once; the kernel drops it when its holder dies) and removal of what a killed build
-//! left half-written.
+//! left half-written, and files written whole or not at all.
 
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsRawFd;
@@ -44,6 +44,26 @@ impl Exclusive {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// Writes `path` whole or not at all: `fill` writes a temporary file of a name no other writer (in
+/// this process or another) uses, which is then renamed into place, so a killed run leaves no
+/// truncated file behind and two writers of the same content do not trip over each other.
+pub fn write_whole(path: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()));
+    let done = fill(&tmp).and_then(|()| {
+        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    });
+    if done.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    done
 }
 
 /// Removes `dir` and everything in it, if it exists (a few tries: a process killed just now may

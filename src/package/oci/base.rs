@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use super::distribution::Registry;
 use super::reference::Reference;
-use super::store::{Blobs, write_whole};
+use super::store::Blobs;
+use crate::package::scratch::write_whole;
 use std::collections::BTreeMap;
 
 /// A blob as a manifest names it.
@@ -54,13 +55,23 @@ pub async fn pull(name: &str, arch: &str, offline: bool, cache: &Blobs) -> Resul
         .ok()
         .and_then(|b| serde_json::from_slice::<Resolved>(&b).ok())
         .filter(|res| cache.has(&res.digest));
-    let registry = Registry::new(&r.api_root(), None)?;
+    // The client (and its TLS roots) only when the registry is asked something: not for a base
+    // already resolved this run and cached, as at apply after the plan.
+    let mut client = None;
     let resolved = match (this_run, offline) {
         (Some(res), _) => res,
         (None, true) => remembered.ok_or_else(|| {
             anyhow!("base image {name} was never pulled here and --offline was given")
         })?,
-        (None, false) => match resolve(&registry, &r, arch, remembered.as_ref(), cache).await {
+        (None, false) => match resolve(
+            registry(&mut client, &r)?,
+            &r,
+            arch,
+            remembered.as_ref(),
+            cache,
+        )
+        .await
+        {
             Ok(res) => res,
             Err(e) => match remembered {
                 Some(res) => {
@@ -107,7 +118,9 @@ pub async fn pull(name: &str, arch: &str, offline: bool, cache: &Blobs) -> Resul
             bail!("base image {name}: layers are missing from the cache and --offline was given");
         }
         for d in missing {
-            let bytes = registry.blob(&r.repository, &d.digest).await?;
+            let bytes = registry(&mut client, &r)?
+                .blob(&r.repository, &d.digest)
+                .await?;
             cache.put(&bytes)?;
         }
     }
@@ -125,6 +138,14 @@ pub async fn pull(name: &str, arch: &str, offline: bool, cache: &Blobs) -> Resul
         config,
         layers,
     })
+}
+
+/// The anonymous client of `r`'s registry, made the first time it is needed.
+fn registry<'a>(client: &'a mut Option<Registry>, r: &Reference) -> Result<&'a Registry> {
+    if client.is_none() {
+        *client = Some(Registry::new(&r.api_root(), None)?);
+    }
+    Ok(client.as_ref().expect("just made"))
 }
 
 /// Asks the registry what `r` is now: a HEAD, and when the digest it gives is the one `known`

@@ -60,7 +60,7 @@ pub fn layer(key: &str, files: &[(String, PathBuf)], blobs: &Blobs) -> Result<La
         diff_id,
         size: gz.len() as u64,
     };
-    super::store::write_whole(&record, |tmp| {
+    crate::package::scratch::write_whole(&record, |tmp| {
         std::fs::write(tmp, serde_json::to_vec(&l)?).map_err(Into::into)
     })?;
     Ok(l)

@@ -38,8 +38,8 @@ pub struct Spec<'a> {
     pub architecture: &'a str,
     /// The app's directory (its files become the code layer).
     pub app: &'a Path,
-    /// The requirements file, if any (its packages become the dependency layer).
-    pub requirements: Option<PathBuf>,
+    /// The requirements file (its packages become the dependency layer; none when it is absent).
+    pub requirements: PathBuf,
     pub command: Vec<String>,
     pub port: i64,
     pub offline: bool,
@@ -147,9 +147,10 @@ fn dependency_layer(
     base_env: &[String],
     cache: &Blobs,
 ) -> Result<Option<(Built, String)>> {
-    let Some(req) = spec.requirements.as_ref().filter(|r| r.is_file()) else {
+    let req = &spec.requirements;
+    if !req.is_file() {
         return Ok(None);
-    };
+    }
     let py = python_version(base_env).ok_or_else(|| {
         anyhow!(
             "base image {} does not say which Python it has (no PYTHON_VERSION=3.x.y in its environment): use a Python image as the base",

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
+use crate::package::scratch::write_whole;
+
 /// A directory of blobs named by digest (`blobs/sha256/<hex>`), written whole or not at all.
 pub struct Blobs {
     root: PathBuf,
@@ -68,26 +70,6 @@ impl Blobs {
         let p = self.path(digest);
         std::fs::read(&p).with_context(|| format!("reading {}", p.display()))
     }
-}
-
-/// Writes `path` whole or not at all: `fill` writes a temporary file of a name no other writer (in
-/// this process or another) uses, which is then renamed into place; a writer that finds the file
-/// there already (the same content, by its name or by the lock) has nothing left to do.
-pub fn write_whole(path: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()));
-    let done = fill(&tmp).and_then(|()| {
-        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
-    });
-    if done.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    done
 }
 
 /// Publishes an image in the OCI image layout at `root`: its `blobs` linked from `cache`, its

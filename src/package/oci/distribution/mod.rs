@@ -241,12 +241,7 @@ impl Registry {
             )
             .await?;
         if res.status != 200 {
-            bail!(
-                "{}/{repo}:{reference}: the registry answered {} {}",
-                self.root,
-                res.status,
-                failure(&res)
-            );
+            return Err(self.refused(&format!("{repo}:{reference}: the registry answered"), &res));
         }
         let digest = format!("sha256:{}", crate::package::digest_hex(&res.body));
         if reference.starts_with("sha256:") && reference != digest {
@@ -296,12 +291,7 @@ impl Registry {
                 .await?;
         }
         if res.status != 200 {
-            bail!(
-                "{}/{repo}: blob {digest}: {} {}",
-                self.root,
-                res.status,
-                failure(&res)
-            );
+            return Err(self.refused(&format!("{repo}: blob {digest}:"), &res));
         }
         let got = format!("sha256:{}", crate::package::digest_hex(&res.body));
         if got != digest {
@@ -311,6 +301,11 @@ impl Registry {
             );
         }
         Ok(res.body)
+    }
+
+    /// The error of an answer that refused `what`: `<registry>/<what> <status> <its message>`.
+    fn refused(&self, what: &str, res: &Response) -> anyhow::Error {
+        anyhow!("{}/{what} {} {}", self.root, res.status, failure(res))
     }
 }
 

@@ -1,10 +1,10 @@
 //! Writing to a registry: whether it has a blob, blob uploads (a new session for each attempt that
 //! failed), manifests.
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 use hyper::body::Bytes;
 
-use super::{Registry, Retry, backoff, encode, failure, resolve};
+use super::{Registry, Retry, backoff, encode, resolve};
 
 /// How many upload sessions a blob gets.
 const SESSIONS: u32 = 3;
@@ -41,11 +41,7 @@ impl Registry {
             // A redirect to the blob's storage: it is there.
             200 | 301 | 302 | 303 | 307 | 308 => Ok(true),
             404 => Ok(false),
-            s => bail!(
-                "{}/{repo}: HEAD blob {digest}: {s} {}",
-                self.root,
-                failure(&res)
-            ),
+            _ => Err(self.refused(&format!("{repo}: HEAD blob {digest}:"), &res)),
         }
     }
 
@@ -83,15 +79,8 @@ impl Registry {
             .await
             .map_err(Failure::Again)?;
         if start.status != 202 {
-            return Err(Failure::of(
-                start.status,
-                anyhow!(
-                    "{}/{repo}: starting an upload: {} {}",
-                    self.root,
-                    start.status,
-                    failure(&start)
-                ),
-            ));
+            let e = self.refused(&format!("{repo}: starting an upload:"), &start);
+            return Err(Failure::of(start.status, e));
         }
         let at = start.header("location");
         if at.is_empty() {
@@ -117,15 +106,8 @@ impl Registry {
             .await
             .map_err(Failure::Again)?;
         if done.status != 201 {
-            return Err(Failure::of(
-                done.status,
-                anyhow!(
-                    "{}/{repo}: uploading {digest}: {} {}",
-                    self.root,
-                    done.status,
-                    failure(&done)
-                ),
-            ));
+            let e = self.refused(&format!("{repo}: uploading {digest}:"), &done);
+            return Err(Failure::of(done.status, e));
         }
         Ok(())
     }
@@ -147,12 +129,7 @@ impl Registry {
             )
             .await?;
         if res.status != 201 {
-            bail!(
-                "{}/{repo}:{tag}: putting the manifest: {} {}",
-                self.root,
-                res.status,
-                failure(&res)
-            );
+            return Err(self.refused(&format!("{repo}:{tag}: putting the manifest:"), &res));
         }
         Ok(match res.header("docker-content-digest") {
             "" => format!("sha256:{}", crate::package::digest_hex(&bytes)),
