@@ -55,14 +55,10 @@ impl Moto {
         let port = free_port();
         let mut moto = Moto::launch(env, Some(port));
         let registry = format!("http://127.0.0.1:{port}");
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "docker-registry did not start (apt-get install docker-registry)"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_port(
+            port,
+            "docker-registry did not start (apt-get install docker-registry)",
+        );
         let out = Command::new("python3")
             .arg(repo().join("tests/emulator/base_image.py"))
             .arg(&registry)
@@ -113,14 +109,7 @@ impl Moto {
             registry: None,
             base_image: None,
         };
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "moto_server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_port(port, "moto_server did not start");
         moto.reset_recording();
         moto
     }
@@ -175,6 +164,15 @@ impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Waits (up to 30 s) until something listens on loopback `port`, else fails with `what`.
+fn wait_for_port(port: u16, what: &str) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(30), "{what}");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
