@@ -131,9 +131,11 @@ pub enum Command {
     Cost {
         #[arg(long)]
         json: bool,
-        /// legacy: accounts created before 2025-07-15 (12-month tier); credits: newer accounts; none.
-        #[arg(long, value_enum, default_value = "legacy")]
-        free_tier: crate::cost::FreeTier,
+        /// The account's free tier. Default: chosen from `account_created` in fintech.yaml and
+        /// today's date (legacy: created before 2025-07-15, in its first 12 months; credits: created
+        /// since, in its 6-month free plan; none: always-free offers only).
+        #[arg(long, value_enum)]
+        free_tier: Option<crate::cost::FreeTier>,
     },
 }
 

@@ -311,6 +311,7 @@ fn desired(resources: &[(&str, Value, &[&str])]) -> Desired {
         resources: map,
         order,
         usage: BTreeMap::new(),
+        account_created: None,
         budget_usd: None,
         outputs: BTreeMap::new(),
     }

@@ -3,10 +3,11 @@
 use anyhow::Result;
 
 use crate::cli::Global;
+use crate::cost::free_tier::{self, Choice, Date};
 use crate::cost::{Catalog, FreeTier, estimate, render};
 use crate::model::{self, OPTIONS, Selection};
 
-pub fn run(g: &Global, option: Option<&str>, json: bool, tier: FreeTier) -> Result<i32> {
+pub fn run(g: &Global, option: Option<&str>, json: bool, tier: Option<FreeTier>) -> Result<i32> {
     let options: Vec<String> = match option {
         Some("all") => OPTIONS
             .iter()
@@ -27,7 +28,17 @@ pub fn run(g: &Global, option: Option<&str>, json: bool, tier: FreeTier) -> Resu
                 payload: false,
             },
         )?;
-        all.push(estimate(&d, Catalog::shipped(), tier, d.budget_usd)?);
+        let choice = match tier {
+            Some(tier) => Choice {
+                tier,
+                why: "as `--free-tier` says".into(),
+            },
+            None => free_tier::choose(
+                d.account_created.as_deref().and_then(Date::parse),
+                Date::today(),
+            ),
+        };
+        all.push(estimate(&d, Catalog::shipped(), choice, d.budget_usd)?);
     }
     if json {
         println!(

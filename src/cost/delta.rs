@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::free_tier::Choice;
 use super::{Catalog, FreeTier, estimate};
 use crate::model::{Desired, Resource};
 use crate::plan::{Action, Plan};
@@ -41,10 +42,15 @@ pub fn delta(desired: &Desired, plan: &Plan, undeclared: Vec<Resource>) -> Optio
         before.resources.insert(r.id.clone(), r);
     }
     let catalog = Catalog::shipped();
-    let after = estimate(desired, catalog, FreeTier::Legacy, None)
+    // After the free tier, every account has the always-free offers only: the tier is moot.
+    let after_free_tier = || Choice {
+        tier: FreeTier::None,
+        why: String::new(),
+    };
+    let after = estimate(desired, catalog, after_free_tier(), None)
         .ok()?
         .total_after;
-    let before = estimate(&before, catalog, FreeTier::Legacy, None)
+    let before = estimate(&before, catalog, after_free_tier(), None)
         .ok()?
         .total_after;
     Some(Delta { before, after })

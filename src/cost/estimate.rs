@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::Pricing;
 use super::catalog::{Allowance, Catalog};
+use super::free_tier::Choice;
 use super::usage::Usage;
 use crate::model::{Desired, Resource};
 use crate::spec::expr;
@@ -17,11 +18,13 @@ use crate::spec::expr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum FreeTier {
-    /// Accounts created before 2025-07-15: 12-month allowances plus the always-free ones.
+    /// Accounts created before 2025-07-15, in their first 12 months: 12-month allowances plus the
+    /// always-free ones.
     Legacy,
-    /// Accounts created on or after 2025-07-15: credits instead of 12-month allowances.
+    /// Accounts created on or after 2025-07-15, on the free plan: credits instead of 12-month
+    /// allowances, plus the always-free ones.
     Credits,
-    /// No free tier (e.g. an organisation's member account past its first year).
+    /// Past either: the always-free offers only (every account has them).
     None,
 }
 
@@ -55,6 +58,8 @@ pub struct Estimate {
     pub option: String,
     pub region: String,
     pub free_tier: FreeTier,
+    /// Why that tier: the account's creation date and today's, or the command line.
+    pub free_tier_why: String,
     pub usage: BTreeMap<&'static str, f64>,
     pub lines: Vec<Line>,
     pub total_list: f64,
@@ -126,7 +131,9 @@ const FREE: &[(&str, &[&str], f64)] = &[
     ("alb.hours", &["alb.hour"], 1.0),
     ("alb.lcu", &["alb.lcu_hour"], 1.0),
     ("ecr.storage", &["ecr.storage"], 1.0),
-    ("ec2.public_ipv4", &["ec2.public_ipv4"], 1.0),
+    // The 12-month tier's 750 public IPv4 address-hours are EC2 instances' only: the addresses of
+    // load balancers, NAT gateways and Fargate tasks are billed from the first hour. No line here
+    // is an instance's, so that allowance covers none of them.
 ];
 
 struct Builder<'a> {
@@ -200,9 +207,10 @@ fn referenced(v: &Value) -> Vec<String> {
 pub fn estimate(
     d: &Desired,
     catalog: &Catalog,
-    tier: FreeTier,
+    tier: Choice,
     budget_usd: Option<f64>,
 ) -> Result<Estimate> {
+    let Choice { tier, why } = tier;
     let usage = Usage::new(&d.usage);
     let hours = usage.get("hours_per_month");
     let mut b = Builder {
@@ -474,12 +482,13 @@ pub fn estimate(
                     hours,
                     "ALB-hours",
                 )?;
+                let lcu = load_balancer_lcus(&usage);
                 b.add(
                     "Load balancer",
                     r,
-                    format!("{} LCU on average", usage.get("alb_lcu")),
+                    format!("{lcu:.3} LCU on average, from the usage"),
                     "alb.lcu_hour".into(),
-                    usage.get("alb_lcu") * hours,
+                    lcu * hours,
                     "LCU-hours",
                 )?;
                 b.add(
@@ -559,11 +568,10 @@ pub fn estimate(
             apply(&mut lines, &free.legacy_12_month, |l| &mut l.first_year);
             apply(&mut lines, &free.always_free, |l| &mut l.after);
         }
-        FreeTier::Credits => {
+        FreeTier::Credits | FreeTier::None => {
             apply(&mut lines, &free.always_free, |l| &mut l.first_year);
             apply(&mut lines, &free.always_free, |l| &mut l.after);
         }
-        FreeTier::None => {}
     }
     let total = |f: fn(&Line) -> f64| lines.iter().map(f).sum::<f64>();
     let (total_list, total_first_year, total_after) = (
@@ -585,6 +593,7 @@ pub fn estimate(
         option: d.option.clone(),
         region: d.region.clone(),
         free_tier: tier,
+        free_tier_why: why,
         usage: usage.all().collect(),
         lines,
         total_list,
@@ -593,6 +602,20 @@ pub fn estimate(
         credit_months,
         budget_usd,
     })
+}
+
+/// Load balancer capacity units in use on average: an ALB bills, each hour, the highest of its
+/// dimensions per LCU — 25 new connections/s, 3,000 active connections per minute, 1 GB processed
+/// (EC2/IP targets), 1,000 rule evaluations/s beyond the first 10 rules of each request (the stack's
+/// balancers have fewer, so that one is zero).
+pub fn load_balancer_lcus(usage: &Usage) -> f64 {
+    let per_second = usage.get("api_requests_per_month") / (usage.get("hours_per_month") * 3600.0);
+    let new_connections = per_second / usage.get("requests_per_connection").max(1.0);
+    let active = new_connections * usage.get("connection_seconds");
+    let gb_per_hour = per_second * 3600.0 * usage.get("api_kb_per_request") / 1e6;
+    [new_connections / 25.0, active / 3000.0, gb_per_hour / 1.0]
+        .into_iter()
+        .fold(0.0, f64::max)
 }
 
 /// Subtracts each allowance from the lines it covers (in line order), on the column `col` picks.
@@ -664,6 +687,30 @@ pub fn runs_per_month(expr: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn load_balancer_capacity_comes_from_the_busiest_dimension() {
+        let at = |requests: f64, kb: f64, per_conn: f64| {
+            let given = [
+                ("api_requests_per_month", requests),
+                ("api_kb_per_request", kb),
+                ("requests_per_connection", per_conn),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Value::from(v)))
+            .collect();
+            load_balancer_lcus(&Usage::new(&given))
+        };
+        // 1M requests a month of 10 KB: 13.7 MB an hour, far below 1 GB: not the flat 1 LCU.
+        let small = at(1e6, 10.0, 10.0);
+        assert!((small - 1e6 * 10.0 / 1e6 / 730.0).abs() < 1e-9, "{small}");
+        // 100 requests/s of 10 KB: 3.6 GB an hour, 3.6 LCU.
+        let busy = at(100.0 * 3600.0 * 730.0, 10.0, 10.0);
+        assert!((busy - 3.6).abs() < 1e-9, "{busy}");
+        // Tiny requests, one per connection: 100 new connections/s weigh 4 LCU.
+        let chatty = at(100.0 * 3600.0 * 730.0, 0.1, 1.0);
+        assert!((chatty - 4.0).abs() < 1e-9, "{chatty}");
+    }
 
     #[test]
     fn schedules_become_runs_per_month() {

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod delta;
 pub mod estimate;
+pub mod free_tier;
 pub mod render;
 pub mod usage;
 

@@ -14,12 +14,21 @@ pub fn text(e: &Estimate) -> String {
     let first = match e.free_tier {
         FreeTier::Legacy => "first 12 months",
         FreeTier::Credits => "with credits*",
-        FreeTier::None => "monthly",
+        FreeTier::None => "always free only",
     };
     let _ = writeln!(
         out,
-        "{}/{} — option {} in {} (free tier: {:?})",
-        e.app, e.stage, e.option, e.region, e.free_tier
+        "{}/{} — option {} in {}",
+        e.app, e.stage, e.option, e.region
+    );
+    let _ = writeln!(
+        out,
+        "  free tier: {} — {}",
+        serde_json::to_value(e.free_tier)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        e.free_tier_why
     );
     let _ = writeln!(
         out,

@@ -57,9 +57,19 @@ pub const KEYS: &[(&str, f64, &str)] = &[
     ),
     ("image_storage_gb", 0.5, "container images kept in ECR"),
     (
-        "alb_lcu",
-        1.0,
-        "average load balancer capacity units in use",
+        "api_kb_per_request",
+        10.0,
+        "request and response bytes through the load balancer, per API request (KB)",
+    ),
+    (
+        "requests_per_connection",
+        10.0,
+        "API requests per connection to the load balancer (CloudFront keeps them open)",
+    ),
+    (
+        "connection_seconds",
+        10.0,
+        "how long a connection to the load balancer stays open",
     ),
     (
         "hours_per_month",

@@ -83,6 +83,7 @@ pub fn project() -> Value {
     let budget = json!({"type": "object", "additionalProperties": false, "properties": {
         "monthly_usd": {"type": "number"}, "alert_emails": {"type": "array", "items": {"type": "string"}},
         "thresholds_percent": {"type": "array", "items": {"type": "integer"}}}});
+    let date = json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"});
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "fintech project file (fintech.yaml)",
@@ -96,10 +97,11 @@ pub fn project() -> Value {
             "payload": {"type": "object", "additionalProperties": {"type": "string"}},
             "params": {"type": "object"},
             "stages": {"type": "object", "additionalProperties": {"type": ["object", "null"], "additionalProperties": false, "properties": {
-                "params": {"type": "object"}, "budget": budget, "protect": {"type": "boolean"}, "region": {"type": "string"}, "option": {"enum": super::OPTIONS}}}},
+                "params": {"type": "object"}, "budget": budget, "protect": {"type": "boolean"}, "region": {"type": "string"}, "option": {"enum": super::OPTIONS}, "account_created": date}}},
             "secrets": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": false, "properties": {"from_env": {"type": "string"}}}},
             "budget": budget,
-            "usage": {"type": "object", "additionalProperties": false, "properties": usage}
+            "usage": {"type": "object", "additionalProperties": false, "properties": usage},
+            "account_created": date
         }
     })
 }

@@ -51,6 +51,8 @@ pub struct Desired {
     /// Resource ids, each after everything it depends on.
     pub order: Vec<String>,
     pub usage: BTreeMap<String, Value>,
+    /// The account's creation date (`YYYY-MM-DD`) when fintech.yaml gives it.
+    pub account_created: Option<String>,
     /// The stage's monthly budget, for the cost warning.
     pub budget_usd: Option<f64>,
     /// Declared outputs, with runtime references as text.
@@ -241,6 +243,10 @@ pub fn load(root: &Path, sel: &Selection) -> Result<Desired, Diagnostics> {
         resources,
         order,
         usage,
+        account_created: stage
+            .account_created
+            .clone()
+            .or_else(|| proj.account_created.clone()),
         budget_usd: stage
             .budget
             .get("monthly_usd")
@@ -261,6 +267,7 @@ fn unreachable_desired() -> Desired {
         resources: BTreeMap::new(),
         order: Vec::new(),
         usage: BTreeMap::new(),
+        account_created: None,
         budget_usd: None,
         outputs: BTreeMap::new(),
     }

@@ -19,6 +19,8 @@ pub struct Project {
     pub secrets: BTreeMap<String, SecretSpec>,
     pub budget: BTreeMap<String, Node>,
     pub usage: BTreeMap<String, Node>,
+    /// The AWS account's creation date (`YYYY-MM-DD`), which decides its free tier.
+    pub account_created: Option<String>,
     pub loc: Loc,
 }
 
@@ -31,6 +33,8 @@ pub struct StageSpec {
     pub region: Option<String>,
     pub region_at: Option<Loc>,
     pub option: Option<String>,
+    /// The stage's account's creation date, when it deploys to another account.
+    pub account_created: Option<String>,
 }
 
 /// A secret the app needs: read from the deployer's environment at deploy time, never written down.
@@ -50,8 +54,16 @@ const TOP_KEYS: &[&str] = &[
     "secrets",
     "budget",
     "usage",
+    "account_created",
 ];
-const STAGE_KEYS: &[&str] = &["params", "budget", "protect", "region", "option"];
+const STAGE_KEYS: &[&str] = &[
+    "params",
+    "budget",
+    "protect",
+    "region",
+    "option",
+    "account_created",
+];
 pub const BUDGET_KEYS: &[&str] = &["monthly_usd", "alert_emails", "thresholds_percent"];
 
 /// Checks the project file's shape and collects every error in `diags`.
@@ -67,6 +79,7 @@ pub fn parse(root: &Node, diags: &mut Diagnostics) -> Project {
         secrets: BTreeMap::new(),
         budget: BTreeMap::new(),
         usage: BTreeMap::new(),
+        account_created: None,
         loc: root.loc.clone(),
     };
     let Some(entries) = expect_map(root, "the project file", diags) else {
@@ -94,6 +107,7 @@ pub fn parse(root: &Node, diags: &mut Diagnostics) -> Project {
             "params" => p.params = string_keyed(value, diags),
             "budget" => p.budget = budget(value, diags),
             "usage" => p.usage = usage(value, diags),
+            "account_created" => p.account_created = date(value, diags),
             "stages" => {
                 for (name, node) in string_keyed(value, diags) {
                     p.stages.insert(name, parse_stage(&node, diags));
@@ -132,6 +146,19 @@ fn usage(node: &Node, diags: &mut Diagnostics) -> BTreeMap<String, Node> {
         non_negative(v, diags);
     }
     out
+}
+
+/// A calendar date, `YYYY-MM-DD`.
+fn date(node: &Node, diags: &mut Diagnostics) -> Option<String> {
+    let s = expect_str(node, diags)?;
+    if crate::cost::free_tier::Date::parse(s).is_none() {
+        diags.push(
+            Diagnostic::new(node.loc.clone(), format!("`{s}` is not a date"))
+                .hint("write the day as YYYY-MM-DD, e.g. 2024-03-01 (the AWS console shows it under Account)"),
+        );
+        return None;
+    }
+    Some(s.to_string())
 }
 
 /// A budget section: known keys, an amount of zero or more.
@@ -175,6 +202,7 @@ fn parse_stage(node: &Node, diags: &mut Diagnostics) -> StageSpec {
                 s.region_at = Some(value.loc.clone());
             }
             "option" => s.option = expect_str(value, diags).map(str::to_string),
+            "account_created" => s.account_created = date(value, diags),
             other => diags.push(unknown_key(&key.loc, other, STAGE_KEYS, "a stage")),
         }
     }

@@ -15,11 +15,15 @@ fn catalog(key: &str) -> f64 {
         .unwrap_or_else(|| panic!("{key} in the catalog"))
 }
 
-/// The estimates of `cost --option all --json`, by option.
+/// The estimates of `cost --option all --json` for a legacy account in its first year, by option.
 fn estimates(p: &Project) -> Vec<Value> {
-    p.run(&["cost", "--option", "all", "--json"])
-        .expect(0)
-        .json()["estimates"]
+    estimates_with(p, &["--free-tier", "legacy"])
+}
+
+fn estimates_with(p: &Project, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["cost", "--option", "all", "--json"];
+    all.extend(args);
+    p.run(&all).expect(0).json()["estimates"]
         .as_array()
         .unwrap()
         .clone()
@@ -58,7 +62,10 @@ fn both_options_side_by_side_and_every_line_reproducible_by_hand() {
     let moto = Moto::start();
     let mut p = Project::new(&moto);
     p.endpoint = "http://127.0.0.1:9".into();
-    let text = p.run(&["cost", "--option", "all"]).expect(0).stdout();
+    let text = p
+        .run(&["cost", "--option", "all", "--free-tier", "legacy"])
+        .expect(0)
+        .stdout();
     for s in [
         "option serverless",
         "option containers",
@@ -212,6 +219,127 @@ fn a_parameter_moves_exactly_its_lines() {
             .unwrap(),
         5.0
     ));
+}
+
+/// Today's date in UTC, `YYYY-MM-DD`, `days` from now.
+fn day(days: i64) -> String {
+    let out = std::process::Command::new("date")
+        .args(["-u", "+%F", "-d", &format!("{days} days")])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn the_free_tier_follows_the_accounts_creation_date() {
+    let moto = Moto::start();
+    let mut p = Project::new(&moto);
+    p.endpoint = "http://127.0.0.1:9".into();
+    let tier = |p: &Project| {
+        let e = &estimates_with(p, &[])[0];
+        (
+            e["free_tier"].as_str().unwrap().to_string(),
+            e["free_tier_why"].as_str().unwrap().to_string(),
+        )
+    };
+    // Not said: no 12-month allowances assumed, and the output says how to say it.
+    let (t, why) = tier(&p);
+    assert_eq!(t, "none");
+    assert!(why.contains("account_created"), "{why}");
+    let text = p.run(&["cost"]).expect(0).stdout();
+    assert!(
+        text.contains("free tier: none — the account's creation date is not known"),
+        "{text}"
+    );
+
+    // Created before 2025-07-15: its 12 months are over; the micro database is billed.
+    p.edit(
+        "fintech.yaml",
+        "region: us-east-1",
+        "region: us-east-1\naccount_created: 2024-03-01",
+    );
+    let (t, why) = tier(&p);
+    assert_eq!(t, "none");
+    assert!(why.contains("ended on 2025-03-01"), "{why}");
+    let e = &estimates_with(&p, &[])[0];
+    let db = line(e, "db", "rds.postgres.db.t3.micro");
+    assert_eq!(db["first_year"], db["list"]);
+    // ... but the always-free offers remain: a million Lambda requests.
+    assert_eq!(line(e, "api", "lambda.requests")["after"], 0.0);
+
+    // Created a month ago: the free plan's credits.
+    let recent = day(-30);
+    p.edit(
+        "fintech.yaml",
+        "account_created: 2024-03-01",
+        &format!("account_created: {recent}"),
+    );
+    let (t, why) = tier(&p);
+    assert_eq!(t, "credits");
+    assert!(why.contains(&recent), "{why}");
+    // A stage in another account says its own date.
+    p.edit(
+        "fintech.yaml",
+        "    protect: true",
+        "    protect: true\n    account_created: 2020-01-01",
+    );
+    let prod = &p
+        .run(&["cost", "--stage", "prod", "--json"])
+        .expect(0)
+        .json()["estimates"][0];
+    assert_eq!(prod["free_tier"], "none");
+    // The command line wins.
+    assert_eq!(
+        tier_of(&estimates_with(&p, &["--free-tier", "legacy"])[0]),
+        "legacy"
+    );
+    // Not a date: located, before anything else.
+    p.edit(
+        "fintech.yaml",
+        &format!("account_created: {recent}"),
+        "account_created: 2025-02-30",
+    );
+    let err = p.run(&["cost"]).expect(1).stderr();
+    assert!(
+        err.contains("fintech.yaml:") && err.contains("`2025-02-30` is not a date"),
+        "{err}"
+    );
+}
+
+fn tier_of(e: &Value) -> &str {
+    e["free_tier"].as_str().unwrap()
+}
+
+#[test]
+fn load_balancer_capacity_and_addresses_are_priced_from_the_usage() {
+    let moto = Moto::start();
+    let mut p = Project::new(&moto);
+    p.endpoint = "http://127.0.0.1:9".into();
+    let lcu_hours = |p: &Project| {
+        line(&estimates(p)[1], "api_origin", "alb.lcu_hour")["quantity"]
+            .as_f64()
+            .unwrap()
+    };
+    // 1M requests a month of 10 KB each: 13.7 MB an hour is 0.0137 LCU, not a flat 1 LCU.
+    assert!(close(lcu_hours(&p), 1e6 * 10.0 / 1e6), "{}", lcu_hours(&p));
+    // A hundred times the traffic, a hundred times the processed bytes.
+    p.edit(
+        "fintech.yaml",
+        "api_requests_per_month: 1000000",
+        "api_requests_per_month: 100000000",
+    );
+    assert!(close(lcu_hours(&p), 1e8 * 10.0 / 1e6), "{}", lcu_hours(&p));
+    // The 12-month tier's public IPv4 hours are EC2 instances' only: the balancer's and the tasks'
+    // addresses are billed in the first year too.
+    let ct = &estimates(&p)[1];
+    for (r, k) in [
+        ("api_origin", "ec2.public_ipv4"),
+        ("api_service", "ec2.public_ipv4"),
+    ] {
+        let l = line(ct, r, k);
+        assert!(l["list"].as_f64().unwrap() > 0.0);
+        assert_eq!(l["first_year"], l["list"], "{l}");
+    }
 }
 
 #[test]
