@@ -14,14 +14,11 @@ use serde_json::Value;
 use super::{Attrs, Aws, Call, Live, Props, aws_error, code, sorted, wait};
 
 pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
-    let out = match c
-        .aws
-        .lambda
-        .get_function()
-        .function_name(&c.name)
-        .send()
-        .await
-    {
+    let (out, log_retention) = futures::join!(
+        c.aws.lambda.get_function().function_name(&c.name).send(),
+        super::lambda_logs::live(c)
+    );
+    let out = match out {
         Ok(o) => o,
         Err(e) if code(&e) == "ResourceNotFoundException" => return Ok(None),
         Err(e) => return Err(aws_error("lambda:GetFunction", e)),
@@ -57,6 +54,7 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         .and_then(|c| c.reserved_concurrent_executions());
     let (reserved, note) = super::lambda_concurrency::live(c, p, reserved).await?;
     a.insert("reserved_concurrency".into(), reserved);
+    a.insert("log_retention_days".into(), log_retention?);
     if let Some(arch) = f.architectures().first() {
         a.insert("architecture".into(), Value::from(arch.as_str()));
     }
@@ -229,6 +227,8 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let (memory, timeout) = (p.i("memory_mb")? as i32, p.i("timeout_s")? as i32);
     let arch = Architecture::from(p.s("architecture")?);
     let (env, vpc_config) = (environment(p), vpc(p)?);
+    // Its log group first: made by Lambda at the first invocation, it would keep events forever.
+    super::lambda_logs::ensure(c, p).await?;
     c.aws.mutated();
     let r = wait::retry(wait::PROPAGATION, role_not_ready, || {
         c.aws
@@ -268,10 +268,17 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
         .filter(|k| {
             !matches!(
                 k.as_str(),
-                "code_sha256" | "architecture" | "state" | "reserved_concurrency"
+                "code_sha256"
+                    | "architecture"
+                    | "state"
+                    | "reserved_concurrency"
+                    | "log_retention_days"
             )
         })
         .collect();
+    if changed.iter().any(|k| k == "log_retention_days") {
+        super::lambda_logs::update(c, p).await?;
+    }
     if !config.is_empty() {
         let mut u = c
             .aws
@@ -367,7 +374,7 @@ fn conflict(code: &str, message: &str) -> Conflict {
 /// Deletes the function; one in a VPC is deleted only once Lambda has released its network
 /// interfaces, so that its role and security groups (deleted after it) are not taken from under
 /// them.
-pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
+pub async fn delete(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
     c.aws.mutated();
     match c
         .aws
@@ -389,7 +396,7 @@ pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
     if in_vpc {
         super::ec2::release_lambda_enis(c.aws, &c.name).await?;
     }
-    Ok(())
+    super::lambda_logs::remove(c, p).await
 }
 
 /// Waits until the function's last update has finished (a second update before then is refused).

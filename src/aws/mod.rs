@@ -18,6 +18,7 @@ mod iam;
 mod identity;
 mod lambda;
 mod lambda_concurrency;
+mod lambda_logs;
 mod listing;
 pub mod lock;
 mod logs;

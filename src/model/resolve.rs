@@ -496,6 +496,9 @@ fn check(node: &Node, ty: &Ty, diags: &mut Diagnostics) -> Option<Value> {
         {
             Some(Value::String(s.clone()))
         }
+        (Ty::Enum(allowed), Kind::Int(i)) if allowed.contains(&i.to_string().as_str()) => {
+            Some(Value::String(i.to_string()))
+        }
         (Ty::Enum(allowed), _) => {
             let got = node.as_str().unwrap_or_default();
             let d = Diagnostic::new(

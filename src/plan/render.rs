@@ -90,7 +90,7 @@ fn show(v: &Option<Value>, c: &AttrChange) -> String {
         Some(Value::String(s)) if s == KNOWN_AFTER => KNOWN_AFTER.into(),
         Some(v) if c.known_after_apply && !v.is_object() && !v.is_array() => KNOWN_AFTER.into(),
         None if c.known_after_apply => KNOWN_AFTER.into(),
-        None => "(none)".into(),
+        None | Some(Value::Null) => "(none)".into(),
         Some(v) => v
             .to_string()
             .replace(&format!("\"{KNOWN_AFTER}\""), KNOWN_AFTER),

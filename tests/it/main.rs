@@ -18,6 +18,7 @@ mod hostile;
 mod image;
 mod interrupts;
 mod kill;
+mod logs;
 mod payload;
 mod posture;
 mod roundtrip;

@@ -19,6 +19,8 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("subnets", STRS, Default("[]"), InPlace, "VPC subnets (to reach the database and cache)"),
         f("security_groups", STRS, Default("[]"), InPlace, "VPC security groups"),
         f("reserved_concurrency", Ty::Int { min: 1, max: 10000 }, Optional, InPlace, "most instances running at once (requests beyond are throttled): bounds what a flood costs"),
+        f("log_retention_days", Ty::Enum(crate::aws::logs::RETENTION_DAYS), Default("\"14\""), InPlace, "days its log group (/aws/lambda/<name>, made before the function) keeps events"),
+        f("keep_logs", BOOL, Default("false"), Local, "destroy leaves its log group (events expire with their retention) instead of deleting it"),
         f("artifact_bucket", STR, Optional, Local, "bucket for zips over Lambda's 50 MB direct-upload limit"),
     ],
     computed: &[("code_sha256", InPlace), ("state", Replace)],
@@ -79,8 +81,8 @@ impl Driver for Function {
     async fn update(&self, c: &Call<'_>, p: &Attrs, _: &Live, changed: &[String]) -> Result<()> {
         crate::aws::lambda::update(c, p, changed).await
     }
-    async fn delete(&self, c: &Call<'_>, _: &Attrs, live: &Live) -> Result<()> {
-        crate::aws::lambda::delete(c, live).await
+    async fn delete(&self, c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
+        crate::aws::lambda::delete(c, p, live).await
     }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         Ok(ids_by_prefix(

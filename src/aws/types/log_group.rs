@@ -7,7 +7,10 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     name: "logs.log_group",
     driver: &LogGroup,
     doc: "A CloudWatch Logs group with a retention period",
-    fields: &[f("retention_days", Ty::Enum(&["1", "3", "5", "7", "14", "30", "60", "90", "180", "365"]), Default("\"14\""), InPlace, "days logs are kept")],
+    fields: &[
+        f("retention_days", Ty::Enum(crate::aws::logs::RETENTION_DAYS), Default("\"14\""), InPlace, "days logs are kept"),
+        f("keep_on_destroy", BOOL, Default("false"), Local, "destroy leaves the group (its events expire with their retention) instead of deleting it"),
+    ],
     computed: &[],
     outputs: &["name", "arn"],
     data_bearing: false,
@@ -40,13 +43,16 @@ impl Driver for LogGroup {
         crate::aws::logs::read(c).await
     }
     async fn create(&self, c: &Call<'_>, p: &Attrs) -> Result<()> {
-        crate::aws::logs::create(c, p).await
+        let days = crate::aws::logs::retention(p, "retention_days")?;
+        crate::aws::logs::ensure(c, &c.name, days).await
     }
     async fn update(&self, c: &Call<'_>, p: &Attrs, _: &Live, _: &[String]) -> Result<()> {
-        crate::aws::logs::update(c, p).await
+        let days = crate::aws::logs::retention(p, "retention_days")?;
+        crate::aws::logs::keep_for(c, &c.name, days).await
     }
-    async fn delete(&self, c: &Call<'_>, _: &Attrs, _: &Live) -> Result<()> {
-        crate::aws::logs::delete(c).await
+    async fn delete(&self, c: &Call<'_>, p: &Attrs, _: &Live) -> Result<()> {
+        let keep = p.get("keep_on_destroy").and_then(Value::as_bool) == Some(true);
+        crate::aws::logs::delete_or_keep(c, &c.name, keep).await
     }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         let groups =
