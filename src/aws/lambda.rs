@@ -375,6 +375,9 @@ fn conflict(code: &str, message: &str) -> Conflict {
 /// interfaces, so that its role and security groups (deleted after it) are not taken from under
 /// them.
 pub async fn delete(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
+    // Its log group first: found through the function only, it would be left behind for good by a
+    // run stopped between the two (the function's role cannot make it again).
+    super::lambda_logs::remove(c, p).await?;
     c.aws.mutated();
     match c
         .aws
@@ -396,7 +399,7 @@ pub async fn delete(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
     if in_vpc {
         super::ec2::release_lambda_enis(c.aws, &c.name).await?;
     }
-    super::lambda_logs::remove(c, p).await
+    Ok(())
 }
 
 /// Waits until the function's last update has finished (a second update before then is refused).
