@@ -49,7 +49,7 @@ pub fn stack() -> Value {
         .iter()
         .filter(|t| t.name != "secretsmanager.secret")
         .map(|t| {
-            let mut o = object(t.fields, json!({"type": {"const": t.name}, "depends_on": {"type": "array", "items": {"type": "string"}}}));
+            let mut o = object(t.fields, json!({"type": {"const": t.name}, "depends_on": {"type": "array", "items": {"type": "string"}}, "when": {"type": ["boolean", "string"]}}));
             o["required"].as_array_mut().expect("an array").push(Value::from("type"));
             o["description"] = Value::from(t.doc);
             o

@@ -193,7 +193,8 @@ pub fn load(root: &Path, sel: &Selection) -> Result<Desired, Diagnostics> {
         }
         return diags.finish(unreachable_desired());
     }
-    let ctx = resolve::Ctx::new(&proj, stage, &stage_name, &region, &option, &stack);
+    let mut ctx = resolve::Ctx::new(&proj, stage, &stage_name, &region, &option, &stack);
+    ctx.switch_off(&stack, &mut diags);
     let mut resources = BTreeMap::new();
     for (name, secret) in &proj.secrets {
         let id = format!("secrets.{name}");
@@ -214,6 +215,9 @@ pub fn load(root: &Path, sel: &Selection) -> Result<Desired, Diagnostics> {
         );
     }
     for (name, rspec) in &stack.resources {
+        if ctx.is_off(name) {
+            continue;
+        }
         if let Some(r) = resolve::resource(&ctx, rspec, &mut diags) {
             resources.insert(name.clone(), r);
         }

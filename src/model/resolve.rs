@@ -21,6 +21,8 @@ pub struct Ctx<'a> {
     scalars: BTreeMap<&'static str, Value>,
     types: BTreeMap<String, Option<&'static TypeSchema>>,
     secrets: BTreeSet<String>,
+    /// Resources whose `when` is false: a reference to one of them is null.
+    off: BTreeSet<String>,
     /// Static references followed so far: parameters that refer to parameters many times over
     /// could otherwise expand without end (a "billion laughs" of `${params.x}`).
     followed: std::cell::Cell<usize>,
@@ -62,8 +64,35 @@ impl<'a> Ctx<'a> {
             scalars,
             types,
             secrets: proj.secrets.keys().cloned().collect(),
+            off: BTreeSet::new(),
             followed: std::cell::Cell::new(0),
         }
+    }
+
+    /// Decides each resource's `when:` (true or false, known before any AWS call); those that are
+    /// false are left out, and references to them are null.
+    pub fn switch_off(&mut self, stack: &Stack, diags: &mut Diagnostics) {
+        for (name, spec) in &stack.resources {
+            let Some(when) = &spec.when else { continue };
+            let mut deps = BTreeSet::new();
+            let v = substitute(self, when, &mut deps, diags, 0);
+            match v.kind {
+                Kind::Bool(true) => {}
+                Kind::Bool(false) => {
+                    self.off.insert(name.clone());
+                }
+                _ if !deps.is_empty() => diags.push(
+                    Diagnostic::new(when.loc.clone(), "`when` must be known before anything is deployed")
+                        .hint("use a parameter a stage sets, e.g. `when: ${params.waf}` with `waf: false` in fintech.yaml"),
+                ),
+                _ => diags.push(expected(&v, "true or false")),
+            }
+        }
+    }
+
+    /// Whether resource `id` is left out by its `when:`.
+    pub fn is_off(&self, id: &str) -> bool {
+        self.off.contains(id)
     }
 }
 
@@ -92,6 +121,7 @@ pub fn resource(ctx: &Ctx, spec: &ResourceSpec, diags: &mut Diagnostics) -> Opti
     let mut deps = BTreeSet::new();
     for d in &spec.depends_on {
         match d.as_str() {
+            Some(name) if ctx.off.contains(name) => {}
             Some(name) if ctx.types.contains_key(name) => {
                 deps.insert(name.to_string());
             }
@@ -154,6 +184,9 @@ pub fn output(ctx: &Ctx, node: &Node, diags: &mut Diagnostics) -> Option<Value> 
     }
     let mut deps = BTreeSet::new();
     let resolved = substitute(ctx, node, &mut deps, diags, 0);
+    if matches!(resolved.kind, Kind::Null) {
+        return None; // an output of a resource the stage leaves out (`when:`): not shown
+    }
     check(&resolved, &Ty::Str, diags)
 }
 
@@ -380,6 +413,10 @@ fn static_value(
                 loc: at.loc.clone(),
             })
         }
+        _ if ctx.off.contains(head) => Lookup::Static(Node {
+            kind: Kind::Null,
+            loc: at.loc.clone(),
+        }),
         _ => match ctx.types.get(head) {
             Some(schema) => {
                 deps.insert(head.to_string());

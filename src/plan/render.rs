@@ -97,6 +97,15 @@ fn show(v: &Option<Value>, c: &AttrChange) -> String {
     }
 }
 
+/// A value as it is live: always known.
+fn show_before(v: &Option<Value>, c: &AttrChange) -> String {
+    match v {
+        _ if c.sensitive => SENSITIVE.into(),
+        None | Some(Value::Null) => "(none)".into(),
+        Some(v) => v.to_string(),
+    }
+}
+
 fn change_lines(c: &AttrChange, action: Action) -> Vec<String> {
     let tail = if c.forces_replacement {
         "  # forces replacement"
@@ -135,7 +144,7 @@ fn change_lines(c: &AttrChange, action: Action) -> Vec<String> {
     vec![format!(
         "{}: {} -> {}{tail}",
         c.attribute,
-        show(&c.before, c),
+        show_before(&c.before, c),
         show(&c.after, c)
     )]
 }

@@ -14,6 +14,8 @@ pub struct ResourceSpec {
     pub name: Key,
     pub type_name: Node,
     pub depends_on: Vec<Node>,
+    /// `when:`: the resource exists only where this is true (a parameter a stage sets).
+    pub when: Option<Node>,
     pub fields: Vec<(Key, Node)>,
 }
 
@@ -142,10 +144,12 @@ fn parse_resource(name: &Key, body: &Node, diags: &mut Diagnostics) -> Option<Re
     let entries = expect_map(body, "a resource", diags)?;
     let mut type_name = None;
     let mut depends_on = Vec::new();
+    let mut when = None;
     let mut fields = Vec::new();
     for (k, v) in entries {
         match k.name.as_str() {
             "type" => type_name = Some(v.clone()),
+            "when" => when = Some(v.clone()),
             "depends_on" => match &v.kind {
                 super::yaml::Kind::Seq(items) => depends_on = items.clone(),
                 _ => diags.push(expected(v, "a list of resource names")),
@@ -167,6 +171,7 @@ fn parse_resource(name: &Key, body: &Node, diags: &mut Diagnostics) -> Option<Re
         name: name.clone(),
         type_name,
         depends_on,
+        when,
         fields,
     })
 }
