@@ -188,6 +188,12 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     if let Some(p) = cfg.price_class() {
         a.insert("price_class".into(), Value::from(p.as_str()));
     }
+    a.insert(
+        "web_acl".into(),
+        cfg.web_acl_id()
+            .filter(|w| !w.is_empty())
+            .map_or(Value::Null, Value::from),
+    );
     let bucket = a["bucket"].as_str().unwrap_or_default().to_string();
     let policy = match declared_policy {
         Some(policy) if bucket == declared => policy,
@@ -371,6 +377,7 @@ fn config(
         .enabled(true)
         .default_root_object(p.s("default_root_object")?)
         .price_class(PriceClass::from(p.s("price_class")?))
+        .web_acl_id(p.opt("web_acl").unwrap_or_default())
         .http_version(HttpVersion::Http2and3)
         .is_ipv6_enabled(true)
         .origins(
@@ -486,6 +493,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
         "default_root_object",
         "price_class",
         "api_origin_secret",
+        "web_acl",
     ]
     .iter()
     .any(|k| live.attrs.get(*k) != p.get(*k));

@@ -138,7 +138,7 @@ pub async fn delete_cluster(c: &Call<'_>) -> Result<()> {
 
 /// The services named `name` in `cluster` (with their tags: ACTIVE, DRAINING or INACTIVE ones);
 /// `None` when the cluster does not exist.
-async fn services_named(
+pub(super) async fn services_named(
     aws: &Aws,
     cluster: &str,
     name: &str,
@@ -323,7 +323,12 @@ pub async fn read_service(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         "cluster".into(),
         Value::from(s.cluster_arn().unwrap_or_default()),
     );
-    a.insert("desired_count".into(), Value::from(s.desired_count()));
+    // Under auto scaling the running count is Application Auto Scaling's: not a drift to undo.
+    let count = match p.get("autoscaled").and_then(Value::as_bool) {
+        Some(true) => p.get("desired_count").cloned().unwrap_or(Value::Null),
+        _ => Value::from(s.desired_count()),
+    };
+    a.insert("desired_count".into(), count);
     if let Some(vpc) = s
         .network_configuration()
         .and_then(|n| n.awsvpc_configuration())

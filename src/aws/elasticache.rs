@@ -92,6 +92,10 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     o.insert("port".into(), Value::from(port));
     o.insert("arn".into(), Value::from(arn));
     o.insert("url".into(), Value::from(format!("rediss://{host}:{port}")));
+    // Its node's cluster: what ElastiCache's metrics (memory, CPU) are reported by.
+    if let Some(member) = g.member_clusters().first() {
+        o.insert("node_id".into(), Value::from(member.as_str()));
+    }
     Ok(Some(Live {
         attrs: a,
         outputs: o,

@@ -29,6 +29,13 @@ fn tags(c: &Call<'_>) -> Vec<Tag> {
         .collect()
 }
 
+/// What CloudWatch names a load balancer or target group by in its metrics' dimensions: the ARN's
+/// resource part after `loadbalancer/` (`app/NAME/ID`), or from `targetgroup/` on.
+fn arn_suffix(arn: &str) -> &str {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
+    resource.strip_prefix("loadbalancer/").unwrap_or(resource)
+}
+
 pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     let (lb_name, tg_name) = names(c);
     let lb = match c
@@ -98,9 +105,11 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         if let Some(path) = tg.health_check_path() {
             a.insert("health_check_path".into(), Value::from(path));
         }
+        let tg_arn = tg.target_group_arn().unwrap_or_default();
+        o.insert("target_group_arn".into(), Value::from(tg_arn));
         o.insert(
-            "target_group_arn".into(),
-            Value::from(tg.target_group_arn().unwrap_or_default()),
+            "target_group_arn_suffix".into(),
+            Value::from(arn_suffix(tg_arn)),
         );
     }
     let listeners = c
@@ -136,6 +145,7 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         Value::from(super::elbv2_guard::drops_invalid_headers(c, &arn).await?),
     );
     let dns = lb.dns_name().unwrap_or_default().to_string();
+    o.insert("arn_suffix".into(), Value::from(arn_suffix(&arn)));
     o.insert("arn".into(), Value::from(arn));
     o.insert("domain".into(), Value::from(dns.clone()));
     o.insert("dns".into(), Value::from(dns));
@@ -427,4 +437,25 @@ pub async fn balancer_names(aws: &Aws) -> Result<Vec<String>> {
         .flat_map(|p| p.load_balancers())
         .filter_map(|l| l.load_balancer_name().map(str::to_string))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::arn_suffix;
+
+    #[test]
+    fn metrics_name_balancers_and_target_groups_by_their_arn_suffix() {
+        assert_eq!(
+            arn_suffix(
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/my-lb/50dc6c495c0c9188"
+            ),
+            "app/my-lb/50dc6c495c0c9188"
+        );
+        assert_eq!(
+            arn_suffix(
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/my-tg/73e2d6bc24d8a067"
+            ),
+            "targetgroup/my-tg/73e2d6bc24d8a067"
+        );
+    }
 }

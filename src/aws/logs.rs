@@ -107,24 +107,7 @@ pub async fn ensure(c: &Call<'_>, name: &str, days: i32) -> Result<()> {
         Ok(_) => {}
         Err(e) if code(&e) == "ResourceAlreadyExistsException" => {
             if let Some(g) = describe(c.aws, name).await? {
-                c.aws.mutated();
-                c.aws
-                    .logs
-                    .tag_resource()
-                    .resource_arn(&g.arn)
-                    .set_tags(Some(c.tags().into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("logs:TagResource", e))?;
-                c.aws.mutated();
-                c.aws
-                    .logs
-                    .untag_resource()
-                    .resource_arn(&g.arn)
-                    .tag_keys(KEPT)
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("logs:UntagResource", e))?;
+                retag(c, &g.arn, c.tags(), vec![KEPT.to_string()]).await?;
             }
         }
         Err(e) => return Err(aws_error("logs:CreateLogGroup", e)),
@@ -155,12 +138,23 @@ pub async fn delete_or_keep(c: &Call<'_>, name: &str, keep: bool) -> Result<()> 
     let Some(g) = describe(c.aws, name).await? else {
         return Ok(());
     };
+    let owner = c.tags().into_iter().map(|(k, _)| k).collect();
+    retag(c, &g.arn, vec![(KEPT.to_string(), kept_by(c))], owner).await
+}
+
+/// Puts the tags `add` on the group `arn`, then takes the keys `remove` off it.
+async fn retag(
+    c: &Call<'_>,
+    arn: &str,
+    add: Vec<(String, String)>,
+    remove: Vec<String>,
+) -> Result<()> {
     c.aws.mutated();
     c.aws
         .logs
         .tag_resource()
-        .resource_arn(&g.arn)
-        .tags(KEPT, kept_by(c))
+        .resource_arn(arn)
+        .set_tags(Some(add.into_iter().collect()))
         .send()
         .await
         .map_err(|e| aws_error("logs:TagResource", e))?;
@@ -168,8 +162,8 @@ pub async fn delete_or_keep(c: &Call<'_>, name: &str, keep: bool) -> Result<()> 
     c.aws
         .logs
         .untag_resource()
-        .resource_arn(&g.arn)
-        .set_tag_keys(Some(c.tags().into_iter().map(|(k, _)| k).collect()))
+        .resource_arn(arn)
+        .set_tag_keys(Some(remove))
         .send()
         .await
         .map_err(|e| aws_error("logs:UntagResource", e))?;

@@ -1,7 +1,9 @@
 //! The only module that talks to AWS: clients, naming, ownership tags, and one driver file per service.
 
+mod alarms;
 mod apigw;
 mod apigw_stage;
+mod autoscaling;
 mod bucket_guard;
 mod budgets;
 mod cloudfront;
@@ -27,12 +29,15 @@ pub mod owned;
 pub(crate) mod push;
 mod rate;
 mod rds;
+mod rds_replica;
 pub mod registry;
 mod s3;
 pub mod secrets;
 mod site;
+mod sns;
 pub mod types;
 mod version;
+mod waf;
 pub mod wait;
 #[cfg(test)]
 mod wire_codes;
@@ -92,6 +97,11 @@ pub struct Aws {
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
+    /// WAF for CloudFront: in us-east-1, whatever the stack's region.
+    pub wafv2: aws_sdk_wafv2::Client,
     /// Mutating calls made by this process (create/update/delete/put/tag...), for the run summary.
     pub mutations: AtomicUsize,
     /// What a run asks more than once and that does not change meanwhile: the zones each endpoint
@@ -189,6 +199,15 @@ impl Aws {
             elbv2: client!(aws_sdk_elasticloadbalancingv2, "elasticloadbalancingv2"),
             ecr: client!(aws_sdk_ecr, "ecr"),
             logs: client!(aws_sdk_cloudwatchlogs, "cloudwatchlogs"),
+            cloudwatch: client!(aws_sdk_cloudwatch, "cloudwatch"),
+            sns: client!(aws_sdk_sns, "sns"),
+            autoscaling: client!(aws_sdk_applicationautoscaling, "applicationautoscaling"),
+            wafv2: client!(
+                aws_sdk_wafv2,
+                "wafv2",
+                aws_sdk_wafv2::config::Builder::from(sdk)
+                    .region(aws_types::region::Region::from_static("us-east-1"))
+            ),
             mutations: AtomicUsize::new(0),
             zones: tokio::sync::Mutex::new(Zones::default()),
             writes,

@@ -60,6 +60,30 @@ pub fn buckets(service: &str, action: &str, writes: bool) -> Vec<(String, Rate)>
             "DescribeLogGroups" | "CreateLogGroup" | "DeleteLogGroup" => own(rate(10.0, 10.0)),
             _ => own(rate(5.0, 5.0)),
         },
+        // "CloudWatch service quotas": PutMetricAlarm and DeleteAlarms 3 per s, DescribeAlarms 9,
+        // tagging 20 (per account and region).
+        "cloudwatch" => match action {
+            "PutMetricAlarm" | "DeleteAlarms" => own(rate(3.0, 3.0)),
+            "DescribeAlarms" => own(rate(9.0, 9.0)),
+            _ => own(rate(20.0, 20.0)),
+        },
+        // "Amazon SNS endpoints and quotas": Subscribe, Unsubscribe and GetTopicAttributes 100 per
+        // s, the listings 30 (us-east-1's figures; other regions' are lower); the topic writes are
+        // kept at 10.
+        "sns" => match action {
+            "Subscribe" | "Unsubscribe" | "GetTopicAttributes" => own(rate(100.0, 100.0)),
+            "ListTopics" | "ListSubscriptionsByTopic" | "ListTagsForResource" => {
+                own(rate(30.0, 30.0))
+            }
+            _ => own(rate(10.0, 10.0)),
+        },
+        // "AWS WAF quotas": each Create, Put or Update action 1 call per s, each Get or List action
+        // 5 (per account, where no other quota is given).
+        "wafv2" if writes => own(rate(1.0, 1.0)),
+        "wafv2" => own(rate(5.0, 5.0)),
+        // Application Auto Scaling: unpublished; kept low, a handful of calls per deploy.
+        "applicationautoscaling" if writes => one("modify", rate(5.0, 10.0)),
+        "applicationautoscaling" => one("read", rate(10.0, 20.0)),
         // "Request throttling for the Amazon ECS API": a bucket per category.
         "ecs" => match action {
             "DescribeServices" | "ListServices" => one("service-read", rate(20.0, 100.0)),

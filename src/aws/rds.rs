@@ -8,7 +8,25 @@ use serde_json::Value;
 
 use super::{Attrs, Aws, Call, Live, Props, aws_error, code, sorted, wait};
 
-async fn describe(c: &Call<'_>) -> Result<Option<DbInstance>> {
+/// The ownership tags, as RDS takes them.
+pub(super) fn tags(c: &Call<'_>) -> Vec<Tag> {
+    c.tags()
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// The instance's security groups, sorted.
+pub(super) fn groups(db: &DbInstance) -> Value {
+    sorted(
+        db.vpc_security_groups()
+            .iter()
+            .filter_map(|g| g.vpc_security_group_id().map(str::to_string))
+            .collect(),
+    )
+}
+
+pub(super) async fn describe(c: &Call<'_>) -> Result<Option<DbInstance>> {
     match c
         .aws
         .rds
@@ -30,6 +48,9 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     if db.db_instance_status() == Some("deleting") {
         wait_gone(c).await?;
         return Ok(None);
+    }
+    if db.read_replica_source_db_instance_identifier().is_some() {
+        return Ok(None); // a read replica is an `rds.read_replica`, not a database of its own
     }
     c.names.check_owner(
         &format!("RDS instance {}", c.name),
@@ -69,15 +90,7 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         "deletion_protection",
         db.deletion_protection().map(Value::from),
     );
-    put(
-        "security_groups",
-        Some(sorted(
-            db.vpc_security_groups()
-                .iter()
-                .filter_map(|g| g.vpc_security_group_id().map(str::to_string))
-                .collect(),
-        )),
-    );
+    put("security_groups", Some(groups(&db)));
     let mut o = Attrs::new();
     let host = db
         .endpoint()
@@ -85,6 +98,7 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         .unwrap_or_default()
         .to_string();
     let port = db.endpoint().and_then(|e| e.port()).unwrap_or(5432);
+    o.insert("id".into(), Value::from(c.name.clone()));
     o.insert("endpoint".into(), Value::from(host.clone()));
     o.insert("port".into(), Value::from(port));
     o.insert(
@@ -139,12 +153,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .deletion_protection(p.b("deletion_protection")?)
         .copy_tags_to_snapshot(true)
         .set_vpc_security_group_ids(Some(p.list("security_groups")?))
-        .set_tags(Some(
-            c.tags()
-                .into_iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect(),
-        ))
+        .set_tags(Some(tags(c)))
         .send()
         .await;
     match r {
@@ -187,7 +196,7 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
 /// After a Modify, RDS goes on answering `available` for a while, the change listed under
 /// PendingModifiedValues, then `modifying`: the change is applied once the instance is available
 /// with nothing pending (the first `available` proves nothing).
-async fn wait_modified(c: &Call<'_>) -> Result<()> {
+pub(super) async fn wait_modified(c: &Call<'_>) -> Result<()> {
     wait::until(
         &format!("RDS instance {} to apply the change", c.name),
         Duration::from_secs(3600),
@@ -246,7 +255,7 @@ pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
     wait_gone(c).await
 }
 
-async fn wait_available(c: &Call<'_>) -> Result<()> {
+pub(super) async fn wait_available(c: &Call<'_>) -> Result<()> {
     wait::until(
         &format!("RDS instance {} to be available", c.name),
         Duration::from_secs(3600),
@@ -261,7 +270,7 @@ async fn wait_available(c: &Call<'_>) -> Result<()> {
     .await
 }
 
-async fn wait_gone(c: &Call<'_>) -> Result<()> {
+pub(super) async fn wait_gone(c: &Call<'_>) -> Result<()> {
     wait::until(
         &format!("RDS instance {} to be deleted", c.name),
         Duration::from_secs(3600),

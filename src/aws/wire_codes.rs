@@ -84,7 +84,9 @@ const DOCUMENTED: &[(&str, &str, &str)] = &[
 /// names it gives its errors).
 fn services(file: &str) -> &'static [&'static str] {
     match file {
+        "alarms.rs" => &["cloudwatch"],
         "apigw.rs" | "apigw_stage.rs" => &["apigatewayv2"],
+        "autoscaling.rs" => &["applicationautoscaling"],
         "budgets.rs" => &["budgets"],
         "cloudfront.rs" => &["cloudfront", "s3"],
         "ec2.rs" => &["ec2"],
@@ -97,8 +99,10 @@ fn services(file: &str) -> &'static [&'static str] {
         "lambda.rs" | "lambda_concurrency.rs" => &["lambda"],
         "bucket_guard.rs" | "lock.rs" | "s3.rs" | "site.rs" => &["s3"],
         "logs.rs" => &["cloudwatchlogs"],
-        "rds.rs" => &["rds"],
+        "rds.rs" | "rds_replica.rs" => &["rds"],
         "secrets.rs" => &["secretsmanager"],
+        "sns.rs" => &["sns"],
+        "waf.rs" => &["wafv2"],
         _ => &[],
     }
 }

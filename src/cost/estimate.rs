@@ -80,11 +80,14 @@ const SERVICES: &[&str] = &[
     "RDS",
     "ElastiCache",
     "CloudFront",
+    "WAF",
     "S3",
     "Public IPv4",
     "VPC endpoints",
     "Secrets Manager",
     "CloudWatch Logs",
+    "CloudWatch alarms",
+    "SNS",
     "Budgets",
 ];
 
@@ -131,6 +134,8 @@ const FREE: &[(&str, &[&str], f64)] = &[
     ("alb.hours", &["alb.hour"], 1.0),
     ("alb.lcu", &["alb.lcu_hour"], 1.0),
     ("ecr.storage", &["ecr.storage"], 1.0),
+    ("cloudwatch.alarms", &["cloudwatch.alarm"], 1.0),
+    ("sns.email", &["sns.email"], 1e-5),
     // The 12-month tier's 750 public IPv4 address-hours are EC2 instances' only: the addresses of
     // load balancers, NAT gateways and Fargate tasks are billed from the first hour. No line here
     // is an instance's, so that allowance covers none of them.
@@ -245,7 +250,11 @@ pub fn estimate(
             | Pricing::Fargate
             | Pricing::LoadBalancer
             | Pricing::VpcEndpoint
-            | Pricing::Registry => {}
+            | Pricing::Registry
+            | Pricing::Alarm
+            | Pricing::Topic
+            | Pricing::WebAcl
+            | Pricing::Replica => {}
         }
     }
     let mut logs = false;
@@ -291,6 +300,40 @@ pub fn estimate(
                     1.0,
                     "secrets",
                 )?;
+            }
+            Pricing::Replica => {
+                let class = text(r, "instance_class");
+                b.add(
+                    "RDS",
+                    r,
+                    format!("{class} read replica"),
+                    format!("rds.postgres.{class}"),
+                    hours,
+                    "instance-hours",
+                )?;
+                // A replica's storage is its source's size and type.
+                let source = r
+                    .props
+                    .get("source")
+                    .map(referenced)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .find_map(|id| d.resources.get(&id));
+                if let Some(src) = source {
+                    let st = if text(src, "storage_type") == "gp2" {
+                        "gp2"
+                    } else {
+                        "gp3"
+                    };
+                    b.add(
+                        "RDS",
+                        r,
+                        format!("{st} storage (as its source)"),
+                        format!("rds.storage.{st}"),
+                        num(src, "storage_gb"),
+                        "GB-months",
+                    )?;
+                }
             }
             Pricing::Cache => {
                 let node = text(r, "node_type");
@@ -519,6 +562,58 @@ pub fn estimate(
                     "ecr.storage".into(),
                     usage.get("image_storage_gb"),
                     "GB-months",
+                )?;
+            }
+            Pricing::Alarm => {
+                b.add(
+                    "CloudWatch alarms",
+                    r,
+                    "standard-resolution alarm".into(),
+                    "cloudwatch.alarm".into(),
+                    1.0,
+                    "alarm-months",
+                )?;
+            }
+            Pricing::Topic => {
+                b.add(
+                    "SNS",
+                    r,
+                    "e-mail notifications".into(),
+                    "sns.email".into(),
+                    usage.get("alert_emails_per_month") / 1e5,
+                    "100k e-mails",
+                )?;
+            }
+            Pricing::WebAcl => {
+                let rules = r
+                    .props
+                    .get("managed_rules")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len) as f64
+                    + 1.0; // the rate limit
+                b.add(
+                    "WAF",
+                    r,
+                    "web ACL".into(),
+                    "waf.web_acl".into(),
+                    1.0,
+                    "ACL-months",
+                )?;
+                b.add(
+                    "WAF",
+                    r,
+                    format!("{rules} rules (managed groups and the rate limit)"),
+                    "waf.rule".into(),
+                    rules,
+                    "rule-months",
+                )?;
+                b.add(
+                    "WAF",
+                    r,
+                    "requests inspected".into(),
+                    "waf.requests".into(),
+                    usage.get("cdn_requests_per_month") / 1e6,
+                    "M requests",
                 )?;
             }
             Pricing::Free | Pricing::Schedule => {}

@@ -41,5 +41,13 @@ pub enum Pricing {
     VpcEndpoint,
     /// ECR storage.
     Registry,
+    /// CloudWatch alarm-months.
+    Alarm,
+    /// SNS e-mail notifications.
+    Topic,
+    /// WAF web ACL-months, rules and requests.
+    WebAcl,
+    /// RDS instance-hours, and storage as large as its source's.
+    Replica,
 }
 pub use estimate::{FreeTier, estimate};

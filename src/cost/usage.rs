@@ -57,6 +57,11 @@ pub const KEYS: &[(&str, f64, &str)] = &[
     ),
     ("image_storage_gb", 0.5, "container images kept in ECR"),
     (
+        "alert_emails_per_month",
+        100.0,
+        "e-mails the alarms' topic sends (each alarm state change, to each address)",
+    ),
+    (
         "api_kb_per_request",
         10.0,
         "request and response bytes through the load balancer, per API request (KB)",

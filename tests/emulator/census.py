@@ -149,6 +149,12 @@ def census(c):
     logs = c("logs")
     out["log groups"] = sorted(g["logGroupName"] for g in _pages(logs, "describe_log_groups", "logGroups"))
 
+    cw = c("cloudwatch")
+    out["alarms"] = sorted(a["AlarmName"] for a in _pages(cw, "describe_alarms", "MetricAlarms"))
+    sns = c("sns")
+    out["topics"] = sorted(t["TopicArn"].split(":")[-1] for t in _pages(sns, "list_topics", "Topics"))
+    out["subscriptions"] = sorted(x["TopicArn"].split(":")[-1] + ":" + x["Endpoint"] for x in _pages(sns, "list_subscriptions", "Subscriptions"))
+
     bud = c("budgets")
     budgets = bud.describe_budgets(AccountId="123456789012").get("Budgets", [])
     out["budgets"] = sorted(b["BudgetName"] for b in budgets)

@@ -31,6 +31,14 @@ Behaviours (each with the source that documents it on AWS):
 - rds_states: instances are `creating`, then `backing-up`, after CreateDBInstance; after
   ModifyDBInstance they stay `available` with the old values and the new ones pending, then
   `modifying`, before the change shows. Source: RDS user guide, "Viewing DB instance status".
+- sns_pending: an e-mail subscription stays `PendingConfirmation` (its ARN listed as that word)
+  until its address follows the link SNS mails it: here for FINTECH_REALISM_SECONDS (`sns`)
+  after Subscribe; moto confirms at once. Source: SNS developer guide, "Confirm your Amazon SNS
+  subscription"; ListSubscriptionsByTopic ("PendingConfirmation").
+- waf_associated: a web ACL stays associated with the distribution that dropped it until that
+  change is deployed: DeleteWebACL answers WAFAssociatedItemException for FINTECH_REALISM_SECONDS
+  (`cloudfront`) after the last UpdateDistribution. Source: WAF API reference, DeleteWebACL
+  ("you must disassociate ... before you can delete"); Terraform provider's web ACL delete retry.
 - pages: every paginated List/Describe answers one item per page (the page-size parameter is
   forced to 1), so a reader of the first page only loses resources. Source: each API's
   MaxResults/MaxRecords/MaxItems/NextToken/Marker documentation.
@@ -45,7 +53,7 @@ import threading
 import time
 import urllib.parse
 
-PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency", "lambda_enis", "ecs_states", "cloudfront_states", "events_partial", "endpoints", "registry"]}
+PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency", "lambda_enis", "ecs_states", "cloudfront_states", "events_partial", "endpoints", "registry", "sns_pending", "waf_associated"]}
 
 
 def enabled():
@@ -1074,6 +1082,58 @@ def events_partial(req):
     return 200, [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(payload))), ("x-amzn-RequestId", "realism-0000")], payload
 
 
+# ---- sns --------------------------------------------------------------------------------------
+
+_sns_lock = threading.Lock()
+_sns_since = {}  # (topic ARN, address) -> when it was subscribed
+
+
+def sns_pending(req):
+    """E-mail subscriptions pending confirmation for a while (see the module's notes)."""
+    if req.service != "sns":
+        return None
+    form = {k: v[0] for k, v in req.form.items()}
+    if req.op == "Subscribe" and form.get("Protocol") == "email":
+        key = (form.get("TopicArn"), form.get("Endpoint"))
+        with _sns_lock:
+            _sns_since.setdefault(key, time.monotonic())
+    elif req.op == "ListSubscriptionsByTopic":
+        topic = form.get("TopicArn")
+        req.after.append(("sns_pending", lambda status, body: _pending(topic, body) if status == 200 else body))
+    return None
+
+
+def _pending(topic, body):
+    text = body.decode()
+
+    def one(m):
+        block = m.group(0)
+        if _xml_field(block, "Protocol") != "email":
+            return block
+        with _sns_lock:
+            since = _sns_since.get((topic, _xml_field(block, "Endpoint")))
+        if since is None or time.monotonic() - since >= seconds("sns"):
+            return block
+        return re.sub(r"<SubscriptionArn>[^<]*</SubscriptionArn>", "<SubscriptionArn>PendingConfirmation</SubscriptionArn>", block)
+
+    return re.sub(r"<member>.*?</member>", one, text, flags=re.S).encode()
+
+
+# ---- waf --------------------------------------------------------------------------------------
+
+_distribution_changed = [0.0]  # when a distribution's configuration last changed
+
+
+def waf_associated(req):
+    """A web ACL held by a distribution until its change is deployed (see the module's notes)."""
+    if req.service == "cloudfront" and req.method == "PUT" and req.path.endswith("/config"):
+        _distribution_changed[0] = time.monotonic()
+        return None
+    if req.service == "wafv2" and req.op == "DeleteWebACL" and time.monotonic() - _distribution_changed[0] < seconds("cloudfront"):
+        return error(req, 400, "WAFAssociatedItemException", "AWS WAF couldn't perform the operation because your resource is being used by another resource or it's associated with another resource.")
+    return None
+
+
 # ---- endpoints --------------------------------------------------------------------------------
 
 
@@ -1191,6 +1251,8 @@ BEHAVIOURS = {
     "events_partial": events_partial,
     "endpoints": endpoints,
     "registry": registry,
+    "sns_pending": sns_pending,
+    "waf_associated": waf_associated,
 }
 
 

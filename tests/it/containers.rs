@@ -317,7 +317,7 @@ fn destroying_the_container_stage_leaves_nothing_of_it() {
         .expect(0);
     assert!(
         run.stdout()
-            .contains("Destroyed 26 resources of stage `dev`."),
+            .contains("Destroyed 34 resources of stage `dev`."),
         "{}",
         run.stdout()
     );

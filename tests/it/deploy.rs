@@ -21,7 +21,7 @@ fn fresh_deploy_creates_every_resource_tagged_and_prints_outputs_without_secrets
         ])
         .expect(0);
     let all = format!("{}{}", run.stdout(), run.stderr());
-    assert!(all.contains("21 created"), "{all}");
+    assert!(all.contains("29 created"), "{all}");
     assert!(
         !all.contains(SECRET),
         "the secret leaked into the output:\n{all}"

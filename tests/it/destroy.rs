@@ -40,7 +40,7 @@ fn destroy_removes_the_stage_and_keeps_a_final_snapshot_and_other_stages() {
     let run = p.run(&["destroy", "--yes", "--allow-data-loss"]).expect(0);
     assert!(
         run.stdout()
-            .contains("Destroyed 21 resources of stage `dev`."),
+            .contains("Destroyed 29 resources of stage `dev`."),
         "{}",
         run.stdout()
     );

@@ -114,20 +114,26 @@ fn removing_statements_cors_origins_and_emails_removes_them() {
         "{cors}"
     );
 
-    // New alert e-mails: planned as an in-place change of the budget, and applied.
+    // New alert e-mails: planned as an in-place change of the budget and of the alarms' topic,
+    // and applied.
+    let both = || {
+        let mut v = one("alerts", "update", "emails");
+        v.extend(one("spend_budget", "update", "emails"));
+        v
+    };
     p.edit(
         "fintech.yaml",
         "alert_emails: [founders@example.com]",
         "alert_emails: [ops@example.com, founders@example.com]",
     );
-    assert_eq!(planned(&p), one("spend_budget", "update", "emails"));
+    assert_eq!(planned(&p), both());
     converge(&p);
     p.edit(
         "fintech.yaml",
         "alert_emails: [ops@example.com, founders@example.com]",
         "alert_emails: [ops@example.com]",
     );
-    assert_eq!(planned(&p), one("spend_budget", "update", "emails"));
+    assert_eq!(planned(&p), both());
     converge(&p);
 }
 

@@ -56,7 +56,7 @@ fn a_failed_resource_skips_its_dependents_and_a_rerun_converges() {
     // The next run, without the fault, finishes the job: only what was missing is created.
     p.endpoint = moto.url.clone();
     let plan = p.run(&["plan"]).expect(0).stdout();
-    assert!(plan.contains("Plan: 2 to create, 0 to update"), "{plan}");
+    assert!(plan.contains("Plan: 3 to create, 0 to update"), "{plan}");
     p.run(&["deploy", "--yes"]).expect(0);
     p.run(&["plan", "--detailed-exitcode"]).expect(0);
     let counts = p.py(

@@ -224,8 +224,14 @@ impl Call {
 
     /// A request from its method, path, `X-Amz-Target` header (JSON protocols) and body.
     pub fn new(method: String, path: String, target: Option<&str>, body: String) -> Call {
+        // The RPC v2 CBOR protocol (CloudWatch) names the operation in the path.
+        let rpc = path
+            .split_once("/operation/")
+            .filter(|(service, _)| service.starts_with("/service/"))
+            .map(|(_, op)| op.split('?').next().unwrap_or(op).to_string());
         let op = target
             .map(|t| t.rsplit('.').next().unwrap_or(t).to_string())
+            .or(rpc)
             .or_else(|| {
                 body.split('&')
                     .find_map(|kv| kv.strip_prefix("Action="))
@@ -447,6 +453,18 @@ impl Run {
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout()).unwrap_or_else(|e| panic!("{e}: {}", self.stdout()))
     }
+}
+
+/// Deploys again and checks that nothing was changed: not one mutating call.
+pub fn redeploy_changes_nothing(moto: &Moto, p: &Project) {
+    moto.reset_recording();
+    p.run(&["deploy", "--yes"]).expect(0);
+    assert_eq!(
+        moto.mutating_calls().len(),
+        0,
+        "{:?}",
+        moto.mutating_calls()
+    );
 }
 
 /// A fresh emulator and a project deployed to stage dev.

@@ -5,6 +5,7 @@ mod proxy;
 mod realism;
 
 mod account;
+mod alarms;
 mod bad_input;
 mod containers;
 mod cost;
@@ -22,6 +23,8 @@ mod logs;
 mod payload;
 mod posture;
 mod roundtrip;
+mod scaling;
 mod schema;
 mod secrets;
 mod stages;
+mod waf;

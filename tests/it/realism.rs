@@ -27,7 +27,7 @@ fn throttling_in_every_protocol_is_retried_past_the_sdks_default_three_attempts(
     );
     p.env.clear();
     let plan = p.run(&["plan"]).expect(0).stdout();
-    assert!(plan.contains("Plan: 21 to create"), "{plan}");
+    assert!(plan.contains("Plan: 29 to create"), "{plan}");
     let log = moto.realism_log();
     for (service, op) in [
         ("ec2", "DescribeVpcs"),        // query, EC2's RequestLimitExceeded (503)
@@ -541,4 +541,76 @@ fn a_new_account_that_cannot_reserve_concurrency_deploys_and_says_its_limit_caps
         log.contains("lambda_quota lambda"),
         "the layer refused the reservation: {log}"
     );
+}
+
+#[test]
+fn alert_subscriptions_waiting_for_confirmation_are_neither_sent_again_nor_planned_for_ever() {
+    // SNS keeps an e-mail subscription pending until its address follows the link: here for longer
+    // than the test.
+    let moto = Moto::start_with(&[
+        ("FINTECH_REALISM", "sns_pending"),
+        ("FINTECH_REALISM_SECONDS", "600"),
+    ]);
+    let p = Project::new(&moto);
+    p.run(&["deploy", "--yes"]).expect(0);
+    let plan = p.run(&["plan"]).expect(0).stdout();
+    assert!(plan.contains("No changes."), "{plan}");
+    assert!(
+        plan.contains("alerts: waiting for founders@example.com to confirm the subscription"),
+        "{plan}"
+    );
+    // Pending counts as subscribed: a deploy does not mail the link again.
+    crate::harness::redeploy_changes_nothing(&moto, &p);
+
+    // An address dropped before it confirmed cannot be unsubscribed (SNS refuses while pending):
+    // the deploy leaves it, says so, and the plan does not ask for it again.
+    p.edit(
+        "fintech.yaml",
+        "alert_emails: [founders@example.com]",
+        "alert_emails: [ops@example.com]",
+    );
+    p.run(&["deploy", "--yes"]).expect(0);
+    let plan = p.run(&["plan"]).expect(0).stdout();
+    assert!(plan.contains("No changes."), "{plan}");
+    assert!(
+        plan.contains("alerts: founders@example.com never confirmed the subscription"),
+        "{plan}"
+    );
+    assert!(
+        !moto
+            .calls()
+            .iter()
+            .any(|c| c.body.contains("Action=Unsubscribe")),
+        "a pending subscription is not unsubscribed"
+    );
+    assert!(
+        moto.realism_log()
+            .contains("sns_pending sns ListSubscriptionsByTopic"),
+        "{}",
+        moto.realism_log()
+    );
+}
+
+#[test]
+fn a_web_acl_is_deleted_once_cloudfront_lets_go_of_it() {
+    // WAF refuses to delete an ACL the distribution still uses until its change is deployed.
+    let moto = Moto::start_with(&[
+        ("FINTECH_REALISM", "waf_associated"),
+        ("FINTECH_REALISM_SECONDS", "2"),
+    ]);
+    let p = Project::new(&moto);
+    p.edit("fintech.yaml", "  waf: false ", "  waf: true ");
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.edit("fintech.yaml", "  waf: true ", "  waf: false ");
+    p.run(&["deploy", "--yes"]).expect(0);
+    assert!(
+        moto.realism_log()
+            .contains("waf_associated wafv2 DeleteWebACL"),
+        "{}",
+        moto.realism_log()
+    );
+    let plan = p.run(&["plan"]).expect(0).stdout();
+    assert!(plan.contains("No changes."), "{plan}");
+    let acls = p.py("out(c('wafv2').list_web_acls(Scope='CLOUDFRONT')['WebACLs'])");
+    assert_eq!(acls, serde_json::json!([]));
 }

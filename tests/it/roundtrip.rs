@@ -66,7 +66,7 @@ const KNOBS: &[Knob] = &[
     Knob { name: "task_memory_mb", options: CONTAINERS, values: || vec![json!(512), json!(1024), json!(2048)], shows: |_, _| update("api_service", "memory_mb") },
     Knob { name: "certificate_arn", options: CONTAINERS, values: || vec![Value::Null, json!("CERTIFICATE")],
         shows: |_, _| vec!["api_origin update certificate_arn".into(), "cdn update api_protocol".into()] },
-    Knob { name: "alert_emails", options: BOTH, values: || vec![json!(["founders@example.com"]), json!(["ops@example.com", "founders@example.com"]), json!(["ops@example.com"])], shows: |_, _| update("spend_budget", "emails") },
+    Knob { name: "alert_emails", options: BOTH, values: || vec![json!(["founders@example.com"]), json!(["ops@example.com", "founders@example.com"]), json!(["ops@example.com"])], shows: |_, _| [update("alerts", "emails"), update("spend_budget", "emails")].concat() },
     Knob { name: "thresholds_percent", options: BOTH, values: || vec![json!([80, 100]), json!([50, 80, 100]), json!([90])], shows: |_, _| update("spend_budget", "thresholds_percent") },
     Knob { name: "extra_ingress", options: BOTH, values: || vec![Value::Null, json!("10.1.0.0/16"), json!("10.2.0.0/16")], shows: |_, _| update("endpoint_sg", "ingress") },
     Knob { name: "extra_statement", options: BOTH, values: || vec![Value::Null, json!("Deny"), json!("Allow")], shows: |_, _| update("fn_role", "statements") },

@@ -15,6 +15,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("api_path", STR, Default("\"/api/*\""), InPlace, "path pattern sent to the API"),
         f("default_root_object", STR, Default("\"index.html\""), InPlace, "object served for /"),
         f("price_class", Ty::Enum(&["PriceClass_100", "PriceClass_200", "PriceClass_All"]), Default("\"PriceClass_100\""), InPlace, "edge locations used"),
+        f("web_acl", STR, Optional, InPlace, "a `wafv2.web_acl`'s ARN: WAF inspects every request before CloudFront serves it"),
     ],
     computed: &[],
     outputs: &["id", "domain", "url", "arn"],

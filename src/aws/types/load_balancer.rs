@@ -17,7 +17,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("origin_secret", STR, Optional, InPlace, "a `secretsmanager.generated` secret's ARN: only requests whose X-Origin-Verify header carries its value (current or previous) are forwarded, others get 403"),
     ],
     computed: &[("listening", InPlace), ("drops_invalid_headers", InPlace)],
-    outputs: &["dns", "domain", "arn", "target_group_arn", "protocol"],
+    outputs: &["dns", "domain", "arn", "arn_suffix", "target_group_arn", "target_group_arn_suffix", "protocol"],
     data_bearing: false,
     lookup: false,
     hidden: &[],

@@ -1,5 +1,7 @@
 //! One file per resource type: its schema and its driver. Register a new one in `registry.rs`.
 
+pub mod alarm;
+pub mod autoscaling;
 pub mod bucket;
 pub mod budget;
 pub mod cluster;
@@ -12,6 +14,7 @@ pub mod load_balancer;
 pub mod log_group;
 pub mod postgres;
 pub mod prefix_list;
+pub mod read_replica;
 pub mod redis;
 pub mod repository;
 pub mod role;
@@ -20,7 +23,9 @@ pub mod secret;
 pub mod security_group;
 pub mod service;
 pub mod site;
+pub mod topic;
 pub mod vpc_endpoint;
+pub mod web_acl;
 
 /// What every type file uses.
 mod prelude {

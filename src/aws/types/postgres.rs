@@ -22,7 +22,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("final_snapshot", BOOL, Default("true"), Local, "take a final snapshot when destroyed"),
     ],
     computed: &[],
-    outputs: &["endpoint", "port", "arn", "master_secret_arn", "url"],
+    outputs: &["id", "endpoint", "port", "arn", "master_secret_arn", "url"],
     data_bearing: true,
     lookup: false,
     hidden: &[],

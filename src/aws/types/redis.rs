@@ -14,7 +14,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("security_groups", STRS, Default("[]"), InPlace, "VPC security group ids"),
     ],
     computed: &[],
-    outputs: &["endpoint", "port", "arn", "url"],
+    outputs: &["endpoint", "port", "arn", "url", "node_id"],
     data_bearing: true,
     lookup: false,
     hidden: &[],

@@ -19,6 +19,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("memory_mb", Ty::Int { min: 512, max: 30720 }, Default("512"), InPlace, "memory"),
         f("architecture", Ty::Enum(&["x86_64", "arm64"]), Default("\"x86_64\""), InPlace, "CPU architecture"),
         f("desired_count", Ty::Int { min: 0, max: 100 }, Default("1"), InPlace, "tasks running"),
+        f("autoscaled", BOOL, Default("false"), Local, "an `ecs.autoscaling` sets the running count: desired_count is then only the count at creation"),
         f("port", Ty::Int { min: 1, max: 65535 }, Default("8000"), InPlace, "container port"),
         f("env", Ty::Map(&Ty::Str), Default("{}"), InPlace, "environment variables"),
         f("secrets", Ty::Map(&Ty::Str), Default("{}"), InPlace, "environment variables read from Secrets Manager ARNs at task start"),
