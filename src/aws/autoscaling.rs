@@ -4,13 +4,14 @@
 //! policy is ours by name.
 
 use anyhow::Result;
+use aws_sdk_applicationautoscaling::error::ProvideErrorMetadata;
 use aws_sdk_applicationautoscaling::types::{
     MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
     TargetTrackingScalingPolicyConfiguration,
 };
 use serde_json::Value;
 
-use super::{Attrs, Aws, Call, Live, Props, aws_error, code};
+use super::{Attrs, Aws, Call, Live, Props, aws_error, code, wait};
 
 /// The service's id in Application Auto Scaling's terms.
 fn resource_id(p: &Attrs) -> Result<String> {
@@ -90,16 +91,20 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
 /// a create and an update are the same.
 pub async fn put(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let rid = resource_id(p)?;
-    c.aws.mutated();
-    c.aws
+    let register = c
+        .aws
         .autoscaling
         .register_scalable_target()
         .service_namespace(ServiceNamespace::Ecs)
         .resource_id(&rid)
         .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
         .min_capacity(p.i("min_count")? as i32)
-        .max_capacity(p.i("max_count")? as i32)
-        .send()
+        .max_capacity(p.i("max_count")? as i32);
+    c.aws.mutated();
+    // The first use in an account creates Application Auto Scaling's service-linked role, which it
+    // cannot assume at once; a service just created may not be found yet (the Terraform
+    // provider's registerScalableTarget retries both).
+    wait::retry(wait::PROPAGATION, not_ready, || register.clone().send())
         .await
         .map_err(|e| aws_error("application-autoscaling:RegisterScalableTarget", e))?;
     let tracking = TargetTrackingScalingPolicyConfiguration::builder()
@@ -112,8 +117,8 @@ pub async fn put(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .scale_in_cooldown(300)
         .scale_out_cooldown(60)
         .build()?;
-    c.aws.mutated();
-    c.aws
+    let policy = c
+        .aws
         .autoscaling
         .put_scaling_policy()
         .service_namespace(ServiceNamespace::Ecs)
@@ -121,11 +126,25 @@ pub async fn put(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
         .policy_name(&c.name)
         .policy_type(PolicyType::TargetTrackingScaling)
-        .target_tracking_scaling_policy_configuration(tracking)
-        .send()
+        .target_tracking_scaling_policy_configuration(tracking);
+    c.aws.mutated();
+    // The target just registered may not be found yet, nor its role able to read the service
+    // (the Terraform provider's policy create retries both).
+    wait::retry(wait::PROPAGATION, not_ready, || policy.clone().send())
         .await
         .map_err(|e| aws_error("application-autoscaling:PutScalingPolicy", e))?;
     Ok(())
+}
+
+/// What Application Auto Scaling answers while what it was just given is not visible to it yet.
+fn not_ready<E: ProvideErrorMetadata>(e: &E) -> bool {
+    match e.code() {
+        Some("ObjectNotFoundException" | "FailedResourceAccessException") => true,
+        Some("ValidationException") => e.message().is_some_and(|m| {
+            m.contains("Unable to assume IAM role") || m.contains("ECS service doesn't exist")
+        }),
+        _ => false,
+    }
 }
 
 /// Deletes the policy and deregisters the target (the service keeps the count it has); already

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
+use aws_sdk_cloudfront::error::ProvideErrorMetadata;
 use aws_sdk_cloudfront::types::{
     AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomHeaders,
     CustomOriginConfig, DefaultCacheBehavior, DistributionConfig, DistributionConfigWithTags,
@@ -431,6 +432,12 @@ async fn origin_token(c: &Call<'_>, p: &Attrs) -> Result<Option<String>> {
     )
 }
 
+/// CloudFront refusing a web ACL made a moment ago: "InvalidWebACLId: Unable to verify read
+/// permissions on Web ACL. Please retry the request." (aws/aws-sdk-java#2901).
+fn web_acl_not_visible<E: ProvideErrorMetadata>(e: &E) -> bool {
+    e.code() == Some("InvalidWebACLId")
+}
+
 pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let oac_id = oac(c).await?;
     let token = origin_token(c, p).await?;
@@ -439,16 +446,15 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .into_iter()
         .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
         .collect();
-    c.aws.mutated();
-    let out = c
+    // A used CallerReference is refused (DistributionAlreadyExists) when the configuration
+    // differs: each creation gets its own. A run killed after this call finds the distribution by
+    // its comment, not by this reference.
+    let request = c
         .aws
         .cloudfront
         .create_distribution_with_tags()
         .distribution_config_with_tags(
             DistributionConfigWithTags::builder()
-                // A used CallerReference is refused (DistributionAlreadyExists) when the
-                // configuration differs: each creation gets its own. A run killed after this
-                // call finds the distribution by its comment, not by this reference.
                 .distribution_config(config(
                     c,
                     p,
@@ -458,10 +464,13 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
                 )?)
                 .tags(Tags::builder().set_items(Some(tags)).build())
                 .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| aws_error("cloudfront:CreateDistributionWithTags", e))?;
+        );
+    c.aws.mutated();
+    let out = wait::retry(wait::PROPAGATION, web_acl_not_visible, || {
+        request.clone().send()
+    })
+    .await
+    .map_err(|e| aws_error("cloudfront:CreateDistributionWithTags", e))?;
     let arn = out
         .distribution()
         .map(|d| d.arn().to_string())
@@ -499,16 +508,19 @@ pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
     .any(|k| live.attrs.get(*k) != p.get(*k));
     if config_changed {
         let token = origin_token(c, p).await?;
-        c.aws.mutated();
-        c.aws
+        let request = c
+            .aws
             .cloudfront
             .update_distribution()
             .id(id)
             .if_match(cur.e_tag().unwrap_or_default())
-            .distribution_config(config(c, p, &oac_id, &caller_ref, token.as_deref())?)
-            .send()
-            .await
-            .map_err(|e| aws_error("cloudfront:UpdateDistribution", e))?;
+            .distribution_config(config(c, p, &oac_id, &caller_ref, token.as_deref())?);
+        c.aws.mutated();
+        wait::retry(wait::PROPAGATION, web_acl_not_visible, || {
+            request.clone().send()
+        })
+        .await
+        .map_err(|e| aws_error("cloudfront:UpdateDistribution", e))?;
     }
     if live.attrs.get("bucket_policy") != Some(&Value::Bool(true))
         || live.attrs.get("bucket") != p.get("bucket")

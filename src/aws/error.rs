@@ -107,6 +107,7 @@ pub fn is_already_there(e: &anyhow::Error) -> bool {
         "ResourceAlreadyExistsException",
         "RepositoryAlreadyExistsException",
         "DuplicateLoadBalancerName",
+        "WAFDuplicateItemException",
         "DuplicateTargetGroupName",
         "DuplicateListener",
         "OriginAccessControlAlreadyExists",

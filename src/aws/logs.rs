@@ -107,12 +107,34 @@ pub async fn ensure(c: &Call<'_>, name: &str, days: i32) -> Result<()> {
         Ok(_) => {}
         Err(e) if code(&e) == "ResourceAlreadyExistsException" => {
             if let Some(g) = describe(c.aws, name).await? {
+                adoptable(c, name, &g.arn).await?;
                 retag(c, &g.arn, c.tags(), vec![KEPT.to_string()]).await?;
             }
         }
         Err(e) => return Err(aws_error("logs:CreateLogGroup", e)),
     }
     keep_for(c, name, days).await
+}
+
+/// Refuses (a [`super::NotOwned`] error) to take over the existing group `name` unless no fintech
+/// stage has it (Lambda made it for the function), or it is the stage's, or kept by its destroy.
+async fn adoptable(c: &Call<'_>, name: &str, arn: &str) -> Result<()> {
+    let tags = c
+        .aws
+        .logs
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("logs:ListTagsForResource", e))?;
+    let tags = tags.tags().cloned().unwrap_or_default();
+    if tags.get(KEPT) == Some(&kept_by(c)) || !tags.keys().any(|k| k.starts_with("fintech:")) {
+        return Ok(());
+    }
+    c.names.check_owner(
+        &format!("log group {name}"),
+        tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )
 }
 
 /// Sets how long the group `name` keeps its events.

@@ -119,12 +119,14 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
     wait_modified(c).await
 }
 
+/// Deletes the replica. Its deletion protection (a protected stage's) is lifted first: it holds no
+/// data of its own, and turning the replica off in that stage must not take unprotecting the
+/// database too.
 pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
     if p.get("deletion_protection").and_then(Value::as_bool) == Some(true) {
-        anyhow::bail!(
-            "RDS read replica {} has deletion protection (the stage is protected); turn `protect` off and deploy first",
-            c.name
-        );
+        let mut off = p.clone();
+        off.insert("deletion_protection".into(), Value::Bool(false));
+        update(c, &off, &["deletion_protection".to_string()]).await?;
     }
     c.aws.mutated();
     match c

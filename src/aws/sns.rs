@@ -10,6 +10,10 @@ use super::{Attrs, Aws, Call, Live, Props, aws_error, code, sorted, wait};
 /// What SNS lists as the ARN of a subscription not confirmed yet.
 const PENDING: &str = "PendingConfirmation";
 
+/// What SNS lists, for a while, as the ARN of a subscription its address has cancelled (the link
+/// in every notification): gone, and not to be unsubscribed again (ansible/ansible#20086).
+const DELETED: &str = "Deleted";
+
 /// The topic's ARN: SNS names topics by account, region and name.
 pub fn arn(c: &Call<'_>) -> String {
     format!("arn:aws:sns:{}:{}:{}", c.aws.region, c.aws.account, c.name)
@@ -67,7 +71,7 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     // left out (it goes when its link expires), so the plan does not ask for it again and again.
     let want = p.list("emails").unwrap_or_default();
     let (mut emails, mut waiting, mut leaving) = (Vec::new(), Vec::new(), Vec::new());
-    for (email, sub) in subs {
+    for (email, sub) in subs.into_iter().filter(|(_, sub)| sub != DELETED) {
         match (sub == PENDING, want.contains(&email)) {
             (false, _) => emails.push(email),
             (true, true) => {
@@ -129,8 +133,8 @@ pub async fn update(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let want = p.list("emails")?;
     subscribe(c, &want, &have).await?;
     for (email, sub) in have.iter().filter(|(e, _)| !want.contains(e)) {
-        if sub == PENDING {
-            continue; // cannot be removed: SNS deletes it when its confirmation link expires
+        if sub == PENDING || sub == DELETED {
+            continue; // cannot be removed: SNS deletes it when its link expires, or did already
         }
         c.aws.mutated();
         match c.aws.sns.unsubscribe().subscription_arn(sub).send().await {
@@ -150,7 +154,8 @@ pub async fn update(c: &Call<'_>, p: &Attrs) -> Result<()> {
 /// subscriptions at once (eventual consistency): NotFound is retried.
 async fn subscribe(c: &Call<'_>, want: &[String], have: &[(String, String)]) -> Result<()> {
     let topic = arn(c);
-    for email in want.iter().filter(|e| !have.iter().any(|(h, _)| h == *e)) {
+    let live = |e: &String| have.iter().any(|(h, sub)| h == e && sub != DELETED);
+    for email in want.iter().filter(|e| !live(e)) {
         c.aws.mutated();
         wait::retry(
             wait::PROPAGATION,

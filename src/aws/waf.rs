@@ -205,8 +205,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect::<Result<Vec<_>, _>>()?;
-    c.aws.mutated();
-    match c
+    let request = c
         .aws
         .wafv2
         .create_web_acl()
@@ -215,16 +214,23 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .default_action(allow())
         .set_rules(Some(rules(c, p)?))
         .visibility_config(visibility(&c.name)?)
-        .set_tags(Some(tags))
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        // Made by an earlier attempt whose answer was lost: brought to `p` by an update.
-        Err(e) if code(&e) == "WAFDuplicateItemException" => update(c, p).await,
-        Err(e) => Err(aws_error("wafv2:CreateWebACL", e)),
-    }
+        .set_tags(Some(tags));
+    c.aws.mutated();
+    // One made by an earlier attempt whose answer was lost is refused (WAFDuplicateItemException):
+    // the engine then reads it, checks it is ours, and updates it.
+    wait::retry(
+        wait::PROPAGATION,
+        |e: &aws_sdk_wafv2::error::SdkError<_, _>| code(e) == UNAVAILABLE,
+        || request.clone().send(),
+    )
+    .await
+    .map_err(|e| aws_error("wafv2:CreateWebACL", e))?;
+    Ok(())
 }
+
+/// WAF not ready for a call about something it has just made or changed: retried, as the
+/// Terraform provider does on its web ACL's create, update and delete.
+const UNAVAILABLE: &str = "WAFUnavailableEntityException";
 
 pub async fn update(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let rules = rules(c, p)?;
@@ -311,7 +317,7 @@ impl Stale {
 }
 
 fn is_stale_lock(e: &Stale) -> bool {
-    e.is("WAFOptimisticLockException")
+    e.is("WAFOptimisticLockException") || e.is(UNAVAILABLE)
 }
 
 /// Names of the account's CloudFront-scope ACLs starting with `prefix`.

@@ -113,3 +113,22 @@ fn every_log_group_has_a_retention_and_destroy_deletes_or_keeps_them_as_the_stag
     p.run(&["destroy", "--yes", "--allow-data-loss"]).expect(0);
     assert_eq!(groups(&p), serde_json::json!({}));
 }
+
+#[test]
+fn a_functions_log_group_another_stage_owns_is_not_taken_over() {
+    let moto = crate::harness::Moto::start();
+    let p = Project::new(&moto);
+    // The name this stage's function writes to, already another app's (or stage's).
+    p.py(
+        "c('logs').create_log_group(logGroupName='/aws/lambda/fintech-tracker-dev-api', tags={'fintech:app': 'other', 'fintech:stage': 'dev', 'fintech:id': 'api'})\nout(0)",
+    );
+    let err = p.run(&["deploy", "--yes"]).expect(1).stderr();
+    assert!(
+        err.contains("log group /aws/lambda/fintech-tracker-dev-api exists but is not owned by fintech-tracker/dev"),
+        "{err}"
+    );
+    let tags = p.py(
+        "out(c('logs').list_tags_log_group(logGroupName='/aws/lambda/fintech-tracker-dev-api')['tags'])",
+    );
+    assert_eq!(tags["fintech:app"], "other", "left as it was: {tags}");
+}
