@@ -6,7 +6,7 @@
 use anyhow::Result;
 use serde_json::Value;
 
-use super::rds::{describe, groups, tags, wait_available, wait_gone, wait_modified};
+use super::rds::{describe, groups, tags, wait_available, wait_gone};
 use super::{Attrs, Call, Live, Props, aws_error, code};
 
 pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
@@ -96,51 +96,15 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
     wait_available(c).await
 }
 
-pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
-    let mut m = c
-        .aws
-        .rds
-        .modify_db_instance()
-        .db_instance_identifier(&c.name)
-        .apply_immediately(true);
-    for k in changed {
-        m = match k.as_str() {
-            "instance_class" => m.db_instance_class(p.s(k)?),
-            "publicly_accessible" => m.publicly_accessible(p.b(k)?),
-            "deletion_protection" => m.deletion_protection(p.b(k)?),
-            "security_groups" => m.set_vpc_security_group_ids(Some(p.list(k)?)),
-            _ => m,
-        };
-    }
-    c.aws.mutated();
-    m.send()
-        .await
-        .map_err(|e| aws_error("rds:ModifyDBInstance", e))?;
-    wait_modified(c).await
-}
-
 /// Deletes the replica. Its deletion protection (a protected stage's) is lifted first: it holds no
 /// data of its own, and turning the replica off in that stage must not take unprotecting the
-/// database too.
+/// database too. RDS takes no final snapshot of a replica.
 pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    let mut p = p.clone();
     if p.get("deletion_protection").and_then(Value::as_bool) == Some(true) {
-        let mut off = p.clone();
-        off.insert("deletion_protection".into(), Value::Bool(false));
-        update(c, &off, &["deletion_protection".to_string()]).await?;
+        p.insert("deletion_protection".into(), Value::Bool(false));
+        super::rds::update(c, &p, &["deletion_protection".to_string()]).await?;
     }
-    c.aws.mutated();
-    match c
-        .aws
-        .rds
-        .delete_db_instance()
-        .db_instance_identifier(&c.name)
-        .skip_final_snapshot(true)
-        .send()
-        .await
-    {
-        Ok(_) => {}
-        Err(e) if code(&e) == "DBInstanceNotFound" => return Ok(()),
-        Err(e) => return Err(aws_error("rds:DeleteDBInstance", e)),
-    }
-    wait_gone(c).await
+    p.insert("final_snapshot".into(), Value::Bool(false));
+    super::rds::delete(c, &p).await
 }

@@ -78,13 +78,20 @@ fn a_read_replica_is_a_stage_parameter_beside_a_database_that_keeps_its_identity
         ["rds.postgres.db.t3.small 730.0", "rds.storage.gp3 20.0"]
     );
 
-    // Off again: the replica goes (no snapshot: its data is the database's), the database stays.
+    // Off again in a protected stage: the replica goes (its protection lifted, no snapshot: its
+    // data is the database's), the database stays, protected.
+    p.edit("fintech.yaml", "  dev: {}", "  dev: { protect: true }");
+    p.run(&["deploy", "--yes"]).expect(0);
     p.edit(
         "fintech.yaml",
         "db_read_replica: true ",
         "db_read_replica: false ",
     );
     p.run(&["deploy", "--yes"]).expect(0);
+    let protected = p.py(
+        "out(c('rds').describe_db_instances(DBInstanceIdentifier='fintech-tracker-dev-db')['DBInstances'][0]['DeletionProtection'])",
+    );
+    assert_eq!(protected, json!(true));
     let after = instances(&p);
     assert!(
         after.get("fintech-tracker-dev-db-replica").is_none(),

@@ -46,7 +46,7 @@ impl Driver for ReadReplica {
         crate::aws::rds_replica::create(c, p).await
     }
     async fn update(&self, c: &Call<'_>, p: &Attrs, _: &Live, changed: &[String]) -> Result<()> {
-        crate::aws::rds_replica::update(c, p, changed).await
+        crate::aws::rds::update(c, p, changed).await
     }
     async fn delete(&self, c: &Call<'_>, p: &Attrs, _: &Live) -> Result<()> {
         crate::aws::rds_replica::delete(c, p).await
