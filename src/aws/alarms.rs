@@ -106,7 +106,13 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     if let Some(m) = alarm.treat_missing_data() {
         put("missing_data", Value::from(m));
     }
-    put("notify", sorted(alarm.alarm_actions().to_vec()));
+    // Both lists are written from `notify`: one changed apart from the other is drift, shown as
+    // none so that the next deploy writes both again.
+    let (fire, clear) = (
+        sorted(alarm.alarm_actions().to_vec()),
+        sorted(alarm.ok_actions().to_vec()),
+    );
+    put("notify", if fire == clear { fire } else { Value::Null });
     put(
         "description",
         alarm.alarm_description().map_or(Value::Null, Value::from),

@@ -14,9 +14,17 @@ const PENDING: &str = "PendingConfirmation";
 /// in every notification): gone, and not to be unsubscribed again (ansible/ansible#20086).
 const DELETED: &str = "Deleted";
 
-/// The topic's ARN: SNS names topics by account, region and name.
+/// The topic's ARN: SNS names topics by partition, account, region and name.
 pub fn arn(c: &Call<'_>) -> String {
-    format!("arn:aws:sns:{}:{}:{}", c.aws.region, c.aws.account, c.name)
+    let region = &c.aws.region;
+    let partition = if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    };
+    format!("arn:{partition}:sns:{region}:{}:{}", c.aws.account, c.name)
 }
 
 /// The topic's e-mail subscriptions: (address, subscription ARN or [`PENDING`]).

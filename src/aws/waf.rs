@@ -140,8 +140,8 @@ fn visibility(metric: &str) -> Result<VisibilityConfig> {
         .build()?)
 }
 
-/// The ACL's rules as `p` declares them: each managed group in order (its own actions), then the
-/// rate limit (block).
+/// The ACL's rules as `p` declares them: each managed group (by name: the order a list of groups
+/// is compared in; each group keeps its own actions), then the rate limit (block).
 fn rules(c: &Call<'_>, p: &Attrs) -> Result<Vec<Rule>> {
     let mut out = Vec::new();
     for (i, group) in p.list("managed_rules")?.iter().enumerate() {

@@ -99,6 +99,23 @@ fn alarms_watch_the_stack_and_mail_the_stages_alert_addresses() {
     assert_eq!(subscribed(&p), json!(["founders@example.com"]));
     plan_once_confirmed(&p);
 
+    // Someone drops the alarm's "back to OK" e-mails by hand: drift, planned and undone.
+    p.py(
+        "cw = c('cloudwatch')\n\
+         a = cw.describe_alarms(AlarmNames=['fintech-tracker-dev-db-cpu-alarm'])['MetricAlarms'][0]\n\
+         keep = ['AlarmName', 'AlarmDescription', 'Namespace', 'MetricName', 'Dimensions', 'Statistic', 'Period', 'EvaluationPeriods', 'Threshold', 'ComparisonOperator', 'TreatMissingData', 'AlarmActions']\n\
+         cw.put_metric_alarm(OKActions=[], **{k: a[k] for k in keep})\n\
+         out(0)",
+    );
+    let plan = p.run(&["plan"]).expect(0).stdout();
+    assert!(
+        plan.contains("~ db_cpu_alarm (cloudwatch.alarm) will be updated in place")
+            && plan.contains("notify: (none) -> "),
+        "{plan}"
+    );
+    p.run(&["deploy", "--yes"]).expect(0);
+    assert_eq!(alarms(&p)["db-cpu-alarm"][6], json!([topic]));
+
     // A stage's threshold and addresses: an attribute each, changed in place, then nothing to do.
     p.edit(
         "fintech.yaml",
