@@ -6,7 +6,8 @@
 # 3 Secrets Manager secrets, IAM role + inline policy, 2 Lambda functions in the VPC, HTTP API
 # (integration, 2 routes, $default stage, permission), site bucket + public access block + bucket
 # policy, artifacts bucket, CloudFront with origin access control, the site's objects, EventBridge
-# rule + target + permission. Keep it in step with stacks/ when the architecture changes.
+# rule + target + permission, the functions' log groups (14 days), an SNS topic with the alert
+# e-mail and 7 CloudWatch alarms. Keep it in step with stacks/ when the architecture changes.
 #
 # Where moto 5.2.1 cannot serve what the provider needs, the piece is changed or left out, and says
 # so where it is: the Redis replication group (a one-node cluster instead), the budget (left out),
@@ -126,6 +127,8 @@ provider "aws" {
     apigatewayv2   = var.endpoint
     budgets        = var.endpoint
     cloudfront     = var.endpoint
+    cloudwatch     = var.endpoint
+    logs           = var.endpoint
     ec2            = var.endpoint
     elasticache    = var.endpoint
     events         = var.endpoint
@@ -134,6 +137,7 @@ provider "aws" {
     rds            = var.endpoint
     s3             = var.endpoint
     secretsmanager = var.endpoint
+    sns            = var.endpoint
     sts            = var.endpoint
   }
 
@@ -595,6 +599,52 @@ resource "aws_s3_object" "site" {
   etag         = filemd5("${var.site_dir}/${each.key}")
   content_type = lookup(local.mime, reverse(split(".", each.key))[0], "application/octet-stream")
   depends_on = [aws_s3_bucket_policy.site_bucket]
+}
+
+# ---- the functions' log groups, and alarms e-mailed through SNS (as fintech's stacks) ------------
+resource "aws_cloudwatch_log_group" "fn" {
+  for_each          = toset(["api", "ingest"])
+  name              = "/aws/lambda/${local.prefix}-${each.key}"
+  retention_in_days = 14
+}
+
+resource "aws_sns_topic" "alerts" {
+  name = "${local.prefix}-alerts"
+}
+
+resource "aws_sns_topic_subscription" "alerts" {
+  for_each  = toset(var.alert_emails)
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+locals {
+  alarms = {
+    "db-cpu"        = { ns = "AWS/RDS", metric = "CPUUtilization", dims = { DBInstanceIdentifier = aws_db_instance.db.identifier }, stat = "Average", period = 300, periods = 3, threshold = 80, op = "GreaterThanThreshold" }
+    "db-storage"    = { ns = "AWS/RDS", metric = "FreeStorageSpace", dims = { DBInstanceIdentifier = aws_db_instance.db.identifier }, stat = "Minimum", period = 300, periods = 1, threshold = 2000000000, op = "LessThanThreshold" }
+    "cache-memory"  = { ns = "AWS/ElastiCache", metric = "DatabaseMemoryUsagePercentage", dims = { CacheClusterId = aws_elasticache_cluster.cache.cluster_id }, stat = "Average", period = 300, periods = 2, threshold = 80, op = "GreaterThanThreshold" }
+    "ingest-errors" = { ns = "AWS/Lambda", metric = "Errors", dims = { FunctionName = aws_lambda_function.ingest.function_name }, stat = "Sum", period = 3600, periods = 1, threshold = 1, op = "GreaterThanOrEqualToThreshold" }
+    "api-errors"    = { ns = "AWS/Lambda", metric = "Errors", dims = { FunctionName = aws_lambda_function.api.function_name }, stat = "Sum", period = 300, periods = 1, threshold = 5, op = "GreaterThanOrEqualToThreshold" }
+    "api-throttles" = { ns = "AWS/Lambda", metric = "Throttles", dims = { FunctionName = aws_lambda_function.api.function_name }, stat = "Sum", period = 300, periods = 1, threshold = 1, op = "GreaterThanOrEqualToThreshold" }
+    "api-5xx"       = { ns = "AWS/ApiGateway", metric = "5xx", dims = { ApiId = aws_apigatewayv2_api.api_origin.id }, stat = "Sum", period = 300, periods = 1, threshold = 5, op = "GreaterThanOrEqualToThreshold" }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "alarms" {
+  for_each            = local.alarms
+  alarm_name          = "${local.prefix}-${each.key}-alarm"
+  namespace           = each.value.ns
+  metric_name         = each.value.metric
+  dimensions          = each.value.dims
+  statistic           = each.value.stat
+  period              = each.value.period
+  evaluation_periods  = each.value.periods
+  threshold           = each.value.threshold
+  comparison_operator = each.value.op
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
 }
 
 # ---- budget: left out ---------------------------------------------------------------------------

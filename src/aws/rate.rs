@@ -201,14 +201,21 @@ impl Limiter {
 }
 
 /// The action a request performs and whether it changes anything: an `X-Amz-Target` operation
-/// (JSON protocols) or an `Action=` parameter of a form-encoded body (query protocols) that does
+/// (JSON protocols), an `Action=` parameter of a form-encoded body (query protocols) or the
+/// operation of an RPC v2 CBOR path (`/service/<service>/operation/<name>`: CloudWatch) that does
 /// not start with Describe/List/Get/Head/BatchGet; else (REST protocols) `METHOD /path`, a write
 /// unless GET or HEAD. Only a query protocol's body is looked at: an uploaded object is not.
 pub fn classify(req: &HttpRequest) -> (String, bool) {
+    let path = req.uri().split('?').next().unwrap_or("");
+    let rpc = path
+        .split_once("/service/")
+        .and_then(|(_, rest)| rest.split_once("/operation/"))
+        .map(|(_, op)| op.to_string());
     let named = req
         .headers()
         .get("x-amz-target")
         .map(|t| t.rsplit('.').next().unwrap_or(t).to_string())
+        .or(rpc)
         .or_else(|| {
             req.headers()
                 .get("content-type")
@@ -482,6 +489,17 @@ mod tests {
                 ""
             )),
             ("GET /2015-03-31/functions/f1".into(), false)
+        );
+        // RPC v2 CBOR (CloudWatch): the operation is in the path, and a read is no write (a write
+        // would make every listing of the run stale).
+        assert_eq!(
+            classify(&req(
+                "POST",
+                "https://monitoring/service/GraniteServiceVersion20100801/operation/DescribeAlarms",
+                None,
+                ""
+            )),
+            ("DescribeAlarms".into(), false)
         );
         assert!(classify(&req("PUT", "https://s3/bucket-1?policy", None, "{}")).1);
         assert_eq!(
