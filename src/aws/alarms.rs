@@ -16,7 +16,36 @@ const COMPARISONS: &[(&str, &str)] = &[
     ("<=", "LessThanOrEqualToThreshold"),
 ];
 
+/// The alarms whose names start with `prefix`, listed once per epoch (see [`Aws::epoch`]) for
+/// every alarm's read: DescribeAlarms answers whole alarms, 100 a page, so a stage's alarms cost one
+/// call, not one each.
+async fn listed(aws: &Aws, prefix: &str) -> Result<std::sync::Arc<Vec<MetricAlarm>>> {
+    aws.alarms
+        .get(prefix, aws.epoch(), || async {
+            let pages = super::pages!(
+                "cloudwatch:DescribeAlarms",
+                aws.cloudwatch.describe_alarms().alarm_name_prefix(prefix)
+            );
+            Ok(pages
+                .iter()
+                .flat_map(|p| p.metric_alarms().to_vec())
+                .collect())
+        })
+        .await
+}
+
+/// The alarm called `c.name`: from the stage's listing when it is there; else asked by name (the
+/// listing may predate it, and a create's read-back must see it as soon as AWS does).
 async fn describe(c: &Call<'_>) -> Result<Option<MetricAlarm>> {
+    let prefix = c.names.prefix();
+    if c.name.starts_with(&prefix)
+        && let Some(alarm) = listed(c.aws, &prefix)
+            .await?
+            .iter()
+            .find(|a| a.alarm_name() == Some(c.name.as_str()))
+    {
+        return Ok(Some(alarm.clone()));
+    }
     let out = c
         .aws
         .cloudwatch
@@ -198,13 +227,9 @@ pub async fn delete(c: &Call<'_>) -> Result<()> {
 
 /// Names of the metric alarms starting with `prefix`.
 pub async fn alarm_names(aws: &Aws, prefix: &str) -> Result<Vec<String>> {
-    let pages = super::pages!(
-        "cloudwatch:DescribeAlarms",
-        aws.cloudwatch.describe_alarms().alarm_name_prefix(prefix)
-    );
-    Ok(pages
+    Ok(listed(aws, prefix)
+        .await?
         .iter()
-        .flat_map(|p| p.metric_alarms())
         .filter_map(|a| a.alarm_name().map(str::to_string))
         .collect())
 }

@@ -117,6 +117,8 @@ pub struct Aws {
     distributions: listing::Listings<Vec<cloudfront::Found>>,
     /// The stage's security groups, by app and stage.
     groups: listing::Listings<Vec<aws_sdk_ec2::types::SecurityGroup>>,
+    /// The stage's CloudWatch alarms, by name prefix.
+    alarms: listing::Listings<Vec<aws_sdk_cloudwatch::types::MetricAlarm>>,
 }
 
 /// Zones read once per run: by endpoint service name, and by subnet id.
@@ -215,6 +217,7 @@ impl Aws {
             buckets: Default::default(),
             distributions: Default::default(),
             groups: Default::default(),
+            alarms: Default::default(),
         })
     }
 
