@@ -16,6 +16,26 @@ pub(super) fn tags(c: &Call<'_>) -> Vec<Tag> {
         .collect()
 }
 
+/// What any instance outputs: its id, endpoint, port and ARN.
+pub(super) fn outputs(c: &Call<'_>, db: &DbInstance) -> Attrs {
+    let endpoint = db.endpoint();
+    let mut o = Attrs::new();
+    o.insert("id".into(), Value::from(c.name.clone()));
+    o.insert(
+        "endpoint".into(),
+        Value::from(endpoint.and_then(|e| e.address()).unwrap_or_default()),
+    );
+    o.insert(
+        "port".into(),
+        Value::from(endpoint.and_then(|e| e.port()).unwrap_or(5432)),
+    );
+    o.insert(
+        "arn".into(),
+        Value::from(db.db_instance_arn().unwrap_or_default()),
+    );
+    o
+}
+
 /// The instance's security groups, sorted.
 pub(super) fn groups(db: &DbInstance) -> Value {
     sorted(
@@ -26,7 +46,7 @@ pub(super) fn groups(db: &DbInstance) -> Value {
     )
 }
 
-pub(super) async fn describe(c: &Call<'_>) -> Result<Option<DbInstance>> {
+async fn describe(c: &Call<'_>) -> Result<Option<DbInstance>> {
     match c
         .aws
         .rds
@@ -41,7 +61,9 @@ pub(super) async fn describe(c: &Call<'_>) -> Result<Option<DbInstance>> {
     }
 }
 
-pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
+/// The stage's instance `c.name` if it is a read replica (`replica`) or a database of its own
+/// (not): each is the other type's business. One being deleted is waited for and absent.
+pub(super) async fn owned(c: &Call<'_>, replica: bool) -> Result<Option<DbInstance>> {
     let Some(db) = describe(c).await? else {
         return Ok(None);
     };
@@ -49,15 +71,27 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         wait_gone(c).await?;
         return Ok(None);
     }
-    if db.read_replica_source_db_instance_identifier().is_some() {
-        return Ok(None); // a read replica is an `rds.read_replica`, not a database of its own
+    if db.read_replica_source_db_instance_identifier().is_some() != replica {
+        return Ok(None);
     }
+    let what = if replica {
+        "RDS read replica"
+    } else {
+        "RDS instance"
+    };
     c.names.check_owner(
-        &format!("RDS instance {}", c.name),
+        &format!("{what} {}", c.name),
         db.tag_list()
             .iter()
             .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
     )?;
+    Ok(Some(db))
+}
+
+pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
+    let Some(db) = owned(c, false).await? else {
+        return Ok(None);
+    };
     let mut a = Attrs::new();
     let mut put = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
@@ -91,20 +125,8 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         db.deletion_protection().map(Value::from),
     );
     put("security_groups", Some(groups(&db)));
-    let mut o = Attrs::new();
-    let host = db
-        .endpoint()
-        .and_then(|e| e.address())
-        .unwrap_or_default()
-        .to_string();
-    let port = db.endpoint().and_then(|e| e.port()).unwrap_or(5432);
-    o.insert("id".into(), Value::from(c.name.clone()));
-    o.insert("endpoint".into(), Value::from(host.clone()));
-    o.insert("port".into(), Value::from(port));
-    o.insert(
-        "arn".into(),
-        Value::from(db.db_instance_arn().unwrap_or_default()),
-    );
+    let mut o = outputs(c, &db);
+    let (host, port) = (o.s("endpoint")?.to_string(), o.i("port")?);
     o.insert(
         "master_secret_arn".into(),
         Value::from(
@@ -270,7 +292,7 @@ pub(super) async fn wait_available(c: &Call<'_>) -> Result<()> {
     .await
 }
 
-pub(super) async fn wait_gone(c: &Call<'_>) -> Result<()> {
+async fn wait_gone(c: &Call<'_>) -> Result<()> {
     wait::until(
         &format!("RDS instance {} to be deleted", c.name),
         Duration::from_secs(3600),

@@ -6,26 +6,13 @@
 use anyhow::Result;
 use serde_json::Value;
 
-use super::rds::{describe, groups, tags, wait_available, wait_gone};
+use super::rds::{groups, tags, wait_available};
 use super::{Attrs, Call, Live, Props, aws_error, code};
 
 pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
-    let Some(db) = describe(c).await? else {
+    let Some(db) = super::rds::owned(c, true).await? else {
         return Ok(None);
     };
-    if db.db_instance_status() == Some("deleting") {
-        wait_gone(c).await?;
-        return Ok(None);
-    }
-    if db.read_replica_source_db_instance_identifier().is_none() {
-        return Ok(None); // a database of its own is an `rds.postgres`
-    }
-    c.names.check_owner(
-        &format!("RDS read replica {}", c.name),
-        db.tag_list()
-            .iter()
-            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
-    )?;
     let mut a = Attrs::new();
     a.insert(
         "source".into(),
@@ -45,23 +32,9 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         Value::from(db.deletion_protection().unwrap_or_default()),
     );
     a.insert("security_groups".into(), groups(&db));
-    let host = db
-        .endpoint()
-        .and_then(|e| e.address())
-        .unwrap_or_default()
-        .to_string();
-    let port = db.endpoint().and_then(|e| e.port()).unwrap_or(5432);
-    let mut o = Attrs::new();
-    o.insert("id".into(), Value::from(c.name.clone()));
-    o.insert("endpoint".into(), Value::from(host));
-    o.insert("port".into(), Value::from(port));
-    o.insert(
-        "arn".into(),
-        Value::from(db.db_instance_arn().unwrap_or_default()),
-    );
     Ok(Some(Live {
         attrs: a,
-        outputs: o,
+        outputs: super::rds::outputs(c, &db),
         ..Default::default()
     }))
 }

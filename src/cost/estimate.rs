@@ -198,6 +198,15 @@ fn text<'a>(r: &'a Resource, k: &str) -> &'a str {
     r.props.get(k).and_then(Value::as_str).unwrap_or_default()
 }
 
+/// The price of an RDS instance's storage: gp2's, or gp3's (io1/io2 are priced as gp3 here).
+fn storage_type(r: &Resource) -> &'static str {
+    if text(r, "storage_type") == "gp2" {
+        "gp2"
+    } else {
+        "gp3"
+    }
+}
+
 /// Ids of the resources referenced anywhere in `v`.
 fn referenced(v: &Value) -> Vec<String> {
     match v {
@@ -282,8 +291,7 @@ pub fn estimate(
                     "instance-hours",
                 )?;
                 let storage = num(r, "storage_gb");
-                let st = text(r, "storage_type");
-                let st = if st == "gp2" { "gp2" } else { "gp3" };
+                let st = storage_type(r);
                 b.add(
                     "RDS",
                     r,
@@ -320,11 +328,7 @@ pub fn estimate(
                     .into_iter()
                     .find_map(|id| d.resources.get(&id));
                 if let Some(src) = source {
-                    let st = if text(src, "storage_type") == "gp2" {
-                        "gp2"
-                    } else {
-                        "gp3"
-                    };
+                    let st = storage_type(src);
                     b.add(
                         "RDS",
                         r,
