@@ -414,10 +414,15 @@ impl Engine {
             .order
             .iter()
             .rev()
-            .filter(|id| snap.live.get(*id).is_some_and(Option::is_some))
-            .map(|id| {
+            .filter_map(|id| Some((id, snap.live.get(id)?.as_ref()?)))
+            .map(|(id, live)| {
                 let r = &self.desired.resources[id];
-                diff::delete(id, &self.names.physical(r.schema, id), r.schema)
+                diff::delete(
+                    id,
+                    &self.names.physical(r.schema, id),
+                    r.schema,
+                    live.borrowed,
+                )
             })
             .collect();
         steps.extend(self.undeclared_steps(snap));
@@ -451,7 +456,7 @@ impl Engine {
                 Some(n) => n.to_string(),
                 None => self.names.physical(o.schema, &o.id),
             };
-            diff::delete(&o.id, &name, o.schema)
+            diff::delete(&o.id, &name, o.schema, o.live.borrowed)
         })
     }
 
@@ -499,7 +504,7 @@ impl Engine {
                 let Some(Some(l)) = snap.live.get(&id) else {
                     return Ok(());
                 };
-                if r.schema.lookup {
+                if r.schema.lookup || l.borrowed {
                     return Ok(());
                 }
                 let (mut props, _) = eval_props(&r.props, &snap.env);

@@ -6,12 +6,13 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 use aws_sdk_cloudfront::error::ProvideErrorMetadata;
 use aws_sdk_cloudfront::types::{
-    AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomHeaders,
+    Aliases, AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomHeaders,
     CustomOriginConfig, DefaultCacheBehavior, DistributionConfig, DistributionConfigWithTags,
-    HttpVersion, Method, OriginAccessControlConfig, OriginAccessControlOriginTypes,
-    OriginAccessControlSigningBehaviors, OriginAccessControlSigningProtocols, OriginCustomHeader,
-    OriginProtocolPolicy, OriginSslProtocols, Origins, PriceClass, S3OriginConfig, SslProtocol,
-    Tag, Tags, ViewerCertificate, ViewerProtocolPolicy,
+    HttpVersion, Method, MinimumProtocolVersion, OriginAccessControlConfig,
+    OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors,
+    OriginAccessControlSigningProtocols, OriginCustomHeader, OriginProtocolPolicy,
+    OriginSslProtocols, Origins, PriceClass, S3OriginConfig, SslProtocol, SslSupportMethod, Tag,
+    Tags, ViewerCertificate, ViewerProtocolPolicy,
 };
 use serde_json::{Value, json};
 
@@ -21,6 +22,10 @@ use super::{Attrs, Aws, Call, Live, Props, aws_error, code, wait};
 const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 const ALL_VIEWER_EXCEPT_HOST: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
+/// The hosted zone every CloudFront distribution's name is in, for alias records (Route 53
+/// developer guide, "AliasTarget").
+const ZONE_ID: &str = "Z2FDTNDATAQYW2";
 
 #[derive(Clone)]
 pub(super) struct Found {
@@ -195,6 +200,23 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
             .filter(|w| !w.is_empty())
             .map_or(Value::Null, Value::from),
     );
+    let alias = cfg
+        .aliases()
+        .map(|a| a.items())
+        .unwrap_or_default()
+        .first()
+        .cloned();
+    a.insert(
+        "alias".into(),
+        alias.clone().map_or(Value::Null, Value::from),
+    );
+    a.insert(
+        "certificate".into(),
+        cfg.viewer_certificate()
+            .and_then(|v| v.acm_certificate_arn())
+            .filter(|arn| !arn.is_empty())
+            .map_or(Value::Null, Value::from),
+    );
     let bucket = a["bucket"].as_str().unwrap_or_default().to_string();
     let policy = match declared_policy {
         Some(policy) if bucket == declared => policy,
@@ -204,8 +226,12 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     let mut o = Attrs::new();
     o.insert("id".into(), Value::from(f.id));
     o.insert("arn".into(), Value::from(f.arn));
-    o.insert("url".into(), Value::from(format!("https://{}", f.domain)));
+    o.insert(
+        "url".into(),
+        Value::from(format!("https://{}", alias.as_deref().unwrap_or(&f.domain))),
+    );
     o.insert("domain".into(), Value::from(f.domain));
+    o.insert("zone_id".into(), Value::from(ZONE_ID));
     Ok(Some(Live {
         attrs: a,
         outputs: o,
@@ -401,12 +427,27 @@ fn config(
                 .set_items(Some(behaviors))
                 .build()?,
         )
-        .viewer_certificate(
-            ViewerCertificate::builder()
-                .cloud_front_default_certificate(true)
-                .build(),
-        )
+        .aliases(match p.opt("alias") {
+            Some(name) => Aliases::builder().quantity(1).items(name).build()?,
+            None => Aliases::builder().quantity(0).build()?,
+        })
+        .viewer_certificate(viewer_certificate(p))
         .build()?)
+}
+
+/// The stage's own certificate for its alias (SNI, TLS 1.2 and up: what AWS recommends), else
+/// CloudFront's for its own `*.cloudfront.net` name.
+fn viewer_certificate(p: &Attrs) -> ViewerCertificate {
+    match p.opt("certificate") {
+        Some(arn) => ViewerCertificate::builder()
+            .acm_certificate_arn(arn)
+            .ssl_support_method(SslSupportMethod::SniOnly)
+            .minimum_protocol_version(MinimumProtocolVersion::TlSv122021)
+            .build(),
+        None => ViewerCertificate::builder()
+            .cloud_front_default_certificate(true)
+            .build(),
+    }
 }
 
 /// The custom header carrying the origin token.
@@ -503,6 +544,8 @@ pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
         "price_class",
         "api_origin_secret",
         "web_acl",
+        "alias",
+        "certificate",
     ]
     .iter()
     .any(|k| live.attrs.get(*k) != p.get(*k));
@@ -565,13 +608,31 @@ pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
         .await
     {
         Ok(cur) => cur,
-        Err(e) if code(&e) == "NoSuchDistribution" => return Ok(()),
+        Err(e) if code(&e) == "NoSuchDistribution" => return delete_oac(c).await,
         Err(e) => return Err(aws_error("cloudfront:GetDistributionConfig", e)),
     };
     let mut etag = cur.e_tag().unwrap_or_default().to_string();
-    if let Some(cfg) = cur.distribution_config().filter(|c| c.enabled()) {
+    // Disabled, and let go of its origin access control: the control can then go before the
+    // distribution, so a run killed between the two leaves nothing the next one cannot find (the
+    // distribution is found by its comment; a control alone would not be).
+    let holds_oac = |cfg: &DistributionConfig| {
+        cfg.origins().is_some_and(|o| {
+            o.items()
+                .iter()
+                .any(|o| o.origin_access_control_id().is_some_and(|i| !i.is_empty()))
+        })
+    };
+    if let Some(cfg) = cur
+        .distribution_config()
+        .filter(|cfg| cfg.enabled() || holds_oac(cfg))
+    {
         let mut cfg = cfg.clone();
         cfg.enabled = false;
+        if let Some(origins) = cfg.origins.as_mut() {
+            for o in origins.items.iter_mut() {
+                o.origin_access_control_id = Some(String::new());
+            }
+        }
         c.aws.mutated();
         let out = c
             .aws
@@ -586,6 +647,7 @@ pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
         etag = out.e_tag().unwrap_or_default().to_string();
     }
     until_deployed(c, &id, "disabled").await?;
+    delete_oac(c).await?;
     c.aws.mutated();
     match c
         .aws
@@ -596,31 +658,46 @@ pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
         .send()
         .await
     {
-        Ok(_) => {}
-        Err(e) if code(&e) == "NoSuchDistribution" => {}
-        Err(e) => return Err(aws_error("cloudfront:DeleteDistribution", e)),
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "NoSuchDistribution" => Ok(()),
+        Err(e) => Err(aws_error("cloudfront:DeleteDistribution", e)),
     }
-    if let Some(id) = find_oac(c).await? {
-        let etag = c
-            .aws
-            .cloudfront
-            .get_origin_access_control()
-            .id(&id)
-            .send()
-            .await
-            .map_err(|e| aws_error("cloudfront:GetOriginAccessControl", e))?
-            .e_tag()
-            .unwrap_or_default()
-            .to_string();
-        c.aws.mutated();
-        c.aws
-            .cloudfront
-            .delete_origin_access_control()
-            .id(&id)
-            .if_match(etag)
-            .send()
-            .await
-            .map_err(|e| aws_error("cloudfront:DeleteOriginAccessControl", e))?;
+}
+
+/// Deletes the distribution's origin access control, if there is one (a distribution that used
+/// it may hold it a while after letting go: OriginAccessControlInUse is retried).
+async fn delete_oac(c: &Call<'_>) -> Result<()> {
+    let Some(id) = find_oac(c).await? else {
+        return Ok(());
+    };
+    let etag = c
+        .aws
+        .cloudfront
+        .get_origin_access_control()
+        .id(&id)
+        .send()
+        .await
+        .map_err(|e| aws_error("cloudfront:GetOriginAccessControl", e))?
+        .e_tag()
+        .unwrap_or_default()
+        .to_string();
+    c.aws.mutated();
+    let answer = wait::retry(
+        wait::PROPAGATION,
+        |e: &aws_sdk_cloudfront::error::SdkError<_, _>| code(e) == "OriginAccessControlInUse",
+        || {
+            c.aws
+                .cloudfront
+                .delete_origin_access_control()
+                .id(&id)
+                .if_match(&etag)
+                .send()
+        },
+    )
+    .await;
+    match answer {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "NoSuchOriginAccessControl" => Ok(()),
+        Err(e) => Err(aws_error("cloudfront:DeleteOriginAccessControl", e)),
     }
-    Ok(())
 }

@@ -19,11 +19,29 @@ fn filter(name: &str, value: &str) -> Filter {
 /// The error of an account without a default VPC in the region: cause and fix in one paragraph.
 pub fn no_default_vpc(aws: &Aws) -> anyhow::Error {
     anyhow!(
-        "account {} has no default VPC in {}, and the stack's `ec2.default_vpc` looks it up to place the database, cache and functions: create it with `aws ec2 create-default-vpc --region {}` (it costs nothing), then run again",
+        "account {} has no default VPC in {}, and the stack's network looks it up to place the database, cache and functions: create it with `aws ec2 create-default-vpc --region {}` (it costs nothing), or give the stage a network of its own (`network: dedicated` in its params), then run again",
         aws.account,
         aws.region,
         aws.region
     )
+}
+
+/// The default VPC as an `ec2.network`: its subnets are public (tasks there need a public
+/// address to reach ECR), and it is the account's: borrowed, never deleted.
+pub async fn read_default_network(c: &Call<'_>) -> Result<Live> {
+    let mut live = read_vpc(c).await?;
+    let subnets = live
+        .outputs
+        .get("subnet_ids")
+        .cloned()
+        .unwrap_or(Value::Null);
+    live.outputs.insert("public_subnet_ids".into(), subnets);
+    live.outputs
+        .insert("private_subnet_ids".into(), Value::Null);
+    live.outputs.insert("public_ip".into(), Value::Bool(true));
+    live.attrs.insert("mode".into(), Value::from("default"));
+    live.borrowed = true;
+    Ok(live)
 }
 
 /// The AWS-managed prefix list named `p.name` in the region.

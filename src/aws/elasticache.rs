@@ -86,6 +86,16 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         if !sgs.is_empty() {
             a.insert("security_groups".into(), super::sorted(sgs));
         }
+        // Its own subnet group (a dedicated network's), or the default VPC's `default`.
+        match cc.cache_subnet_group_name() {
+            Some(g) if g == c.name => {
+                a.insert("subnets".into(), subnet_group_subnets(c).await?);
+            }
+            Some(_) => {
+                a.insert("subnets".into(), Value::Null);
+            }
+            None => {}
+        }
     }
     let mut o = Attrs::new();
     o.insert("endpoint".into(), Value::from(host.clone()));
@@ -143,6 +153,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .at_rest_encryption_enabled(true)
         .transit_encryption_enabled(true)
         .set_security_group_ids(Some(p.list("security_groups")?))
+        .set_cache_subnet_group_name(subnet_group(c, p).await?)
         .set_tags(Some(
             c.tags()
                 .into_iter()
@@ -183,7 +194,81 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
     wait_status(c, Some("available")).await
 }
 
-pub async fn delete(c: &Call<'_>) -> Result<()> {
+/// The subnets of the group's own subnet group.
+async fn subnet_group_subnets(c: &Call<'_>) -> Result<Value> {
+    let out = c
+        .aws
+        .elasticache
+        .describe_cache_subnet_groups()
+        .cache_subnet_group_name(&c.name)
+        .send()
+        .await
+        .map_err(|e| aws_error("elasticache:DescribeCacheSubnetGroups", e))?;
+    Ok(super::sorted(
+        out.cache_subnet_groups()
+            .iter()
+            .flat_map(|g| g.subnets())
+            .filter_map(|s| s.subnet_identifier().map(str::to_string))
+            .collect(),
+    ))
+}
+
+/// Makes (or sets the subnets of) the group's subnet group, named as the group, when it has
+/// `subnets`; its name, or none (ElastiCache then takes the default VPC's).
+async fn subnet_group(c: &Call<'_>, p: &Attrs) -> Result<Option<String>> {
+    let Ok(subnets) = p.list("subnets") else {
+        return Ok(None);
+    };
+    c.aws.mutated();
+    let made = c
+        .aws
+        .elasticache
+        .create_cache_subnet_group()
+        .cache_subnet_group_name(&c.name)
+        .cache_subnet_group_description(format!("fintech {}/{}", c.names.app, c.names.stage))
+        .set_subnet_ids(Some(subnets.clone()))
+        .send()
+        .await;
+    match made {
+        Ok(_) => {}
+        // Left by a run killed before its group was made: given the subnets wanted now.
+        Err(e) if code(&e) == "CacheSubnetGroupAlreadyExists" => {
+            c.aws.mutated();
+            c.aws
+                .elasticache
+                .modify_cache_subnet_group()
+                .cache_subnet_group_name(&c.name)
+                .set_subnet_ids(Some(subnets))
+                .send()
+                .await
+                .map_err(|e| aws_error("elasticache:ModifyCacheSubnetGroup", e))?;
+        }
+        Err(e) => return Err(aws_error("elasticache:CreateCacheSubnetGroup", e)),
+    }
+    Ok(Some(c.name.clone()))
+}
+
+pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    delete_group(c).await?;
+    if !p.get("subnets").is_some_and(Value::is_array) {
+        return Ok(());
+    }
+    c.aws.mutated();
+    match c
+        .aws
+        .elasticache
+        .delete_cache_subnet_group()
+        .cache_subnet_group_name(&c.name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "CacheSubnetGroupNotFoundFault" => Ok(()),
+        Err(e) => Err(aws_error("elasticache:DeleteCacheSubnetGroup", e)),
+    }
+}
+
+async fn delete_group(c: &Call<'_>) -> Result<()> {
     c.aws.mutated();
     match c
         .aws

@@ -145,10 +145,24 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         Value::from(super::elbv2_guard::drops_invalid_headers(c, &arn).await?),
     );
     let dns = lb.dns_name().unwrap_or_default().to_string();
+    // The name is the stack's (an alias record points it here), not the balancer's: it goes with
+    // the stack's value, and is the domain CloudFront reaches once HTTPS is on.
+    a.insert(
+        "host_name".into(),
+        p.opt("host_name").map_or(Value::Null, Value::from),
+    );
+    let domain = match (p.opt("host_name"), https.is_some()) {
+        (Some(host), true) => host.to_string(),
+        _ => dns.clone(),
+    };
     o.insert("arn_suffix".into(), Value::from(arn_suffix(&arn)));
     o.insert("arn".into(), Value::from(arn));
-    o.insert("domain".into(), Value::from(dns.clone()));
+    o.insert("domain".into(), Value::from(domain));
     o.insert("dns".into(), Value::from(dns));
+    o.insert(
+        "zone_id".into(),
+        Value::from(lb.canonical_hosted_zone_id().unwrap_or_default()),
+    );
     o.insert(
         "protocol".into(),
         Value::from(if https.is_some() { "https" } else { "http" }),

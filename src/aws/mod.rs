@@ -1,5 +1,6 @@
 //! The only module that talks to AWS: clients, naming, ownership tags, and one driver file per service.
 
+mod acm;
 mod alarms;
 mod apigw;
 mod apigw_stage;
@@ -7,6 +8,8 @@ mod autoscaling;
 mod bucket_guard;
 mod budgets;
 mod cloudfront;
+mod dns_alias;
+mod dns_zone;
 pub mod driver;
 mod ec2;
 mod ecr;
@@ -31,12 +34,14 @@ mod rate;
 mod rds;
 mod rds_replica;
 pub mod registry;
+pub(crate) mod route53;
 mod s3;
 pub mod secrets;
 mod site;
 mod sns;
 pub mod types;
 mod version;
+mod vpc;
 mod waf;
 pub mod wait;
 #[cfg(test)]
@@ -68,6 +73,9 @@ pub struct Live {
     pub superseded: Vec<Live>,
     /// What the plan should tell the user about it that is not a change (a newer minor version).
     pub notes: Vec<String>,
+    /// The account's own, which the stage uses and never changes or deletes (a hosted zone it did
+    /// not make): destroy leaves it.
+    pub borrowed: bool,
 }
 
 /// Connection settings from the command line (the rest comes from the AWS config chain).
@@ -102,6 +110,11 @@ pub struct Aws {
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     /// WAF for CloudFront: in us-east-1, whatever the stack's region.
     pub wafv2: aws_sdk_wafv2::Client,
+    /// Route 53 (one global endpoint).
+    pub route53: aws_sdk_route53::Client,
+    /// ACM in the stack's region (certificates for load balancers), and in us-east-1 (CloudFront's).
+    pub acm: aws_sdk_acm::Client,
+    pub acm_global: aws_sdk_acm::Client,
     /// Mutating calls made by this process (create/update/delete/put/tag...), for the run summary.
     pub mutations: AtomicUsize,
     /// What a run asks more than once and that does not change meanwhile: the zones each endpoint
@@ -119,6 +132,8 @@ pub struct Aws {
     groups: listing::Listings<Vec<aws_sdk_ec2::types::SecurityGroup>>,
     /// The stage's CloudWatch alarms, by name prefix.
     alarms: listing::Listings<Vec<aws_sdk_cloudwatch::types::MetricAlarm>>,
+    /// The account's hosted zones.
+    hosted_zones: listing::Listings<Vec<route53::Zone>>,
 }
 
 /// Zones read once per run: by endpoint service name, and by subnet id.
@@ -210,6 +225,14 @@ impl Aws {
                 aws_sdk_wafv2::config::Builder::from(sdk)
                     .region(aws_types::region::Region::from_static("us-east-1"))
             ),
+            route53: client!(aws_sdk_route53, "route53"),
+            acm: client!(aws_sdk_acm, "acm"),
+            acm_global: client!(
+                aws_sdk_acm,
+                "acm",
+                aws_sdk_acm::config::Builder::from(sdk)
+                    .region(aws_types::region::Region::from_static("us-east-1"))
+            ),
             mutations: AtomicUsize::new(0),
             zones: tokio::sync::Mutex::new(Zones::default()),
             writes,
@@ -218,6 +241,7 @@ impl Aws {
             distributions: Default::default(),
             groups: Default::default(),
             alarms: Default::default(),
+            hosted_zones: Default::default(),
         })
     }
 

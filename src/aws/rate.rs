@@ -81,6 +81,15 @@ pub fn buckets(service: &str, action: &str, writes: bool) -> Vec<(String, Rate)>
         // 5 (per account, where no other quota is given).
         "wafv2" if writes => own(rate(1.0, 1.0)),
         "wafv2" => own(rate(5.0, 5.0)),
+        // "Route 53 quotas": 5 requests per second per account, all APIs together.
+        "route53" => one("account", rate(5.0, 5.0)),
+        // "ACM quotas": RequestCertificate 5 per s, DescribeCertificate 10, ListCertificates 8,
+        // the others (tags, delete) 10 or more.
+        "acm" => match action {
+            "RequestCertificate" => own(rate(5.0, 5.0)),
+            "ListCertificates" => own(rate(8.0, 8.0)),
+            _ => own(rate(10.0, 10.0)),
+        },
         // Application Auto Scaling: unpublished; kept low, a handful of calls per deploy.
         "applicationautoscaling" if writes => one("modify", rate(5.0, 10.0)),
         "applicationautoscaling" => one("read", rate(10.0, 20.0)),

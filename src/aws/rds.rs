@@ -125,6 +125,7 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         db.deletion_protection().map(Value::from),
     );
     put("security_groups", Some(groups(&db)));
+    put("subnets", Some(subnets(c, &db)));
     let mut o = outputs(c, &db);
     let (host, port) = (o.s("endpoint")?.to_string(), o.i("port")?);
     o.insert(
@@ -175,6 +176,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .deletion_protection(p.b("deletion_protection")?)
         .copy_tags_to_snapshot(true)
         .set_vpc_security_group_ids(Some(p.list("security_groups")?))
+        .set_db_subnet_group_name(subnet_group(c, p).await?)
         .set_tags(Some(tags(c)))
         .send()
         .await;
@@ -271,10 +273,81 @@ pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
     c.aws.mutated();
     match d.send().await {
         Ok(_) => {}
-        Err(e) if code(&e) == "DBInstanceNotFound" => return Ok(()),
+        Err(e) if code(&e) == "DBInstanceNotFound" => {}
         Err(e) => return Err(aws_error("rds:DeleteDBInstance", e)),
     }
-    wait_gone(c).await
+    wait_gone(c).await?;
+    if p.get("subnets").is_some_and(Value::is_array) {
+        delete_subnet_group(c).await?;
+    }
+    Ok(())
+}
+
+/// The instance's subnets when it is in its own subnet group (a dedicated network's private
+/// subnets); none when it is in the default VPC's `default` group.
+pub(super) fn subnets(c: &Call<'_>, db: &aws_sdk_rds::types::DbInstance) -> Value {
+    match db.db_subnet_group() {
+        Some(g) if g.db_subnet_group_name() == Some(c.name.as_str()) => super::sorted(
+            g.subnets()
+                .iter()
+                .filter_map(|s| s.subnet_identifier().map(str::to_string))
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+}
+
+/// Makes (or sets the subnets of) the instance's subnet group, named as the instance, when it has
+/// `subnets`; its name, or none (RDS then takes the default VPC's `default` group).
+pub(super) async fn subnet_group(c: &Call<'_>, p: &Attrs) -> Result<Option<String>> {
+    let Ok(subnets) = p.list("subnets") else {
+        return Ok(None);
+    };
+    c.aws.mutated();
+    let made = c
+        .aws
+        .rds
+        .create_db_subnet_group()
+        .db_subnet_group_name(&c.name)
+        .db_subnet_group_description(format!("fintech {}/{}", c.names.app, c.names.stage))
+        .set_subnet_ids(Some(subnets.clone()))
+        .set_tags(Some(tags(c)))
+        .send()
+        .await;
+    match made {
+        Ok(_) => {}
+        // Left by a run killed before its instance was made: given the subnets wanted now.
+        Err(e) if code(&e) == "DBSubnetGroupAlreadyExists" => {
+            c.aws.mutated();
+            c.aws
+                .rds
+                .modify_db_subnet_group()
+                .db_subnet_group_name(&c.name)
+                .set_subnet_ids(Some(subnets))
+                .send()
+                .await
+                .map_err(|e| aws_error("rds:ModifyDBSubnetGroup", e))?;
+        }
+        Err(e) => return Err(aws_error("rds:CreateDBSubnetGroup", e)),
+    }
+    Ok(Some(c.name.clone()))
+}
+
+/// Deletes the instance's subnet group, if it has one (once the instance is gone).
+pub(super) async fn delete_subnet_group(c: &Call<'_>) -> Result<()> {
+    c.aws.mutated();
+    match c
+        .aws
+        .rds
+        .delete_db_subnet_group()
+        .db_subnet_group_name(&c.name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == "DBSubnetGroupNotFoundFault" => Ok(()),
+        Err(e) => Err(aws_error("rds:DeleteDBSubnetGroup", e)),
+    }
 }
 
 pub(super) async fn wait_available(c: &Call<'_>) -> Result<()> {

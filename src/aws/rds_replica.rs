@@ -32,6 +32,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         Value::from(db.deletion_protection().unwrap_or_default()),
     );
     a.insert("security_groups".into(), groups(&db));
+    a.insert("subnets".into(), super::rds::subnets(c, &db));
     Ok(Some(Live {
         attrs: a,
         outputs: super::rds::outputs(c, &db),
@@ -52,6 +53,7 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
         .deletion_protection(p.b("deletion_protection")?)
         .copy_tags_to_snapshot(true)
         .set_vpc_security_group_ids(Some(p.list("security_groups")?))
+        .set_db_subnet_group_name(super::rds::subnet_group(c, p).await?)
         .set_tags(Some(tags(c)))
         .send()
         .await;

@@ -6,6 +6,7 @@ use crate::model::schema::TypeSchema;
 /// The registered types.
 pub static TYPES: &[&TypeSchema] = &[
     &default_vpc::SCHEMA,
+    &network::SCHEMA,
     &prefix_list::SCHEMA,
     &security_group::SCHEMA,
     &vpc_endpoint::SCHEMA,
@@ -16,8 +17,11 @@ pub static TYPES: &[&TypeSchema] = &[
     &function::SCHEMA,
     &http_api::SCHEMA,
     &bucket::SCHEMA,
+    &hosted_zone::SCHEMA,
+    &certificate::SCHEMA,
     &web_acl::SCHEMA,
     &distribution::SCHEMA,
+    &dns_alias::SCHEMA,
     &site::SCHEMA,
     &schedule::SCHEMA,
     &repository::SCHEMA,

@@ -34,6 +34,31 @@ const DOCUMENTED: &[(&str, &str, &str)] = &[
         "EC2 API reference, Error codes",
     ),
     (
+        "ec2",
+        "InvalidVpcID.NotFound",
+        "EC2 API reference, Error codes",
+    ),
+    (
+        "ec2",
+        "NatGatewayNotFound",
+        "EC2 API reference, Error codes",
+    ),
+    (
+        "ec2",
+        "InvalidIPAddress.InUse",
+        "EC2 API reference, Error codes",
+    ),
+    (
+        "ec2",
+        "InvalidAllocationID.NotFound",
+        "EC2 API reference, Error codes",
+    ),
+    (
+        "ec2",
+        "InvalidInternetGatewayID.NotFound",
+        "EC2 API reference, Error codes",
+    ),
+    (
         "s3",
         "NoSuchTagSet",
         "S3 API reference, List of error codes",
@@ -89,7 +114,7 @@ fn services(file: &str) -> &'static [&'static str] {
         "autoscaling.rs" => &["applicationautoscaling"],
         "budgets.rs" => &["budgets"],
         "cloudfront.rs" => &["cloudfront", "s3"],
-        "ec2.rs" => &["ec2"],
+        "ec2.rs" | "vpc.rs" => &["ec2"],
         "ecr.rs" => &["ecr"],
         "ecs.rs" => &["ecs"],
         "elasticache.rs" => &["elasticache"],
@@ -103,6 +128,8 @@ fn services(file: &str) -> &'static [&'static str] {
         "secrets.rs" => &["secretsmanager"],
         "sns.rs" => &["sns"],
         "waf.rs" => &["wafv2"],
+        "route53.rs" | "dns_alias.rs" | "dns_zone.rs" => &["route53"],
+        "acm.rs" => &["acm"],
         _ => &[],
     }
 }

@@ -263,7 +263,9 @@ pub fn estimate(
             | Pricing::Alarm
             | Pricing::Topic
             | Pricing::WebAcl
-            | Pricing::Replica => {}
+            | Pricing::Replica
+            | Pricing::HostedZone
+            | Pricing::Network => {}
         }
     }
     let mut logs = false;
@@ -576,6 +578,45 @@ pub fn estimate(
                     "cloudwatch.alarm".into(),
                     1.0,
                     "alarm-months",
+                )?;
+            }
+            Pricing::Network => {
+                // The default VPC and a dedicated one cost nothing; a NAT gateway does.
+                if text(r, "mode") == "dedicated" && text(r, "nat") == "gateway" {
+                    b.add(
+                        "NAT gateway",
+                        r,
+                        "NAT gateway".into(),
+                        "nat.hour".into(),
+                        hours,
+                        "gateway-hours",
+                    )?;
+                    b.add(
+                        "NAT gateway",
+                        r,
+                        "data the private subnets send out".into(),
+                        "nat.gb".into(),
+                        usage.get("nat_gb_per_month"),
+                        "GB",
+                    )?;
+                    b.add(
+                        "Public IPv4",
+                        r,
+                        "the NAT gateway's address".into(),
+                        "ec2.public_ipv4".into(),
+                        hours,
+                        "address-hours",
+                    )?;
+                }
+            }
+            Pricing::HostedZone => {
+                b.add(
+                    "Route 53",
+                    r,
+                    "hosted zone (alias queries to CloudFront and the balancer are free)".into(),
+                    "route53.hosted_zone".into(),
+                    1.0,
+                    "zone-months",
                 )?;
             }
             Pricing::Topic => {

@@ -49,5 +49,9 @@ pub enum Pricing {
     WebAcl,
     /// RDS instance-hours, and storage as large as its source's.
     Replica,
+    /// Route 53 hosted zone-months.
+    HostedZone,
+    /// A dedicated network's NAT gateway: hours, data processed, its address.
+    Network,
 }
 pub use estimate::{FreeTier, estimate};

@@ -20,6 +20,11 @@ pub const KEYS: &[(&str, f64, &str)] = &[
     ),
     ("data_out_gb", 20.0, "data CloudFront serves to viewers"),
     (
+        "nat_gb_per_month",
+        5.0,
+        "data a dedicated network's private subnets send out through its NAT gateway (market data, image pulls)",
+    ),
+    (
         "cdn_requests_per_month",
         3_000_000.0,
         "requests CloudFront serves (pages, assets and API calls)",

@@ -97,7 +97,8 @@ pub fn project() -> Value {
             "payload": {"type": "object", "additionalProperties": {"type": "string"}},
             "params": {"type": "object"},
             "stages": {"type": "object", "additionalProperties": {"type": ["object", "null"], "additionalProperties": false, "properties": {
-                "params": {"type": "object"}, "budget": budget, "protect": {"type": "boolean"}, "region": {"type": "string"}, "option": {"enum": super::OPTIONS}, "account_created": date}}},
+                "params": {"type": "object"}, "budget": budget, "protect": {"type": "boolean"}, "region": {"type": "string"}, "option": {"enum": super::OPTIONS}, "account_created": date,
+                "domain": {"type": ["string", "null"], "pattern": "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"}}}},
             "secrets": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": false, "properties": {"from_env": {"type": "string"}}}},
             "budget": budget,
             "usage": {"type": "object", "additionalProperties": false, "properties": usage},

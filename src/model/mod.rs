@@ -21,7 +21,7 @@ use schema::TypeSchema;
 /// Names that references use as namespaces; no resource may take them.
 pub const RESERVED: &[&str] = &[
     "params", "payload", "secrets", "budget", "app", "stage", "region", "account", "protect",
-    "option",
+    "option", "domain",
 ];
 
 /// The options `fintech` ships stack files for.

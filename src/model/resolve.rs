@@ -51,6 +51,7 @@ impl<'a> Ctx<'a> {
             ("region", Value::from(region)),
             ("option", Value::from(option)),
             ("protect", Value::from(stage.protect)),
+            ("domain", Value::from(stage.domain.clone())),
         ]);
         let types = stack
             .resources
@@ -69,23 +70,30 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Decides each resource's `when:` (true or false, known before any AWS call); those that are
-    /// false are left out, and references to them are null.
+    /// Decides each resource's `when:` (true or false, known before any AWS call; a setting that
+    /// is a name or none, like `${domain}`, is true when set); those that are false are left out,
+    /// and references to them are null.
     pub fn switch_off(&mut self, stack: &Stack, diags: &mut Diagnostics) {
         for (name, spec) in &stack.resources {
             let Some(when) = &spec.when else { continue };
             let mut deps = BTreeSet::new();
             let v = substitute(self, when, &mut deps, diags, 0);
+            // A setting that is a name or none (`${domain}`): on where it is set. A name written
+            // out (`when: sometimes`) is a mistake.
+            let a_setting = when
+                .as_str()
+                .is_some_and(|s| s.trim_start().starts_with("${"));
             match v.kind {
                 Kind::Bool(true) => {}
-                Kind::Bool(false) => {
+                Kind::Str(ref s) if a_setting && !s.is_empty() && !s.contains("${") => {}
+                Kind::Bool(false) | Kind::Null => {
                     self.off.insert(name.clone());
                 }
                 _ if !deps.is_empty() => diags.push(
                     Diagnostic::new(when.loc.clone(), "`when` must be known before anything is deployed")
                         .hint("use a parameter a stage sets, e.g. `when: ${params.waf}` with `waf: false` in fintech.yaml"),
                 ),
-                _ => diags.push(expected(&v, "true or false")),
+                _ => diags.push(expected(&v, "true or false (or a setting that is a name or none, like `${domain}`)")),
             }
         }
     }
@@ -406,6 +414,7 @@ fn static_value(
             let v = &ctx.scalars[head];
             let kind = match v {
                 Value::Bool(b) => Kind::Bool(*b),
+                Value::Null => Kind::Null,
                 other => Kind::Str(other.as_str().unwrap_or_default().to_string()),
             };
             Lookup::Static(Node {

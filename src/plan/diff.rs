@@ -101,19 +101,20 @@ pub fn diff(
     step
 }
 
-/// A step deleting a live resource.
-pub fn delete(id: &str, name: &str, schema: &'static TypeSchema) -> Step {
+/// A step deleting a live resource (reading it where it is looked up or `borrowed`: the account's
+/// own, which the stage leaves).
+pub fn delete(id: &str, name: &str, schema: &'static TypeSchema, borrowed: bool) -> Step {
     Step {
         id: id.to_string(),
         type_name: schema.name,
         name: name.to_string(),
-        action: if schema.lookup {
+        action: if schema.lookup || borrowed {
             Action::Read
         } else {
             Action::Delete
         },
         changes: Vec::new(),
-        data_loss: schema.data_bearing,
+        data_loss: schema.data_bearing && !borrowed,
         notes: Vec::new(),
     }
 }

@@ -35,6 +35,8 @@ pub struct StageSpec {
     pub option: Option<String>,
     /// The stage's account's creation date, when it deploys to another account.
     pub account_created: Option<String>,
+    /// The stage's own domain name (`tracker.example.com`): HTTPS on it, through Route 53 and ACM.
+    pub domain: Option<String>,
 }
 
 /// A secret the app needs: read from the deployer's environment at deploy time, never written down.
@@ -63,6 +65,7 @@ const STAGE_KEYS: &[&str] = &[
     "region",
     "option",
     "account_created",
+    "domain",
 ];
 pub const BUDGET_KEYS: &[&str] = &["monthly_usd", "alert_emails", "thresholds_percent"];
 
@@ -161,6 +164,31 @@ fn date(node: &Node, diags: &mut Diagnostics) -> Option<String> {
     Some(s.to_string())
 }
 
+/// A stage's domain: a fully qualified DNS name of two labels or more, lowercase (ACM and
+/// CloudFront take nothing else), null for none.
+fn domain(node: &Node, diags: &mut Diagnostics) -> Option<String> {
+    if matches!(node.kind, Kind::Null) {
+        return None;
+    }
+    let s = expect_str(node, diags)?;
+    let label = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let labels: Vec<&str> = s.split('.').collect();
+    if labels.len() < 2 || s.len() > 253 || !labels.iter().all(|l| label(l)) {
+        diags.push(
+            Diagnostic::new(node.loc.clone(), format!("`{s}` is not a domain name"))
+                .hint("write the name the site answers on, lowercase, without scheme or trailing dot, e.g. tracker.example.com"),
+        );
+        return None;
+    }
+    Some(s.to_string())
+}
+
 /// A budget section: known keys, an amount of zero or more.
 fn budget(node: &Node, diags: &mut Diagnostics) -> BTreeMap<String, Node> {
     let out = keyed(node, BUDGET_KEYS, "budget", diags);
@@ -203,6 +231,7 @@ fn parse_stage(node: &Node, diags: &mut Diagnostics) -> StageSpec {
             }
             "option" => s.option = expect_str(value, diags).map(str::to_string),
             "account_created" => s.account_created = date(value, diags),
+            "domain" => s.domain = domain(value, diags),
             other => diags.push(unknown_key(&key.loc, other, STAGE_KEYS, "a stage")),
         }
     }

@@ -39,6 +39,21 @@ Behaviours (each with the source that documents it on AWS):
   change is deployed: DeleteWebACL answers WAFAssociatedItemException for FINTECH_REALISM_SECONDS
   (`cloudfront`) after the last UpdateDistribution. Source: WAF API reference, DeleteWebACL
   ("you must disassociate ... before you can delete"); Terraform provider's web ACL delete retry.
+- dns_validation: ACM issues a DNS-validated certificate only once its validation CNAME answers
+  from the public hosted zone that serves the name (moto issues it after MOTO_ACM_VALIDATION_WAIT
+  whatever the DNS holds), and names that record only a moment after RequestCertificate;
+  CloudFront refuses an alias without an issued us-east-1 certificate that covers it
+  (InvalidViewerCertificate); ACM refuses to delete a certificate a distribution uses, or let go
+  of less than FINTECH_REALISM_SECONDS (`cloudfront`) ago (ResourceInUseException); Route 53's
+  changes are PENDING for FINTECH_REALISM_SECONDS (`route53`) before INSYNC. Sources: ACM user
+  guide, "DNS validation" and "Troubleshoot": the record must be in the zone the parent delegates
+  to; CloudFront developer guide, "Requirements for using SSL/TLS certificates with CloudFront";
+  ACM API DeleteCertificate ("ResourceInUseException"); Route 53 API GetChange.
+- nat_states: a NAT gateway is `pending` for FINTECH_REALISM_SECONDS (`nat`) after
+  CreateNatGateway and `deleting` as long after DeleteNatGateway, and its address cannot be
+  released meanwhile (InvalidIPAddress.InUse); moto makes and deletes one at once. Sources: VPC
+  user guide, "NAT gateways" (states); EC2 API ReleaseAddress; Terraform provider's NAT gateway
+  waiters (10 minutes).
 - pages: every paginated List/Describe answers one item per page (the page-size parameter is
   forced to 1), so a reader of the first page only loses resources. Source: each API's
   MaxResults/MaxRecords/MaxItems/NextToken/Marker documentation.
@@ -53,7 +68,7 @@ import threading
 import time
 import urllib.parse
 
-PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency", "lambda_enis", "ecs_states", "cloudfront_states", "events_partial", "endpoints", "registry", "sns_pending", "waf_associated"]}
+PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency", "lambda_enis", "ecs_states", "cloudfront_states", "events_partial", "endpoints", "registry", "sns_pending", "waf_associated", "dns_validation", "nat_states"]}
 
 
 def enabled():
@@ -125,6 +140,10 @@ def rest_operation(service, method, path, query):
         if re.fullmatch(r"/2020-05-31/origin-access-control/?", path) and method == "GET":
             return "ListOriginAccessControls"
         return f"{method} cloudfront"
+    if service == "route53":
+        if re.fullmatch(r"/[\d-]+/hostedzone/[^/]+/rrset/?", path) and method == "GET":
+            return "ListResourceRecordSets"
+        return f"{method} route53"
     if service == "s3":
         if method == "GET" and "list-type" in query:
             return "ListObjectsV2"
@@ -201,6 +220,7 @@ PAGE_SIZE = {
     ("events", "ListRules"): ("json", "Limit"),
     ("events", "ListTargetsByRule"): ("json", "Limit"),
     ("secretsmanager", "ListSecrets"): ("json", "MaxResults"),
+    ("route53", "ListResourceRecordSets"): ("query", "maxitems"),
     ("s3", "ListObjectsV2"): ("query", "max-keys"),
     ("s3", "ListObjectVersions"): ("query", "max-keys"),
 }
@@ -211,6 +231,7 @@ PAGE_SIZE = {
 # comes in, its name, the list, where the next token goes out).
 SLICED = {
     ("ecs", "ListClusters"): ("json", "json", "nextToken", "clusterArns", "nextToken"),
+    ("acm", "ListCertificates"): ("json", "json", "NextToken", "CertificateSummaryList", "NextToken"),
     ("ecs", "ListServices"): ("json", "json", "nextToken", "serviceArns", "nextToken"),
     ("ecs", "ListTaskDefinitions"): ("json", "json", "nextToken", "taskDefinitionArns", "nextToken"),
     ("ecr", "DescribeRepositories"): ("json", "json", "nextToken", "repositories", "nextToken"),
@@ -1134,6 +1155,186 @@ def waf_associated(req):
     return None
 
 
+# ---- dns and certificates ----------------------------------------------------------------------
+
+_acm_requested = {}  # certificate ARN -> when requested
+_dns_changed = [0.0]  # when Route 53 last took a change
+
+
+def _route53():
+    from moto.route53.models import route53_backends
+
+    return route53_backends["123456789012"]["aws"]
+
+
+def _acm(region):
+    from moto.acm.models import acm_backends
+
+    return acm_backends["123456789012"][region]
+
+
+def _cf_distributions():
+    from moto.cloudfront.models import cloudfront_backends
+
+    return cloudfront_backends["123456789012"]["aws"].distributions.values()
+
+
+def _region_of(arn):
+    parts = (arn or "").split(":")
+    return parts[3] if len(parts) > 3 else "us-east-1"
+
+
+def _answers(name, value):
+    """Whether CNAME `name` -> `value` is in the public zone that serves `name` (the deepest one)."""
+    name = name.rstrip(".").lower()
+    zones = [z for z in _route53().zones.values() if not z.private_zone and (name == z.name.rstrip(".") or name.endswith("." + z.name.rstrip(".")))]
+    if not zones:
+        return False
+    deepest = max(len(z.name) for z in zones)
+    for z in (z for z in zones if len(z.name) == deepest):
+        for r in z.rrsets:
+            if r.type == "CNAME" and r.name.rstrip(".").lower() == name and any(v.rstrip(".") == value.rstrip(".") for v in r.records):
+                return True
+    return False
+
+
+def _issued(arn):
+    """Whether the certificate is issued as AWS would have it: moto's status and the record answering."""
+    try:
+        cert = _acm(_region_of(arn)).get_certificate(arn)
+    except Exception:
+        return None
+    if cert.status != "ISSUED" or cert.type != "AMAZON_ISSUED":
+        return cert
+    detail = cert.describe()["Certificate"]
+    for o in detail.get("DomainValidationOptions", []):
+        rr = o.get("ResourceRecord") or {}
+        if not _answers(rr.get("Name", ""), rr.get("Value", "")):
+            return False
+    return cert
+
+
+def _validation_view(arn, status, body):
+    if status != 200:
+        return body
+    data = json.loads(body or b"{}")
+    cert = data.get("Certificate") or {}
+    if _issued(arn) is False:
+        cert["Status"] = "PENDING_VALIDATION"
+        for o in cert.get("DomainValidationOptions", []):
+            o["ValidationStatus"] = "PENDING_VALIDATION"
+    if time.monotonic() - _acm_requested.get(arn, 0.0) < 1.0:
+        for o in cert.get("DomainValidationOptions", []):
+            o.pop("ResourceRecord", None)
+    return json.dumps(data).encode()
+
+
+def _covers(cert_domain, alias):
+    cert_domain, alias = cert_domain.lower(), alias.lower()
+    if cert_domain.startswith("*."):
+        return alias.split(".", 1)[-1] == cert_domain[2:]
+    return cert_domain == alias
+
+
+def dns_validation(req):
+    """Certificates issued through DNS, and what uses them (see the module's notes)."""
+    if req.service == "acm":
+        body = req.json_body() or {}
+        arn = body.get("CertificateArn")
+        if req.op == "RequestCertificate":
+            def note(status, out):
+                if status == 200:
+                    _acm_requested[json.loads(out)["CertificateArn"]] = time.monotonic()
+                return out
+            req.after.append(("dns_validation", note))
+        elif req.op == "DescribeCertificate":
+            req.after.append(("dns_validation", lambda status, out: _validation_view(arn, status, out)))
+        elif req.op == "DeleteCertificate":
+            users = [d.distribution_id for d in _cf_distributions() if getattr(getattr(d.distribution_config, "ViewerCertificate", None), "acm_certificate_arn", "") == arn]
+            if users or time.monotonic() - _distribution_changed[0] < seconds("cloudfront"):
+                return error(req, 400, "ResourceInUseException", f"Certificate {arn} is in use by CloudFront distribution {', '.join(users) or '(being released)'}")
+        return None
+    if req.service == "cloudfront" and req.method in ("PUT", "DELETE") and "/distribution/" in req.path:
+        _distribution_changed[0] = time.monotonic()  # what it used is released minutes later
+    if req.service == "cloudfront" and req.method in ("POST", "PUT") and "/distribution" in req.path:
+        text = req.body.decode("utf-8", "replace")
+        aliases = re.findall(r"<CNAME>([^<]+)</CNAME>", re.search(r"<Aliases>.*?</Aliases>", text, re.S).group(0)) if "<Aliases>" in text else []
+        if not aliases:
+            return None
+        m = re.search(r"<ACMCertificateArn>([^<]+)</ACMCertificateArn>", text)
+        arn = m.group(1) if m else ""
+        cert = _issued(arn) if arn else None
+        why = None
+        if not arn:
+            why = "the alias needs a certificate of yours (ACMCertificateArn)"
+        elif _region_of(arn) != "us-east-1":
+            why = "the certificate must be in us-east-1"
+        elif not cert:
+            why = "the certificate is not issued yet" if cert is False else "the certificate does not exist"
+        elif cert.status != "ISSUED":
+            why = f"the certificate is {cert.status}"
+        else:
+            names = [cert.common_name] + [n for n in cert.describe()["Certificate"].get("SubjectAlternativeNames", [])]
+            missing = [a for a in aliases if not any(_covers(n, a) for n in names)]
+            if missing:
+                why = f"the certificate does not cover {', '.join(missing)}"
+        if why:
+            return error(req, 400, "InvalidViewerCertificate", f"The specified SSL certificate doesn't exist, isn't in us-east-1 region, isn't valid, or doesn't include a valid certificate chain: {why}.")
+        return None
+    if req.service == "route53":
+        if req.method == "POST" and req.path.rstrip("/").endswith("/rrset"):
+            _dns_changed[0] = time.monotonic()
+            req.after.append(("dns_validation", lambda status, out: out.replace(b"<Status>INSYNC</Status>", b"<Status>PENDING</Status>") if status == 200 else out))
+        elif req.method == "GET" and "/change/" in req.path and time.monotonic() - _dns_changed[0] < seconds("route53"):
+            req.after.append(("dns_validation", lambda status, out: out.replace(b"<Status>INSYNC</Status>", b"<Status>PENDING</Status>") if status == 200 else out))
+    return None
+
+
+# ---- nat gateways -----------------------------------------------------------------------------
+
+_nat_since = {}  # NAT gateway id -> ("create" | "delete", when)
+
+
+def _nat_busy(nat):
+    what, since = _nat_since.get(nat, (None, 0.0))
+    return what if time.monotonic() - since < seconds("nat") else None
+
+
+def _nat_view(status, body):
+    if status != 200:
+        return body
+
+    def one(m):
+        busy = _nat_busy(m.group(2))
+        state = {"create": "pending", "delete": "deleting"}.get(busy, m.group(3))
+        return f"{m.group(1)}{state}{m.group(4)}"
+
+    # moto writes each gateway's state right after its id.
+    pattern = r"(<natGatewayId>([^<]+)</natGatewayId>\s*<state>)(\w+)(</state>)"
+    return re.sub(pattern, one, body.decode()).encode()
+
+
+def nat_states(req):
+    """NAT gateways as slow as EC2's (see the module's notes)."""
+    if req.service != "ec2":
+        return None
+    form = {k: v[0] for k, v in req.form.items()}
+    if req.op == "CreateNatGateway":
+        def note(status, body):
+            nat = _xml_field(body.decode(), "natGatewayId") if status == 200 else None
+            if nat:
+                _nat_since[nat] = ("create", time.monotonic())
+            return body
+        req.after.append(("nat_states", note))
+    elif req.op == "DeleteNatGateway":
+        _nat_since[form.get("NatGatewayId")] = ("delete", time.monotonic())
+    elif req.op == "DescribeNatGateways":
+        req.after.append(("nat_states", _nat_view))
+    elif req.op == "ReleaseAddress" and any(_nat_busy(n) == "delete" for n in list(_nat_since)):
+        return error(req, 400, "InvalidIPAddress.InUse", "The address is in use by a NAT gateway being deleted.")
+    return None
+
+
 # ---- endpoints --------------------------------------------------------------------------------
 
 
@@ -1237,6 +1438,8 @@ def registry(req):
 
 
 BEHAVIOURS = {
+    "nat_states": nat_states,
+    "dns_validation": dns_validation,
     "lambda_quota": lambda_quota,
     "throttle": throttle,
     "pages": pages,

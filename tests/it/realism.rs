@@ -614,3 +614,79 @@ fn a_web_acl_is_deleted_once_cloudfront_lets_go_of_it() {
     let acls = p.py("out(c('wafv2').list_web_acls(Scope='CLOUDFRONT')['WebACLs'])");
     assert_eq!(acls, serde_json::json!([]));
 }
+
+#[test]
+fn a_certificate_is_used_once_its_validation_record_answers_and_deleted_once_cloudfront_lets_go() {
+    let moto = Moto::start_with(&[
+        ("FINTECH_REALISM", "dns_validation"),
+        ("FINTECH_REALISM_SECONDS", "2"),
+        // CloudFront lets go of a certificate well after the records' changes are in sync.
+        ("FINTECH_REALISM_DURATIONS", "cloudfront=15"),
+    ]);
+    let p = Project::new(&moto);
+    p.edit(
+        "fintech.yaml",
+        "  dev: {}",
+        "  dev: { domain: tracker.example.com }",
+    );
+    p.run(&["deploy", "--yes"]).expect(0);
+    let log = moto.realism_log();
+    // ACM named the record only after a moment, and issued the certificate only once the record
+    // was in the zone; Route 53's changes were pending before in sync. CloudFront took the alias
+    // (it refuses one without an issued certificate covering it).
+    for line in [
+        "dns_validation acm DescribeCertificate",
+        "dns_validation route53 POST route53",
+        "dns_validation route53 GET route53",
+    ] {
+        assert!(log.contains(line), "{line} in\n{log}");
+    }
+    let aliases = p.py("cf = c('cloudfront')\n\
+         d = cf.list_distributions()['DistributionList']['Items'][0]['Id']\n\
+         out(cf.get_distribution_config(Id=d)['DistributionConfig']['Aliases'].get('Items', []))");
+    assert_eq!(aliases, serde_json::json!(["tracker.example.com"]));
+    p.edit(
+        "fintech.yaml",
+        "  dev: { domain: tracker.example.com }",
+        "  dev: {}",
+    );
+    p.run(&["deploy", "--yes"]).expect(0);
+    assert!(
+        moto.realism_log()
+            .contains("dns_validation acm DeleteCertificate"),
+        "the certificate was still held by CloudFront, and its deletion retried:\n{}",
+        moto.realism_log()
+    );
+    let certs = p.py("out(c('acm').list_certificates()['CertificateSummaryList'])");
+    assert_eq!(certs, serde_json::json!([]));
+    assert!(p.run(&["plan"]).expect(0).stdout().contains("No changes."));
+}
+
+#[test]
+fn a_nat_gateway_is_waited_for_and_its_address_released_only_once_it_is_gone() {
+    let moto = Moto::start_with(&[
+        ("FINTECH_REALISM", "nat_states"),
+        ("FINTECH_REALISM_SECONDS", "3"),
+    ]);
+    let p = Project::new(&moto);
+    p.edit(
+        "fintech.yaml",
+        "  dev: {}",
+        "  dev: { params: { network: dedicated, nat: gateway } }",
+    );
+    p.run(&["deploy", "--yes"]).expect(0);
+    p.edit("fintech.yaml", "nat: gateway", "nat: none");
+    p.run(&["deploy", "--yes"]).expect(0);
+    let log = moto.realism_log();
+    assert!(
+        log.contains("nat_states ec2 DescribeNatGateways"),
+        "the gateway was pending, then deleting, and waited for:\n{log}"
+    );
+    assert!(
+        !log.contains("nat_states ec2 ReleaseAddress"),
+        "its address was released only once the gateway was gone:\n{log}"
+    );
+    let addresses = p.py("out(c('ec2').describe_addresses()['Addresses'])");
+    assert_eq!(addresses, serde_json::json!([]));
+    assert!(p.run(&["plan"]).expect(0).stdout().contains("No changes."));
+}

@@ -64,8 +64,14 @@ const KNOBS: &[Knob] = &[
     Knob { name: "allowed_origins", options: SERVERLESS, values: || vec![json!([]), json!(["https://app.example.com"]), json!(["https://a.example.com", "https://b.example.com"])], shows: |_, _| update("api_origin", "cors_origins") },
     Knob { name: "task_count", options: CONTAINERS, values: || vec![json!(1), json!(2), json!(0)], shows: |_, _| update("api_service", "desired_count") },
     Knob { name: "task_memory_mb", options: CONTAINERS, values: || vec![json!(512), json!(1024), json!(2048)], shows: |_, _| update("api_service", "memory_mb") },
-    Knob { name: "certificate_arn", options: CONTAINERS, values: || vec![Value::Null, json!("CERTIFICATE")],
-        shows: |_, _| vec!["api_origin update certificate_arn".into(), "cdn update api_protocol".into()] },
+    Knob { name: "site_domain", options: SERVERLESS, values: || vec![Value::Null, json!("rt.example.com")],
+        shows: |b, a| [present(b, a, "zone"), present(b, a, "site_cert"), present(b, a, "site_dns"), update("cdn", "alias"), update("cdn", "certificate")].concat() },
+    Knob { name: "api_domain", options: CONTAINERS, values: || vec![Value::Null, json!("rt.example.com")],
+        shows: |b, a| [present(b, a, "zone"), present(b, a, "site_cert"), present(b, a, "site_dns"), present(b, a, "api_cert"), present(b, a, "api_dns"),
+            update("cdn", "alias"), update("cdn", "certificate"), update("cdn", "api_domain"), update("cdn", "api_protocol"),
+            update("api_origin", "certificate_arn"),
+            // The balancer's name is the stack's: dropped, it goes with the certificate.
+            if a.is_null() { Vec::new() } else { update("api_origin", "host_name") }].concat() },
     Knob { name: "alert_emails", options: BOTH, values: || vec![json!(["founders@example.com"]), json!(["ops@example.com", "founders@example.com"]), json!(["ops@example.com"])], shows: |_, _| [update("alerts", "emails"), update("spend_budget", "emails")].concat() },
     Knob { name: "thresholds_percent", options: BOTH, values: || vec![json!([80, 100]), json!([50, 80, 100]), json!([90])], shows: |_, _| update("spend_budget", "thresholds_percent") },
     Knob { name: "extra_ingress", options: BOTH, values: || vec![Value::Null, json!("10.1.0.0/16"), json!("10.2.0.0/16")], shows: |_, _| update("endpoint_sg", "ingress") },
@@ -88,8 +94,10 @@ const PARAMS: &[&str] = &[
     "allowed_origins",
     "task_count",
     "task_memory_mb",
-    "certificate_arn",
 ];
+
+/// Knobs that are the stage's `domain` (one per option: what the plan shows differs).
+const DOMAINS: &[&str] = &["site_domain", "api_domain"];
 
 /// The project's files as the bundle has them, and the knobs' current values.
 struct Stack {
@@ -97,8 +105,6 @@ struct Stack {
     option: &'static str,
     stage: &'static str,
     knobs: BTreeMap<&'static str, Value>,
-    /// An ACM certificate of the emulator's, for the `CERTIFICATE` value (moto checks it exists).
-    certificate: String,
 }
 
 const FILES: &[&str] = &[
@@ -123,17 +129,11 @@ impl Stack {
             .filter(|k| k.options.contains(&option))
             .map(|k| (k.name, (k.values)()[0].clone()))
             .collect();
-        let certificate = p
-            .py("out(c('acm').request_certificate(DomainName='api.example.com')['CertificateArn'])")
-            .as_str()
-            .unwrap()
-            .to_string();
         Stack {
             pristine,
             option,
             stage,
             knobs,
-            certificate,
         }
     }
 
@@ -144,12 +144,17 @@ impl Stack {
         let params: serde_json::Map<String, Value> = PARAMS
             .iter()
             .filter_map(|n| self.knobs.get(n).map(|v| (n.to_string(), v.clone())))
-            .map(|(n, v)| match v.as_str() {
-                Some("CERTIFICATE") => (n, Value::from(self.certificate.clone())),
-                _ => (n, v),
-            })
             .collect();
-        let stage_line = format!("  {}: {{ params: {} }}", self.stage, Value::Object(params));
+        let domain = DOMAINS
+            .iter()
+            .find_map(|n| self.knobs.get(n))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let stage_line = format!(
+            "  {}: {{ params: {}, domain: {domain} }}",
+            self.stage,
+            Value::Object(params)
+        );
         let f = files.get_mut("fintech.yaml").unwrap();
         if self.stage == "dev" {
             replace(f, "  dev: {}", &stage_line);

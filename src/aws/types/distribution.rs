@@ -16,9 +16,11 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("default_root_object", STR, Default("\"index.html\""), InPlace, "object served for /"),
         f("price_class", Ty::Enum(&["PriceClass_100", "PriceClass_200", "PriceClass_All"]), Default("\"PriceClass_100\""), InPlace, "edge locations used"),
         f("web_acl", STR, Optional, InPlace, "a `wafv2.web_acl`'s ARN: WAF inspects every request before CloudFront serves it"),
+        f("alias", STR, Optional, InPlace, "the stage's own domain name, served beside CloudFront's (needs `certificate`)"),
+        f("certificate", STR, Optional, InPlace, "an issued `acm.certificate` (for_cloudfront) for `alias`"),
     ],
     computed: &[],
-    outputs: &["id", "domain", "url", "arn"],
+    outputs: &["id", "domain", "url", "arn", "zone_id"],
     data_bearing: false,
     lookup: false,
     hidden: &[],
@@ -39,6 +41,9 @@ impl Driver for Distribution {
     fn prepare(&self, _: &Prep<'_>, p: &mut Attrs) -> Result<()> {
         p.insert("bucket_policy".into(), Value::Bool(true));
         Ok(())
+    }
+    fn output_follows(&self, output: &str, attr: &str) -> bool {
+        (output, attr) == ("url", "alias")
     }
     async fn settle(&self, c: &Call<'_>, outputs: &Attrs) -> Result<()> {
         crate::aws::cloudfront::deployed(c, outputs).await

@@ -14,10 +14,11 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("target_port", Ty::Int { min: 1, max: 65535 }, Default("8000"), Replace, "port of the tasks"),
         f("health_check_path", STR, Default("\"/api/health\""), InPlace, "path the target group checks"),
         f("certificate_arn", STR, Optional, InPlace, "ACM certificate: adds an HTTPS listener"),
+        f("host_name", STR, Optional, InPlace, "the name the balancer is reached by (a `route53.alias` to it, covered by `certificate_arn`): its `domain` output once HTTPS is on"),
         f("origin_secret", STR, Optional, InPlace, "a `secretsmanager.generated` secret's ARN: only requests whose X-Origin-Verify header carries its value (current or previous) are forwarded, others get 403"),
     ],
     computed: &[("listening", InPlace), ("drops_invalid_headers", InPlace)],
-    outputs: &["dns", "domain", "arn", "arn_suffix", "target_group_arn", "target_group_arn_suffix", "protocol"],
+    outputs: &["dns", "domain", "zone_id", "arn", "arn_suffix", "target_group_arn", "target_group_arn_suffix", "protocol"],
     data_bearing: false,
     lookup: false,
     hidden: &[],
@@ -44,7 +45,10 @@ impl Driver for LoadBalancer {
         crate::package::first_subnets(p)
     }
     fn output_follows(&self, output: &str, attr: &str) -> bool {
-        (output, attr) == ("protocol", "certificate_arn")
+        matches!(
+            (output, attr),
+            ("protocol" | "domain", "certificate_arn") | ("domain", "host_name")
+        )
     }
     async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         crate::aws::elbv2::read(c, p).await

@@ -18,6 +18,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("multi_az", BOOL, Default("false"), InPlace, "standby in a second AZ"),
         f("publicly_accessible", BOOL, Default("false"), InPlace, "reachable from the internet (keep false)"),
         f("security_groups", STRS, Default("[]"), InPlace, "VPC security group ids"),
+        f("subnets", STRS, Optional, Replace, "subnets of its own subnet group (a dedicated network's private ones); none: the default VPC's"),
         f("deletion_protection", BOOL, Default("false"), InPlace, "refuse deletion in AWS too"),
         f("final_snapshot", BOOL, Default("true"), Local, "take a final snapshot when destroyed"),
     ],

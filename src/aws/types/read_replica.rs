@@ -12,6 +12,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("instance_class", Ty::OneOf(RDS_CLASSES, "an RDS instance class such as db.t3.micro or db.t4g.small"), Required, InPlace, "instance class"),
         f("publicly_accessible", BOOL, Default("false"), InPlace, "reachable from the internet (keep false)"),
         f("security_groups", STRS, Default("[]"), InPlace, "VPC security group ids"),
+        f("subnets", STRS, Optional, Replace, "subnets of its own subnet group (the source's network's); none: the default VPC's"),
         f("deletion_protection", BOOL, Default("false"), InPlace, "refuse deletion in AWS too"),
     ],
     computed: &[],

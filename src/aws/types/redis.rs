@@ -12,6 +12,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("engine_version", STR, Default("\"7.1\""), InPlace, "Redis version"),
         f("port", Ty::Int { min: 1024, max: 65535, }, Default("6379"), Replace, "port"),
         f("security_groups", STRS, Default("[]"), InPlace, "VPC security group ids"),
+        f("subnets", STRS, Optional, Replace, "subnets of its own subnet group (a dedicated network's private ones); none: the default VPC's"),
     ],
     computed: &[],
     outputs: &["endpoint", "port", "arn", "url", "node_id"],
@@ -51,8 +52,8 @@ impl Driver for Redis {
     async fn update(&self, c: &Call<'_>, p: &Attrs, _: &Live, changed: &[String]) -> Result<()> {
         crate::aws::elasticache::update(c, p, changed).await
     }
-    async fn delete(&self, c: &Call<'_>, _: &Attrs, _: &Live) -> Result<()> {
-        crate::aws::elasticache::delete(c).await
+    async fn delete(&self, c: &Call<'_>, p: &Attrs, _: &Live) -> Result<()> {
+        crate::aws::elasticache::delete(c, p).await
     }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         Ok(ids_by_prefix(
