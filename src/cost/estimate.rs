@@ -198,6 +198,21 @@ fn text<'a>(r: &'a Resource, k: &str) -> &'a str {
     r.props.get(k).and_then(Value::as_str).unwrap_or_default()
 }
 
+/// Whether a service's tasks hold public addresses: its `assign_public_ip`, or, where that names a
+/// network's `public_ip` (known once the network is read), what the network's mode makes it: the
+/// default VPC's tasks need one to reach ECR, a dedicated network's go through its NAT.
+fn public_ip(d: &Desired, r: &Resource) -> bool {
+    match r.props.get("assign_public_ip") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s
+            .strip_prefix("${")
+            .and_then(|s| s.strip_suffix(".public_ip}"))
+            .and_then(|id| d.resources.get(id))
+            .is_some_and(|n| text(n, "mode") != "dedicated"),
+        _ => false,
+    }
+}
+
 /// The price of an RDS instance's storage: gp2's, or gp3's (io1/io2 are priced as gp3 here).
 fn storage_type(r: &Resource) -> &'static str {
     if text(r, "storage_type") == "gp2" {
@@ -506,11 +521,7 @@ pub fn estimate(
                     tasks * gb * hours,
                     "GB-hours",
                 )?;
-                if r.props
-                    .get("assign_public_ip")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false)
-                {
+                if public_ip(d, r) {
                     b.add(
                         "Public IPv4",
                         r,
