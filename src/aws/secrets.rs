@@ -8,7 +8,7 @@ use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::Tag;
 use serde_json::Value;
 
-use super::{Attrs, Aws, Call, Live, Props, aws_error, code};
+use super::{Attrs, Aws, Call, Live, Props, aws_error, code, wait};
 use crate::package::digest_hex;
 
 /// The value to store, read from the environment variable the stack names (None when unset).
@@ -209,8 +209,21 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
 /// when another app or stage owns it, then given the current value. `false` when there is nothing
 /// to take back (the create failed for another reason: its error stands).
 async fn adopt(c: &Call<'_>, p: &Attrs, tags: Vec<Tag>, exists: bool) -> Result<bool> {
-    let Some(d) = describe(c).await? else {
-        return Ok(false);
+    let d = if exists {
+        // The name is taken, yet a secret just made (by this run's own create whose answer was
+        // lost, then retried) stays invisible to DescribeSecret for a while: the Terraform
+        // provider reads a new secret under its PropagationTimeout the same way.
+        wait::found(
+            &format!("secret {} to become visible", c.name),
+            wait::PROPAGATION,
+            || describe(c),
+        )
+        .await?
+    } else {
+        let Some(d) = describe(c).await? else {
+            return Ok(false);
+        };
+        d
     };
     if d.deleted_date().is_none() && !exists {
         return Ok(false);
