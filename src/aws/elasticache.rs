@@ -248,9 +248,10 @@ async fn subnet_group(c: &Call<'_>, p: &Attrs) -> Result<Option<String>> {
     Ok(Some(c.name.clone()))
 }
 
-pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
+pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
     delete_group(c).await?;
-    if !p.get("subnets").is_some_and(Value::is_array) {
+    // Its own subnet group, as it is in AWS (the stack may now want none).
+    if !live.attrs.get("subnets").is_some_and(Value::is_array) {
         return Ok(());
     }
     c.aws.mutated();

@@ -241,7 +241,7 @@ pub(super) async fn wait_modified(c: &Call<'_>) -> Result<()> {
     .await
 }
 
-pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
+pub async fn delete(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
     if p.b("deletion_protection")? {
         bail!(
             "RDS instance {} has deletion protection (the stage is protected); turn `protect` off and deploy first",
@@ -277,7 +277,9 @@ pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
         Err(e) => return Err(aws_error("rds:DeleteDBInstance", e)),
     }
     wait_gone(c).await?;
-    if p.get("subnets").is_some_and(Value::is_array) {
+    // Its own subnet group (as it is in AWS: the stack may now want none, as when it is replaced
+    // by one in the default VPC) goes with it.
+    if live.attrs.get("subnets").is_some_and(Value::is_array) {
         delete_subnet_group(c).await?;
     }
     Ok(())

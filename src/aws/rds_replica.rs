@@ -74,12 +74,12 @@ pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
 /// Deletes the replica. Its deletion protection (a protected stage's) is lifted first: it holds no
 /// data of its own, and turning the replica off in that stage must not take unprotecting the
 /// database too. RDS takes no final snapshot of a replica.
-pub async fn delete(c: &Call<'_>, p: &Attrs) -> Result<()> {
+pub async fn delete(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
     let mut p = p.clone();
     if p.get("deletion_protection").and_then(Value::as_bool) == Some(true) {
         p.insert("deletion_protection".into(), Value::Bool(false));
         super::rds::update(c, &p, &["deletion_protection".to_string()]).await?;
     }
     p.insert("final_snapshot".into(), Value::Bool(false));
-    super::rds::delete(c, &p).await
+    super::rds::delete(c, &p, live).await
 }

@@ -57,8 +57,8 @@ impl Driver for Postgres {
     async fn update(&self, c: &Call<'_>, p: &Attrs, _: &Live, changed: &[String]) -> Result<()> {
         crate::aws::rds::update(c, p, changed).await
     }
-    async fn delete(&self, c: &Call<'_>, p: &Attrs, _: &Live) -> Result<()> {
-        crate::aws::rds::delete(c, p).await
+    async fn delete(&self, c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
+        crate::aws::rds::delete(c, p, live).await
     }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         Ok(ids_by_prefix(

@@ -52,8 +52,8 @@ impl Driver for Redis {
     async fn update(&self, c: &Call<'_>, p: &Attrs, _: &Live, changed: &[String]) -> Result<()> {
         crate::aws::elasticache::update(c, p, changed).await
     }
-    async fn delete(&self, c: &Call<'_>, p: &Attrs, _: &Live) -> Result<()> {
-        crate::aws::elasticache::delete(c, p).await
+    async fn delete(&self, c: &Call<'_>, _: &Attrs, live: &Live) -> Result<()> {
+        crate::aws::elasticache::delete(c, live).await
     }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         Ok(ids_by_prefix(
