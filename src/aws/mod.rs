@@ -14,6 +14,7 @@ pub mod driver;
 mod ec2;
 mod ecr;
 mod ecs;
+mod egress;
 mod elasticache;
 mod elbv2;
 mod elbv2_guard;

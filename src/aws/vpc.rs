@@ -1,5 +1,5 @@
 //! A dedicated network: a VPC with a public and a private subnet in each of its availability zones,
-//! an internet gateway for the public ones, and the private ones' egress (a NAT gateway, or none).
+//! an internet gateway for the public ones, and the private ones' egress (see `egress`).
 //! Every part carries the stage's tags and its role (`fintech:part`), so a run killed half-way is
 //! finished by the next one, part by part, with no duplicates.
 
@@ -7,33 +7,39 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, DomainType, Filter, NatGatewayState, ResourceType, RouteTable, Subnet,
-    Tag, TagSpecification, Vpc,
+    AttributeBooleanValue, Filter, ResourceType, Route, RouteTable, Subnet, Tag, TagSpecification,
+    Vpc,
 };
 use serde_json::Value;
 
 use super::{Attrs, Aws, Call, Live, Names, Props, aws_error, code, sorted, wait};
-
-/// How long EC2 may take to make a NAT gateway available or to delete one (the Terraform
-/// provider waits 10 minutes for either).
-const NAT: Duration = Duration::from_secs(600);
 
 /// How long a subnet or VPC may stay in use after what was in it went: Lambda releases its
 /// network interfaces up to 20 minutes (or more) after a function is deleted, and the Terraform
 /// provider retries DependencyViolation that long.
 const RELEASE: Duration = Duration::from_secs(45 * 60);
 
-fn filter(name: &str, value: &str) -> Filter {
+pub(super) fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
 }
 
-/// The tag specification of part `part` of the network (its Name, the stage's tags, its role).
-fn tagged(c: &Call<'_>, kind: ResourceType, part: &str) -> TagSpecification {
-    let mut tags: Vec<Tag> = c
-        .tags()
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect();
+/// The tag specification of part `part` of the network: its Name, its role, the stage's tags
+/// (except on a security group: it is none of the stack's, and the security-group driver would
+/// take it for a leftover), and the VPC it serves if given (what finds an Elastic IP or a group).
+pub(super) fn tagged(
+    c: &Call<'_>,
+    kind: ResourceType,
+    part: &str,
+    vpc: Option<&str>,
+) -> TagSpecification {
+    let mut tags: Vec<Tag> = if kind == ResourceType::SecurityGroup {
+        Vec::new()
+    } else {
+        c.tags()
+            .into_iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect()
+    };
     tags.push(Tag::builder().key("fintech:part").value(part).build());
     tags.push(
         Tag::builder()
@@ -41,13 +47,16 @@ fn tagged(c: &Call<'_>, kind: ResourceType, part: &str) -> TagSpecification {
             .value(format!("{}-{part}", c.name))
             .build(),
     );
+    if let Some(vpc) = vpc {
+        tags.push(Tag::builder().key("fintech:network").value(vpc).build());
+    }
     TagSpecification::builder()
         .resource_type(kind)
         .set_tags(Some(tags))
         .build()
 }
 
-fn tag<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
+pub(super) fn tag<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
     tags.iter()
         .find(|t| t.key() == Some(key))
         .and_then(|t| t.value())
@@ -107,8 +116,7 @@ struct Parts {
     public: Vec<Subnet>,
     private: Vec<Subnet>,
     tables: Vec<RouteTable>,
-    nat: Option<(String, Option<String>)>,
-    address: Option<String>,
+    egress: super::egress::Egress,
 }
 
 impl Parts {
@@ -128,7 +136,7 @@ fn subnet_ids(subnets: &[Subnet]) -> Vec<String> {
 
 async fn parts(aws: &Aws, vpc: &Vpc) -> Result<Parts> {
     let id = vpc.vpc_id().unwrap_or_default().to_string();
-    let (gateways, subnets, tables, nats, addresses) = futures::try_join!(
+    let (gateways, subnets, tables, egress) = futures::try_join!(
         async {
             aws.ec2
                 .describe_internet_gateways()
@@ -151,22 +159,7 @@ async fn parts(aws: &Aws, vpc: &Vpc) -> Result<Parts> {
                     .filters(filter("vpc-id", &id))
             ))
         },
-        async {
-            Ok(super::pages!(
-                "ec2:DescribeNatGateways",
-                aws.ec2
-                    .describe_nat_gateways()
-                    .filter(filter("vpc-id", &id))
-            ))
-        },
-        async {
-            aws.ec2
-                .describe_addresses()
-                .filters(filter("tag:fintech:network", &id))
-                .send()
-                .await
-                .map_err(|e| aws_error("ec2:DescribeAddresses", e))
-        },
+        super::egress::read(aws, &id),
     )?;
     let mut p = Parts {
         vpc: id,
@@ -175,6 +168,7 @@ async fn parts(aws: &Aws, vpc: &Vpc) -> Result<Parts> {
             .internet_gateways()
             .first()
             .and_then(|g| g.internet_gateway_id().map(str::to_string)),
+        egress,
         ..Default::default()
     };
     for s in subnets.iter().flat_map(|p| p.subnets()) {
@@ -192,37 +186,7 @@ async fn parts(aws: &Aws, vpc: &Vpc) -> Result<Parts> {
         .iter()
         .flat_map(|p| p.route_tables().to_vec())
         .collect();
-    p.nat = nats
-        .iter()
-        .flat_map(|p| p.nat_gateways())
-        .find(|n| {
-            matches!(
-                n.state(),
-                Some(NatGatewayState::Available | NatGatewayState::Pending)
-            )
-        })
-        .map(|n| {
-            (
-                n.nat_gateway_id().unwrap_or_default().to_string(),
-                n.nat_gateway_addresses()
-                    .first()
-                    .and_then(|a| a.allocation_id().map(str::to_string)),
-            )
-        });
-    p.address = addresses
-        .addresses()
-        .first()
-        .and_then(|a| a.allocation_id().map(str::to_string));
     Ok(p)
-}
-
-/// Whether the private route table sends the internet through NAT gateway `nat`.
-fn routes_through(table: Option<&RouteTable>, nat: &str) -> bool {
-    table.is_some_and(|t| {
-        t.routes().iter().any(|r| {
-            r.destination_cidr_block() == Some("0.0.0.0/0") && r.nat_gateway_id() == Some(nat)
-        })
-    })
 }
 
 pub async fn read(c: &Call<'_>, desired: &Attrs) -> Result<Option<Live>> {
@@ -235,10 +199,7 @@ pub async fn read(c: &Call<'_>, desired: &Attrs) -> Result<Option<Live>> {
     };
     let superseded = all.map(|v| generation(&v)).collect();
     let p = parts(c.aws, &vpc).await?;
-    let nat = match &p.nat {
-        Some((id, _)) if routes_through(p.table("private"), id) => "gateway",
-        _ => "none",
-    };
+    let nat = p.egress.kind(p.table("private"));
     let zones = p.private.len().min(p.public.len());
     // Every part there and wired: a run killed half-way shows as drift, finished by the update.
     let public_routed = p.gateway.as_deref().is_some_and(|g| {
@@ -256,6 +217,9 @@ pub async fn read(c: &Call<'_>, desired: &Attrs) -> Result<Option<Live>> {
     a.insert("cidr".into(), Value::from(p.cidr.clone()));
     a.insert("az_count".into(), Value::from(zones));
     a.insert("nat".into(), Value::from(nat));
+    if let Some(kind) = p.egress.instance_type(p.table("private")) {
+        a.insert("nat_instance_type".into(), Value::from(kind));
+    }
     a.insert(
         "complete".into(),
         Value::Bool(public_routed && private_associated && zones > 0),
@@ -335,7 +299,7 @@ pub async fn converge(c: &Call<'_>, p: &Attrs) -> Result<()> {
                 .ec2
                 .create_vpc()
                 .cidr_block(p.s("cidr")?)
-                .tag_specifications(tagged(c, ResourceType::Vpc, "vpc"))
+                .tag_specifications(tagged(c, ResourceType::Vpc, "vpc", None))
                 .send()
                 .await
                 .map_err(|e| aws_error("ec2:CreateVpc", e))?;
@@ -364,7 +328,7 @@ pub async fn converge(c: &Call<'_>, p: &Attrs) -> Result<()> {
             .aws
             .ec2
             .create_internet_gateway()
-            .tag_specifications(tagged(c, ResourceType::InternetGateway, "gateway"))
+            .tag_specifications(tagged(c, ResourceType::InternetGateway, "gateway", None))
             .send()
             .await
             .map_err(|e| aws_error("ec2:CreateInternetGateway", e))?;
@@ -415,7 +379,7 @@ pub async fn converge(c: &Call<'_>, p: &Attrs) -> Result<()> {
                 .vpc_id(&vpc_id)
                 .cidr_block(cidr)
                 .availability_zone(az)
-                .tag_specifications(tagged(c, ResourceType::Subnet, &part))
+                .tag_specifications(tagged(c, ResourceType::Subnet, &part, None))
                 .send()
                 .await
                 .map_err(|e| aws_error("ec2:CreateSubnet", e))?;
@@ -442,7 +406,14 @@ pub async fn converge(c: &Call<'_>, p: &Attrs) -> Result<()> {
         &subnet_ids(&now.private),
     )
     .await?;
-    nat(c, p, &mut now, &private_table).await
+    let network = super::egress::Network {
+        vpc: &now.vpc,
+        cidr: &now.cidr,
+        public_subnet: now.public.first().and_then(|s| s.subnet_id()),
+        table: &private_table,
+        live_table: now.table("private"),
+    };
+    super::egress::converge(c, p, &network, &now.egress).await
 }
 
 /// The route table `part`, made if missing.
@@ -456,7 +427,7 @@ async fn table(c: &Call<'_>, now: &mut Parts, part: &str) -> Result<String> {
         .ec2
         .create_route_table()
         .vpc_id(&now.vpc)
-        .tag_specifications(tagged(c, ResourceType::RouteTable, part))
+        .tag_specifications(tagged(c, ResourceType::RouteTable, part, None))
         .send()
         .await
         .map_err(|e| aws_error("ec2:CreateRouteTable", e))?;
@@ -469,57 +440,62 @@ async fn table(c: &Call<'_>, now: &mut Parts, part: &str) -> Result<String> {
     Ok(id)
 }
 
-enum Target<'a> {
+/// Where a default route (0.0.0.0/0) sends traffic.
+pub(super) enum Target<'a> {
     Gateway(&'a str),
     Nat(&'a str),
+    Interface(&'a str),
 }
 
-/// Points the table's default route (0.0.0.0/0) at `target`, unless it already does.
-async fn route(
+impl Target<'_> {
+    /// Whether `r` is the default route, to this target.
+    pub fn is_default(&self, r: &Route) -> bool {
+        r.destination_cidr_block() == Some("0.0.0.0/0")
+            && match *self {
+                Target::Gateway(g) => r.gateway_id() == Some(g),
+                Target::Nat(n) => r.nat_gateway_id() == Some(n),
+                Target::Interface(i) => r.network_interface_id() == Some(i),
+            }
+    }
+}
+
+/// A CreateRoute or ReplaceRoute request of the default route, aimed at `target`.
+macro_rules! aimed {
+    ($req:expr, $table:expr, $target:expr) => {{
+        let req = $req
+            .route_table_id($table)
+            .destination_cidr_block("0.0.0.0/0");
+        match $target {
+            Target::Gateway(g) => req.gateway_id(g),
+            Target::Nat(n) => req.nat_gateway_id(n),
+            Target::Interface(i) => req.network_interface_id(i),
+        }
+    }};
+}
+
+/// Points the table's default route at `target`, unless it already does.
+pub(super) async fn route(
     c: &Call<'_>,
     table: &str,
     live: Option<&RouteTable>,
     target: Target<'_>,
 ) -> Result<()> {
-    let default = live.and_then(|t| {
-        t.routes()
-            .iter()
-            .find(|r| r.destination_cidr_block() == Some("0.0.0.0/0"))
-    });
-    let already = default.is_some_and(|r| match target {
-        Target::Gateway(g) => r.gateway_id() == Some(g),
-        Target::Nat(n) => r.nat_gateway_id() == Some(n),
-    });
-    if already {
+    let routes = live.map(|t| t.routes()).unwrap_or_default();
+    if routes.iter().any(|r| target.is_default(r)) {
         return Ok(());
     }
     c.aws.mutated();
-    if default.is_some() {
-        let mut req = c
-            .aws
-            .ec2
-            .replace_route()
-            .route_table_id(table)
-            .destination_cidr_block("0.0.0.0/0");
-        req = match target {
-            Target::Gateway(g) => req.gateway_id(g),
-            Target::Nat(n) => req.nat_gateway_id(n),
-        };
-        req.send()
+    if routes
+        .iter()
+        .any(|r| r.destination_cidr_block() == Some("0.0.0.0/0"))
+    {
+        aimed!(c.aws.ec2.replace_route(), table, target)
+            .send()
             .await
             .map_err(|e| aws_error("ec2:ReplaceRoute", e))?;
     } else {
-        let mut req = c
-            .aws
-            .ec2
-            .create_route()
-            .route_table_id(table)
-            .destination_cidr_block("0.0.0.0/0");
-        req = match target {
-            Target::Gateway(g) => req.gateway_id(g),
-            Target::Nat(n) => req.nat_gateway_id(n),
-        };
-        req.send()
+        aimed!(c.aws.ec2.create_route(), table, target)
+            .send()
             .await
             .map_err(|e| aws_error("ec2:CreateRoute", e))?;
     }
@@ -557,156 +533,6 @@ async fn associate(
     Ok(())
 }
 
-/// The private subnets' egress as `nat` says: a NAT gateway (with its address) in the first public
-/// subnet and the default route through it, or none (no route, the gateway and address deleted).
-async fn nat(c: &Call<'_>, p: &Attrs, now: &mut Parts, private_table: &str) -> Result<()> {
-    if p.s("nat")? == "none" {
-        if let Some(t) = now.table("private").filter(|t| {
-            t.routes()
-                .iter()
-                .any(|r| r.destination_cidr_block() == Some("0.0.0.0/0"))
-        }) {
-            c.aws.mutated();
-            c.aws
-                .ec2
-                .delete_route()
-                .route_table_id(t.route_table_id().unwrap_or_default())
-                .destination_cidr_block("0.0.0.0/0")
-                .send()
-                .await
-                .map_err(|e| aws_error("ec2:DeleteRoute", e))?;
-        }
-        return remove_nat(c.aws, now).await;
-    }
-    let nat_id = match &now.nat {
-        Some((id, _)) => id.clone(),
-        None => {
-            let allocation = match &now.address {
-                Some(a) => a.clone(),
-                None => {
-                    c.aws.mutated();
-                    let mut spec = tagged(c, ResourceType::ElasticIp, "nat-address");
-                    spec = TagSpecification::builder()
-                        .resource_type(ResourceType::ElasticIp)
-                        .set_tags(Some(
-                            spec.tags()
-                                .iter()
-                                .cloned()
-                                .chain([Tag::builder()
-                                    .key("fintech:network")
-                                    .value(&now.vpc)
-                                    .build()])
-                                .collect(),
-                        ))
-                        .build();
-                    c.aws
-                        .ec2
-                        .allocate_address()
-                        .domain(DomainType::Vpc)
-                        .tag_specifications(spec)
-                        .send()
-                        .await
-                        .map_err(|e| aws_error("ec2:AllocateAddress", e))?
-                        .allocation_id()
-                        .unwrap_or_default()
-                        .to_string()
-                }
-            };
-            let subnet = now
-                .public
-                .first()
-                .and_then(|s| s.subnet_id())
-                .ok_or_else(|| anyhow!("the network has no public subnet for its NAT gateway"))?
-                .to_string();
-            c.aws.mutated();
-            let made = c
-                .aws
-                .ec2
-                .create_nat_gateway()
-                .subnet_id(subnet)
-                .allocation_id(allocation)
-                .tag_specifications(tagged(c, ResourceType::Natgateway, "nat"))
-                .send()
-                .await
-                .map_err(|e| aws_error("ec2:CreateNatGateway", e))?;
-            made.nat_gateway()
-                .and_then(|n| n.nat_gateway_id())
-                .unwrap_or_default()
-                .to_string()
-        }
-    };
-    nat_state(c.aws, &nat_id, NatGatewayState::Available).await?;
-    route(c, private_table, now.table("private"), Target::Nat(&nat_id)).await
-}
-
-/// Waits until NAT gateway `id` is in `want` (Available after a create, Deleted after a delete);
-/// `Failed` is an error naming EC2's reason.
-async fn nat_state(aws: &Aws, id: &str, want: NatGatewayState) -> Result<()> {
-    wait::until(
-        &format!("NAT gateway {id} to be {}", want.as_str()),
-        NAT,
-        || async {
-            let out = aws
-                .ec2
-                .describe_nat_gateways()
-                .nat_gateway_ids(id)
-                .send()
-                .await;
-            let out = match out {
-                Ok(o) => o,
-                Err(e) if code(&e) == "NatGatewayNotFound" => {
-                    return Ok(want == NatGatewayState::Deleted);
-                }
-                Err(e) => return Err(aws_error("ec2:DescribeNatGateways", e)),
-            };
-            let Some(n) = out.nat_gateways().first() else {
-                return Ok(want == NatGatewayState::Deleted);
-            };
-            match n.state() {
-                Some(s) if *s == want => Ok(true),
-                Some(NatGatewayState::Failed) if want != NatGatewayState::Deleted => bail!(
-                    "NAT gateway {id} failed: {}",
-                    n.failure_message().unwrap_or("no reason given")
-                ),
-                _ => Ok(false),
-            }
-        },
-    )
-    .await
-}
-
-/// Deletes the NAT gateway and releases its address (once the gateway has let go of it).
-async fn remove_nat(aws: &Aws, now: &Parts) -> Result<()> {
-    if let Some((id, _)) = &now.nat {
-        aws.mutated();
-        match aws.ec2.delete_nat_gateway().nat_gateway_id(id).send().await {
-            Ok(_) => {}
-            Err(e) if code(&e) == "NatGatewayNotFound" => {}
-            Err(e) => return Err(aws_error("ec2:DeleteNatGateway", e)),
-        }
-        nat_state(aws, id, NatGatewayState::Deleted).await?;
-    }
-    let address = now
-        .address
-        .clone()
-        .or_else(|| now.nat.as_ref().and_then(|(_, a)| a.clone()));
-    if let Some(a) = address {
-        aws.mutated();
-        let released = wait::retry(
-            wait::PROPAGATION,
-            |e: &aws_sdk_ec2::error::SdkError<_, _>| code(e) == "InvalidIPAddress.InUse",
-            || aws.ec2.release_address().allocation_id(&a).send(),
-        )
-        .await;
-        match released {
-            Ok(_) => {}
-            Err(e) if code(&e) == "InvalidAllocationID.NotFound" => {}
-            Err(e) => return Err(aws_error("ec2:ReleaseAddress", e)),
-        }
-    }
-    Ok(())
-}
-
 /// Deletes every part, the egress first and the VPC last. Subnets and the VPC are retried while
 /// AWS still holds something in them (Lambda's network interfaces linger after a function goes).
 pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
@@ -718,7 +544,7 @@ pub async fn delete(c: &Call<'_>, live: &Live) -> Result<()> {
         return Ok(());
     };
     let now = parts(c.aws, &vpc).await?;
-    remove_nat(c.aws, &now).await?;
+    super::egress::remove(c.aws, &now.egress).await?;
     for t in &now.tables {
         if t.associations().iter().any(|a| a.main() == Some(true)) {
             continue; // the VPC's main table goes with it

@@ -59,6 +59,11 @@ const DOCUMENTED: &[(&str, &str, &str)] = &[
         "EC2 API reference, Error codes",
     ),
     (
+        "ec2",
+        "InvalidInstanceID.NotFound",
+        "EC2 API reference, Error codes",
+    ),
+    (
         "s3",
         "NoSuchTagSet",
         "S3 API reference, List of error codes",
@@ -114,7 +119,7 @@ fn services(file: &str) -> &'static [&'static str] {
         "autoscaling.rs" => &["applicationautoscaling"],
         "budgets.rs" => &["budgets"],
         "cloudfront.rs" => &["cloudfront", "s3"],
-        "ec2.rs" | "vpc.rs" => &["ec2"],
+        "ec2.rs" | "vpc.rs" | "egress.rs" => &["ec2"],
         "ecr.rs" => &["ecr"],
         "ecs.rs" => &["ecs"],
         "elasticache.rs" => &["elasticache"],

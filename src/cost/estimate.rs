@@ -84,6 +84,8 @@ const SERVICES: &[&str] = &[
     "S3",
     "Public IPv4",
     "VPC endpoints",
+    "NAT gateway",
+    "NAT instance",
     "Secrets Manager",
     "CloudWatch Logs",
     "CloudWatch alarms",
@@ -137,8 +139,11 @@ const FREE: &[(&str, &[&str], f64)] = &[
     ("cloudwatch.alarms", &["cloudwatch.alarm"], 1.0),
     ("sns.email", &["sns.email"], 1e-5),
     // The 12-month tier's 750 public IPv4 address-hours are EC2 instances' only: the addresses of
-    // load balancers, NAT gateways and Fargate tasks are billed from the first hour. No line here
-    // is an instance's, so that allowance covers none of them.
+    // load balancers, NAT gateways and Fargate tasks are billed from the first hour. A NAT
+    // instance's address is the one line priced as an instance's.
+    ("ec2.public_ipv4", &["ec2.public_ipv4.instance"], 1.0),
+    ("ec2.instance_hours.t3.micro", &["ec2.t3.micro"], 1.0),
+    ("ebs.storage", &["ebs.gp3"], 1.0),
 ];
 
 struct Builder<'a> {
@@ -592,7 +597,7 @@ pub fn estimate(
                 )?;
             }
             Pricing::Network => {
-                // The default VPC and a dedicated one cost nothing; a NAT gateway does.
+                // The default VPC and a dedicated one cost nothing; their way out does.
                 if text(r, "mode") == "dedicated" && text(r, "nat") == "gateway" {
                     b.add(
                         "NAT gateway",
@@ -615,6 +620,34 @@ pub fn estimate(
                         r,
                         "the NAT gateway's address".into(),
                         "ec2.public_ipv4".into(),
+                        hours,
+                        "address-hours",
+                    )?;
+                }
+                if text(r, "mode") == "dedicated" && text(r, "nat") == "instance" {
+                    // No charge per GB through an instance (only the usual transfer out).
+                    let kind = text(r, "nat_instance_type");
+                    b.add(
+                        "NAT instance",
+                        r,
+                        format!("{kind} instance"),
+                        format!("ec2.{kind}"),
+                        hours,
+                        "instance-hours",
+                    )?;
+                    b.add(
+                        "NAT instance",
+                        r,
+                        "root volume (Amazon Linux 2023's 8 GB, gp3)".into(),
+                        "ebs.gp3".into(),
+                        8.0,
+                        "GB-months",
+                    )?;
+                    b.add(
+                        "Public IPv4",
+                        r,
+                        "the NAT instance's address".into(),
+                        "ec2.public_ipv4.instance".into(),
                         hours,
                         "address-hours",
                     )?;

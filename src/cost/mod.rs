@@ -51,7 +51,8 @@ pub enum Pricing {
     Replica,
     /// Route 53 hosted zone-months.
     HostedZone,
-    /// A dedicated network's NAT gateway: hours, data processed, its address.
+    /// A dedicated network's way out: a NAT gateway's hours, data and address, or a NAT
+    /// instance's hours, volume and address.
     Network,
 }
 pub use estimate::{FreeTier, estimate};

@@ -54,6 +54,12 @@ Behaviours (each with the source that documents it on AWS):
   released meanwhile (InvalidIPAddress.InUse); moto makes and deletes one at once. Sources: VPC
   user guide, "NAT gateways" (states); EC2 API ReleaseAddress; Terraform provider's NAT gateway
   waiters (10 minutes).
+- instance_states: an EC2 instance is `pending` for FINTECH_REALISM_SECONDS (`instance`) after
+  RunInstances (ModifyInstanceAttribute answers IncorrectInstanceState meanwhile) and
+  `shutting-down` as long after TerminateInstances, its security groups in use
+  (DependencyViolation) until then; moto runs and terminates one at once. Sources: EC2 user guide,
+  "Instance state changes"; Terraform provider's aws_instance waiters (10 minutes to run, 20 to
+  terminate).
 - pages: every paginated List/Describe answers one item per page (the page-size parameter is
   forced to 1), so a reader of the first page only loses resources. Source: each API's
   MaxResults/MaxRecords/MaxItems/NextToken/Marker documentation.
@@ -68,7 +74,7 @@ import threading
 import time
 import urllib.parse
 
-PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency", "lambda_enis", "ecs_states", "cloudfront_states", "events_partial", "endpoints", "registry", "sns_pending", "waf_associated", "dns_validation", "nat_states"]}
+PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency", "lambda_enis", "ecs_states", "cloudfront_states", "events_partial", "endpoints", "registry", "sns_pending", "waf_associated", "dns_validation", "nat_states", "instance_states"]}
 
 
 def enabled():
@@ -1335,6 +1341,66 @@ def nat_states(req):
     return None
 
 
+# ---- instances --------------------------------------------------------------------------------
+
+_instance_since = {}  # instance id -> ("create" | "delete", when, its security groups)
+
+
+def _instance_busy(instance):
+    what, since, _ = _instance_since.get(instance, (None, 0.0, ()))
+    return what if time.monotonic() - since < seconds("instance") else None
+
+
+def _instance_view(status, body):
+    """DescribeInstances with each instance still starting (`pending`) or stopping for good
+    (`shutting-down`) for the window after its RunInstances or TerminateInstances."""
+    if status != 200:
+        return body
+    states = {"create": ("0", "pending"), "delete": ("32", "shutting-down")}
+
+    def one(m):
+        busy = _instance_busy(m.group(2))
+        if busy is None:
+            return m.group(0)
+        code, name = states[busy]
+        return f"{m.group(1)}{code}{m.group(4)}{name}{m.group(6)}"
+
+    # moto writes an instance's state after its id, before the next instance's id.
+    pattern = r"(<instanceId>(i-[^<]+)</instanceId>.*?<instanceState>\s*<code>)(\d+)(</code>\s*<name>)([\w-]+)(</name>)"
+    return re.sub(pattern, one, body.decode(), flags=re.S).encode()
+
+
+def instance_states(req):
+    """EC2 instances as slow as EC2's: `pending` a while after RunInstances (the Terraform
+    provider waits for `running` before it changes an instance's attributes), `shutting-down` a
+    while after TerminateInstances, their security groups in use (DependencyViolation) until then."""
+    if req.service != "ec2":
+        return None
+    form = {k: v[0] for k, v in req.form.items()}
+    groups = tuple(v for k, v in form.items() if "SecurityGroupId" in k)
+    if req.op == "RunInstances":
+        def note(status, body):
+            if status == 200:
+                for instance in re.findall(r"<instanceId>(i-[^<]+)</instanceId>", body.decode()):
+                    _instance_since[instance] = ("create", time.monotonic(), groups)
+            return body
+        req.after.append(("instance_states", note))
+    elif req.op == "TerminateInstances":
+        for k, v in form.items():
+            if k.startswith("InstanceId"):
+                held = _instance_since.get(v, (None, 0.0, ()))[2]
+                _instance_since[v] = ("delete", time.monotonic(), held)
+    elif req.op == "DescribeInstances":
+        req.after.append(("instance_states", _instance_view))
+    elif req.op == "ModifyInstanceAttribute" and _instance_busy(form.get("InstanceId")) == "create":
+        return error(req, 400, "IncorrectInstanceState", f"The instance '{form.get('InstanceId')}' is not in a state from which it can be modified.")
+    elif req.op == "DeleteSecurityGroup":
+        group = form.get("GroupId")
+        if any(_instance_busy(i) == "delete" and group in g for i, (_, _, g) in list(_instance_since.items())):
+            return error(req, 400, "DependencyViolation", f"resource {group} has a dependent object")
+    return None
+
+
 # ---- endpoints --------------------------------------------------------------------------------
 
 
@@ -1438,6 +1504,7 @@ def registry(req):
 
 
 BEHAVIOURS = {
+    "instance_states": instance_states,
     "nat_states": nat_states,
     "dns_validation": dns_validation,
     "lambda_quota": lambda_quota,

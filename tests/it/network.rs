@@ -163,3 +163,123 @@ fn containers_in_a_dedicated_network_without_egress_are_refused_before_any_call(
     let writes = moto.mutating_calls();
     assert!(writes.is_empty(), "{writes:?}");
 }
+
+/// The stage's NAT instance (not terminated or on its way there) and its parts: type, image,
+/// where it is, whether it forwards, its group's rules, what it runs at boot, and whether the
+/// private subnets' default route goes to it; `null` without one.
+fn nat_instance(p: &Project) -> Value {
+    p.py(
+        "import base64\n\
+         e = c('ec2')\n\
+         tag = lambda o, k: {t['Key']: t['Value'] for t in o.get('Tags', [])}.get(k)\n\
+         r = e.describe_instances(Filters=[{'Name': 'tag:fintech:part', 'Values': ['nat-instance']}])['Reservations']\n\
+         alive = [i for x in r for i in x['Instances'] if i['State']['Name'] not in ('shutting-down', 'terminated')]\n\
+         groups = e.describe_security_groups(Filters=[{'Name': 'tag:fintech:part', 'Values': ['nat-group']}])['SecurityGroups']\n\
+         if not alive:\n\
+         \x20   out({'instance': None, 'groups': len(groups)})\n\
+         else:\n\
+         \x20   i = alive[0]\n\
+         \x20   eni = i['NetworkInterfaces'][0]['NetworkInterfaceId']\n\
+         \x20   subnet = e.describe_subnets(SubnetIds=[i['SubnetId']])['Subnets'][0]\n\
+         \x20   image = e.describe_images(ImageIds=[i['ImageId']])['Images'][0]\n\
+         \x20   boot = base64.b64decode(e.describe_instance_attribute(InstanceId=i['InstanceId'], Attribute='userData')['UserData']['Value']).decode()\n\
+         \x20   tables = e.describe_route_tables(Filters=[{'Name': 'vpc-id', 'Values': [i['VpcId']]}])['RouteTables']\n\
+         \x20   private = [r.get('NetworkInterfaceId') == eni for t in tables if tag(t, 'fintech:part') == 'private' for r in t['Routes'] if r.get('DestinationCidrBlock') == '0.0.0.0/0']\n\
+         \x20   g = groups[0] if groups else {}\n\
+         \x20   out({'instance': {'type': i['InstanceType'], 'state': i['State']['Name'], 'arch': image['Architecture'],\n\
+         \x20        'image': image['Name'].startswith('al2023-ami-2023'), 'subnet': tag(subnet, 'fintech:part'),\n\
+         \x20        'public_ip': bool(i.get('PublicIpAddress')), 'forwards': not i['SourceDestCheck'],\n\
+         \x20        'imdsv2': i['MetadataOptions']['HttpTokens'], 'masquerades': 'MASQUERADE' in boot and 'ip_forward = 1' in boot,\n\
+         \x20        'routed': private},\n\
+         \x20        'groups': len(groups),\n\
+         \x20        'admits': [[p.get('IpProtocol'), [r['CidrIp'] for r in p.get('IpRanges', [])]] for p in g.get('IpPermissions', [])]})",
+    )
+}
+
+#[test]
+fn a_nat_instance_is_the_cheap_way_out_and_gives_way_to_a_gateway() {
+    let moto = Moto::start();
+    let p = Project::new(&moto);
+    dedicated(&p, "instance");
+    let plan = p.run(&["plan"]).expect(0).stdout();
+    for line in ["nat: \"instance\"", "nat_instance_type: \"t4g.nano\""] {
+        assert!(plan.contains(line), "{line} in\n{plan}");
+    }
+    p.run(&["deploy", "--yes"]).expect(0);
+    assert_eq!(
+        nat_instance(&p),
+        json!({
+            "instance": {
+                "type": "t4g.nano", "state": "running", "arch": "arm64", "image": true,
+                "subnet": "public-1", "public_ip": true, "forwards": true, "imdsv2": "required",
+                "masquerades": true, "routed": [true],
+            },
+            "groups": 1,
+            "admits": [["-1", ["10.0.0.0/16"]]],
+        })
+    );
+    assert!(p.run(&["plan"]).expect(0).stdout().contains("No changes."));
+    crate::harness::redeploy_changes_nothing(&moto, &p);
+
+    // Priced: the instance's hours, its root volume and its address; no charge per GB.
+    let cost = p.run(&["cost", "--json"]).expect(0).json();
+    let lines = cost["estimates"][0]["lines"].as_array().unwrap();
+    let nat: f64 = lines
+        .iter()
+        .filter(|l| {
+            l["service"] == "NAT instance"
+                || (l["service"] == "Public IPv4"
+                    && l["item"].as_str().unwrap_or_default().contains("NAT"))
+        })
+        .map(|l| l["after"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (nat - (730.0 * 0.0042 + 8.0 * 0.08 + 730.0 * 0.005)).abs() < 0.01,
+        "{nat}: {lines:?}"
+    );
+    assert!(!lines.iter().any(|l| l["service"] == "NAT gateway"));
+
+    // Another type: a new instance (x86 for a t3), routed to before the old one goes.
+    p.edit(
+        "stacks/common.yaml",
+        "    nat: ${params.nat}\n",
+        "    nat: ${params.nat}\n    nat_instance_type: t3.micro\n",
+    );
+    let plan = p.run(&["plan"]).expect(0).stdout();
+    assert!(
+        plan.contains("nat_instance_type: \"t4g.nano\" -> \"t3.micro\""),
+        "{plan}"
+    );
+    p.run(&["deploy", "--yes"]).expect(0);
+    let now = nat_instance(&p);
+    assert_eq!(
+        (
+            &now["instance"]["type"],
+            &now["instance"]["arch"],
+            &now["instance"]["routed"]
+        ),
+        (&json!("t3.micro"), &json!("x86_64"), &json!([true]))
+    );
+    // In the 12-month free tier, a t3.micro's hours, its volume and its address are covered.
+    let legacy = p
+        .run(&["cost", "--json", "--free-tier", "legacy"])
+        .expect(0)
+        .json();
+    let first_year: f64 = legacy["estimates"][0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["service"] == "NAT instance" || l["key"] == "ec2.public_ipv4.instance")
+        .map(|l| l["first_year"].as_f64().unwrap())
+        .sum();
+    assert!(first_year.abs() < 0.01, "{first_year}: {legacy}");
+
+    // A gateway instead: the instance and its group go once the gateway carries the traffic.
+    p.edit("fintech.yaml", "nat: instance", "nat: gateway");
+    p.run(&["deploy", "--yes"]).expect(0);
+    assert_eq!(nat_instance(&p), json!({"instance": null, "groups": 0}));
+    assert_eq!(live(&p)["private_route"], json!([["", "nat-"]]));
+    assert!(p.run(&["plan"]).expect(0).stdout().contains("No changes."));
+    p.run(&["destroy", "--yes", "--allow-data-loss"]).expect(0);
+    assert_eq!(live(&p), Value::Null);
+}

@@ -11,7 +11,8 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("mode", Ty::Enum(&["default", "dedicated"]), Default("\"default\""), Replace, "`default`: the region's default VPC, looked up, never changed; `dedicated`: a VPC of the stage's own"),
         f("cidr", STR, Default("\"10.0.0.0/16\""), Replace, "a dedicated VPC's address block (a /16: public subnets from .0.0, private from .128.0, a /20 each)"),
         f("az_count", Ty::Int { min: 2, max: 3 }, Default("2"), Replace, "availability zones of a dedicated VPC (a public and a private subnet in each)"),
-        f("nat", Ty::Enum(&["gateway", "none"]), Default("\"none\""), InPlace, "the private subnets' way out to the internet: a NAT gateway (~$33/month plus its address and $0.045/GB), or none (AWS's APIs through endpoints only)"),
+        f("nat", Ty::Enum(&["gateway", "instance", "none"]), Default("\"none\""), InPlace, "the private subnets' way out to the internet: a NAT gateway (~$33/month plus its address and $0.045/GB), a NAT instance (~$3/month for a t4g.nano plus its address; one instance, no failover), or none (AWS's APIs through endpoints only)"),
+        f("nat_instance_type", Ty::Enum(&["t4g.nano", "t4g.micro", "t3.nano", "t3.micro"]), Default("\"t4g.nano\""), InPlace, "a NAT instance's type (changing it launches a new instance; t3.micro is in the 12-month free tier)"),
     ],
     computed: &[("complete", InPlace)],
     outputs: &["id", "subnet_ids", "private_subnet_ids", "public_subnet_ids", "public_ip"],
@@ -34,16 +35,23 @@ impl Driver for Network {
     }
     fn prepare(&self, p: &Prep<'_>, props: &mut Attrs) -> Result<()> {
         let dedicated = props.get("mode").and_then(Value::as_str) == Some("dedicated");
-        let nat = props.get("nat").and_then(Value::as_str) == Some("gateway");
+        let nat = props
+            .get("nat")
+            .and_then(Value::as_str)
+            .filter(|n| *n != "none")
+            .map(str::to_string);
+        if nat.as_deref() != Some("instance") {
+            props.remove("nat_instance_type");
+        }
         if !dedicated {
-            if nat {
+            if let Some(nat) = nat {
                 bail!(
-                    "{}: `nat: gateway` is for a dedicated network (`mode: dedicated`); the default VPC's subnets are public",
+                    "{}: `nat: {nat}` is for a dedicated network (`mode: dedicated`); the default VPC's subnets are public",
                     p.resource.id
                 );
             }
             // The default VPC has none of these: left out, they are not compared.
-            for k in ["cidr", "az_count", "nat"] {
+            for k in ["cidr", "az_count", "nat", "nat_instance_type"] {
                 props.remove(k);
             }
             return Ok(());
@@ -57,9 +65,9 @@ impl Driver for Network {
             .resources
             .values()
             .any(|r| r.schema.name == "ecs.service");
-        if tasks && !nat {
+        if tasks && nat.is_none() {
             bail!(
-                "{}: containers in a dedicated network need `nat: gateway` (a task pulls its image from ECR through the internet); or keep the default VPC",
+                "{}: containers in a dedicated network need `nat: gateway` or `nat: instance` (a task pulls its image from ECR through the internet); or keep the default VPC",
                 p.resource.id
             );
         }
