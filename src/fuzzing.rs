@@ -46,7 +46,7 @@ pub fn load(dir: &Path, input: &[u8]) -> bool {
 pub fn expr(s: &str) {
     if let Ok(parts) = crate::spec::expr::parse(s) {
         for p in parts {
-            if let crate::spec::expr::Part::Ref { path, offset } = p {
+            if let crate::spec::expr::Part::Ref { path, offset, .. } = p {
                 assert!(!path.is_empty() && offset < s.len());
             }
         }

@@ -48,20 +48,40 @@ pub fn eval(v: &Value, env: &Env) -> Option<Value> {
 
 fn eval_str(s: &str, env: &Env) -> Option<Value> {
     let parts = expr::parse(s).ok()?;
-    if let [Part::Ref { path, .. }] = parts.as_slice() {
-        return env.lookup(path);
+    if let [
+        Part::Ref {
+            path, fallbacks, ..
+        },
+    ] = parts.as_slice()
+    {
+        return first_known(env, path, fallbacks);
     }
     let mut out = String::new();
     for p in parts {
         match p {
             Part::Lit(l) => out.push_str(&l),
-            Part::Ref { path, .. } => match env.lookup(&path)? {
+            Part::Ref {
+                path, fallbacks, ..
+            } => match first_known(env, &path, &fallbacks)? {
                 Value::String(s) => out.push_str(&s),
                 other => out.push_str(&other.to_string()),
             },
         }
     }
     Some(Value::String(out))
+}
+
+/// The value of `path`, or where it is none, of the first of `fallbacks` that is not (the stack's
+/// resolution already took the first switched-on one: this is for values none at run time).
+fn first_known(env: &Env, path: &[String], fallbacks: &[Vec<String>]) -> Option<Value> {
+    let mut v = env.lookup(path)?;
+    for f in fallbacks {
+        if !v.is_null() {
+            break;
+        }
+        v = env.lookup(f)?;
+    }
+    Some(v)
 }
 
 /// Shown in place of a value that depends on a resource not created yet.

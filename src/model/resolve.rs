@@ -282,52 +282,57 @@ fn substitute_str(
     for part in parts {
         match part {
             Part::Lit(l) => text.push_str(&l.replace("${", "$${")),
-            Part::Ref { path, .. } => match static_value(ctx, &path, node, deps, diags) {
-                Lookup::Static(_) if ctx.followed.get() >= MAX_FOLLOWED => {
-                    if ctx.followed.replace(MAX_FOLLOWED + 1) == MAX_FOLLOWED {
-                        diags.push(
+            Part::Ref {
+                path, fallbacks, ..
+            } => {
+                let (path, lookup) = first_on(ctx, path, fallbacks, node, deps, diags);
+                match lookup {
+                    Lookup::Static(_) if ctx.followed.get() >= MAX_FOLLOWED => {
+                        if ctx.followed.replace(MAX_FOLLOWED + 1) == MAX_FOLLOWED {
+                            diags.push(
                             Diagnostic::new(
                                 node.loc.clone(),
                                 format!("parameters expand too much: more than {MAX_FOLLOWED} references followed"),
                             )
                             .hint("a parameter that uses another many times, nested, grows exponentially"),
                         );
-                    }
-                    return node.clone();
-                }
-                Lookup::Static(found) if depth < 8 => {
-                    ctx.followed.set(ctx.followed.get() + 1);
-                    let found = substitute(ctx, &found, deps, diags, depth + 1);
-                    if single {
-                        return found;
-                    }
-                    match &found.kind {
-                        Kind::Str(v) => text.push_str(v),
-                        Kind::Int(_) | Kind::Float(_) | Kind::Bool(_) => {
-                            text.push_str(&found.to_string())
                         }
-                        _ => diags.push(
-                            Diagnostic::new(
-                                node.loc.clone(),
-                                format!(
-                                    "`${{{}}}` is {} and cannot be part of a string",
-                                    path.join("."),
-                                    found.describe()
-                                ),
-                            )
-                            .hint("use the reference as the whole value instead"),
-                        ),
+                        return node.clone();
+                    }
+                    Lookup::Static(found) if depth < 8 => {
+                        ctx.followed.set(ctx.followed.get() + 1);
+                        let found = substitute(ctx, &found, deps, diags, depth + 1);
+                        if single {
+                            return found;
+                        }
+                        match &found.kind {
+                            Kind::Str(v) => text.push_str(v),
+                            Kind::Int(_) | Kind::Float(_) | Kind::Bool(_) => {
+                                text.push_str(&found.to_string())
+                            }
+                            _ => diags.push(
+                                Diagnostic::new(
+                                    node.loc.clone(),
+                                    format!(
+                                        "`${{{}}}` is {} and cannot be part of a string",
+                                        path.join("."),
+                                        found.describe()
+                                    ),
+                                )
+                                .hint("use the reference as the whole value instead"),
+                            ),
+                        }
+                    }
+                    Lookup::Static(_) => diags.push(Diagnostic::new(
+                        node.loc.clone(),
+                        "parameters refer to each other too deeply (a loop?)",
+                    )),
+                    // A reference already reported stays as written, so no second error follows from it.
+                    Lookup::Runtime | Lookup::Error => {
+                        text.push_str(&format!("${{{}}}", path.join(".")))
                     }
                 }
-                Lookup::Static(_) => diags.push(Diagnostic::new(
-                    node.loc.clone(),
-                    "parameters refer to each other too deeply (a loop?)",
-                )),
-                // A reference already reported stays as written, so no second error follows from it.
-                Lookup::Runtime | Lookup::Error => {
-                    text.push_str(&format!("${{{}}}", path.join(".")))
-                }
-            },
+            }
         }
         if text.len() > MAX_VALUE_CHARS {
             diags.push(
@@ -353,6 +358,34 @@ enum Lookup {
     Static(Node),
     Runtime,
     Error,
+}
+
+/// The first of `path` and its `fallbacks` that is not none (a resource switched off by `when:`, a
+/// setting that is null), with its lookup; the last when all are. Each is checked (a typo in a
+/// fallback is an error too); only the chosen one's resource becomes a dependency.
+fn first_on(
+    ctx: &Ctx,
+    path: Vec<String>,
+    fallbacks: Vec<Vec<String>>,
+    at: &Node,
+    deps: &mut BTreeSet<String>,
+    diags: &mut Diagnostics,
+) -> (Vec<String>, Lookup) {
+    let mut chosen: Option<(Vec<String>, Lookup, BTreeSet<String>)> = None;
+    let mut last = None;
+    for p in std::iter::once(path).chain(fallbacks) {
+        let mut own = BTreeSet::new();
+        let found = static_value(ctx, &p, at, &mut own, diags);
+        let none = matches!(&found, Lookup::Static(n) if matches!(n.kind, Kind::Null));
+        if chosen.is_none() && !none {
+            chosen = Some((p, found, own));
+        } else {
+            last = Some((p, found, own));
+        }
+    }
+    let (p, found, own) = chosen.or(last).expect("a reference has a path");
+    deps.extend(own);
+    (p, found)
 }
 
 fn static_value(

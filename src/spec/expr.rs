@@ -1,12 +1,15 @@
-//! The `${...}` expression language of stack files: parsing strings into literal text and references.
+//! The `${...}` expression language of stack files: parsing strings into literal text and references
+//! (`${db.url}`, or with fallbacks: `${db_proxy.url ?? db.url}`).
 
 /// A piece of a string value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Part {
     Lit(String),
-    /// `${a.b.c}` as its dotted path, with the byte offset of `$` in the string.
+    /// `${a.b.c}` as its dotted path, with the byte offset of `$` in the string; `${a.b ?? c.d}`
+    /// adds `c.d` as the fallback taken where `a` is switched off (`when:`) or `a.b` is none.
     Ref {
         path: Vec<String>,
+        fallbacks: Vec<Vec<String>>,
         offset: usize,
     },
 }
@@ -30,20 +33,26 @@ pub fn parse(s: &str) -> Result<Vec<Part>, (usize, String)> {
                 .find('}')
                 .ok_or((pos + i, "`${` is never closed with `}`".to_string()))?;
             let inner = body[..end].trim();
-            let path: Vec<String> = inner.split('.').map(str::to_string).collect();
-            if inner.is_empty() || path.iter().any(|p| !is_ident(p)) {
-                return Err((
-                    pos + i,
-                    format!(
-                        "`${{{inner}}}` is not a reference: expected names joined by dots, like `${{db.endpoint}}`"
-                    ),
-                ));
+            let mut paths = Vec::new();
+            for one in inner.split("??").map(str::trim) {
+                let path: Vec<String> = one.split('.').map(str::to_string).collect();
+                if one.is_empty() || path.iter().any(|p| !is_ident(p)) {
+                    return Err((
+                        pos + i,
+                        format!(
+                            "`${{{inner}}}` is not a reference: expected names joined by dots, like `${{db.endpoint}}`, or several joined by `??`, like `${{db_proxy.url ?? db.url}}`"
+                        ),
+                    ));
+                }
+                paths.push(path);
             }
             if !lit.is_empty() {
                 parts.push(Part::Lit(std::mem::take(&mut lit)));
             }
+            let path = paths.remove(0);
             parts.push(Part::Ref {
                 path,
+                fallbacks: paths,
                 offset: pos + i,
             });
             rest = &body[end + 1..];
@@ -67,15 +76,17 @@ fn is_ident(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// The references in `s` (empty when it has none or does not parse).
+/// The references in `s`, fallbacks included (empty when it has none or does not parse).
 pub fn refs(s: &str) -> Vec<Vec<String>> {
     parse(s)
         .map(|parts| {
             parts
                 .into_iter()
-                .filter_map(|p| match p {
-                    Part::Ref { path, .. } => Some(path),
-                    Part::Lit(_) => None,
+                .flat_map(|p| match p {
+                    Part::Ref {
+                        path, fallbacks, ..
+                    } => std::iter::once(path).chain(fallbacks).collect(),
+                    Part::Lit(_) => Vec::new(),
                 })
                 .collect()
         })
@@ -95,11 +106,29 @@ mod tests {
                 Part::Lit("postgresql://".into()),
                 Part::Ref {
                     path: vec!["db".into(), "endpoint".into()],
+                    fallbacks: vec![],
                     offset: 13
                 },
                 Part::Lit(":5432/x".into()),
             ]
         );
+    }
+
+    #[test]
+    fn fallbacks_follow_the_first_reference() {
+        let p = parse("${ db_proxy.url ?? db.url }").unwrap();
+        assert_eq!(
+            p,
+            vec![Part::Ref {
+                path: vec!["db_proxy".into(), "url".into()],
+                fallbacks: vec![vec!["db".into(), "url".into()]],
+                offset: 0
+            }]
+        );
+        assert_eq!(refs("${a.b ?? c.d}").len(), 2);
+        assert!(parse("${a.b ??}").is_err());
+        assert!(parse("${?? a.b}").is_err());
+        assert!(parse("${a.b ? c.d}").is_err());
     }
 
     #[test]
