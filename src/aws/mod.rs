@@ -33,6 +33,7 @@ pub mod owned;
 pub(crate) mod push;
 mod rate;
 mod rds;
+mod rds_proxy;
 mod rds_replica;
 pub mod registry;
 pub(crate) mod route53;

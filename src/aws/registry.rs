@@ -12,6 +12,7 @@ pub static TYPES: &[&TypeSchema] = &[
     &vpc_endpoint::SCHEMA,
     &postgres::SCHEMA,
     &read_replica::SCHEMA,
+    &db_proxy::SCHEMA,
     &redis::SCHEMA,
     &role::SCHEMA,
     &function::SCHEMA,

@@ -64,6 +64,11 @@ const DOCUMENTED: &[(&str, &str, &str)] = &[
         "EC2 API reference, Error codes",
     ),
     (
+        "rds",
+        "InvalidParameterValue",
+        "RDS API reference, Common Errors",
+    ),
+    (
         "s3",
         "NoSuchTagSet",
         "S3 API reference, List of error codes",
@@ -129,7 +134,7 @@ fn services(file: &str) -> &'static [&'static str] {
         "lambda.rs" | "lambda_concurrency.rs" => &["lambda"],
         "bucket_guard.rs" | "lock.rs" | "s3.rs" | "site.rs" => &["s3"],
         "logs.rs" => &["cloudwatchlogs"],
-        "rds.rs" | "rds_replica.rs" => &["rds"],
+        "rds.rs" | "rds_replica.rs" | "rds_proxy.rs" => &["rds"],
         "secrets.rs" => &["secretsmanager"],
         "sns.rs" => &["sns"],
         "waf.rs" => &["wafv2"],

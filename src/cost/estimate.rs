@@ -78,6 +78,7 @@ const SERVICES: &[&str] = &[
     "Load balancer",
     "ECR",
     "RDS",
+    "RDS Proxy",
     "ElastiCache",
     "CloudFront",
     "WAF",
@@ -285,7 +286,8 @@ pub fn estimate(
             | Pricing::WebAcl
             | Pricing::Replica
             | Pricing::HostedZone
-            | Pricing::Network => {}
+            | Pricing::Network
+            | Pricing::Proxy => {}
         }
     }
     let mut logs = false;
@@ -360,6 +362,26 @@ pub fn estimate(
                         "GB-months",
                     )?;
                 }
+            }
+            Pricing::Proxy => {
+                // Billed by the vCPUs of the instance it fronts, 2 at the least.
+                let target = r
+                    .props
+                    .get("target")
+                    .map(referenced)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .find_map(|id| d.resources.get(&id));
+                let class = target.map(|t| text(t, "instance_class"));
+                let vcpus = class.map_or(2.0, instance_vcpus).max(2.0);
+                b.add(
+                    "RDS Proxy",
+                    r,
+                    format!("{vcpus} vCPUs (of {})", class.unwrap_or("its instance")),
+                    "rds.proxy.vcpu_hour".into(),
+                    vcpus * hours,
+                    "vCPU-hours",
+                )?;
             }
             Pricing::Cache => {
                 let node = text(r, "node_type");
@@ -788,6 +810,17 @@ pub fn estimate(
     })
 }
 
+/// The vCPUs of an RDS instance class, from its size: up to `large` 2, `xlarge` 4, `Nxlarge` 4N
+/// (the burstable and general-purpose classes alike).
+fn instance_vcpus(class: &str) -> f64 {
+    let size = class.rsplit('.').next().unwrap_or_default();
+    match size.strip_suffix("xlarge") {
+        Some("") => 4.0,
+        Some(n) => n.parse::<f64>().map_or(2.0, |n| 4.0 * n),
+        None => 2.0,
+    }
+}
+
 /// Load balancer capacity units in use on average: an ALB bills, each hour, the highest of its
 /// dimensions per LCU — 25 new connections/s, 3,000 active connections per minute, 1 GB processed
 /// (EC2/IP targets), 1,000 rule evaluations/s beyond the first 10 rules of each request (the stack's
@@ -871,6 +904,19 @@ pub fn runs_per_month(expr: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instance_vcpus_follow_the_size() {
+        for (class, vcpus) in [
+            ("db.t3.micro", 2.0),
+            ("db.t4g.large", 2.0),
+            ("db.m6g.xlarge", 4.0),
+            ("db.r6i.2xlarge", 8.0),
+            ("db.r7g.16xlarge", 64.0),
+        ] {
+            assert_eq!(instance_vcpus(class), vcpus, "{class}");
+        }
+    }
 
     #[test]
     fn load_balancer_capacity_comes_from_the_busiest_dimension() {

@@ -54,5 +54,7 @@ pub enum Pricing {
     /// A dedicated network's way out: a NAT gateway's hours, data and address, or a NAT
     /// instance's hours, volume and address.
     Network,
+    /// RDS Proxy vCPU-hours, by the vCPUs of the instance it fronts.
+    Proxy,
 }
 pub use estimate::{FreeTier, estimate};

@@ -60,6 +60,10 @@ Behaviours (each with the source that documents it on AWS):
   (DependencyViolation) until then; moto runs and terminates one at once. Sources: EC2 user guide,
   "Instance state changes"; Terraform provider's aws_instance waiters (10 minutes to run, 20 to
   terminate).
+- proxy_states: an RDS proxy is `creating` for FINTECH_REALISM_SECONDS (`rds`) after
+  CreateDBProxy, and takes no target and no pool change meanwhile (InvalidDBProxyStateFault); moto
+  makes one `available` at once. Sources: RDS API DBProxy (Status), RegisterDBProxyTargets
+  (InvalidDBProxyStateFault); Terraform provider's aws_db_proxy waiter (30 minutes).
 - pages: every paginated List/Describe answers one item per page (the page-size parameter is
   forced to 1), so a reader of the first page only loses resources. Source: each API's
   MaxResults/MaxRecords/MaxItems/NextToken/Marker documentation.
@@ -74,7 +78,7 @@ import threading
 import time
 import urllib.parse
 
-PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency", "lambda_enis", "ecs_states", "cloudfront_states", "events_partial", "endpoints", "registry", "sns_pending", "waf_associated", "dns_validation", "nat_states", "instance_states"]}
+PROFILE = {"real-aws": ["throttle", "pages", "lambda_states", "rds_states", "elasticache_states", "versions", "consistency", "lambda_enis", "ecs_states", "cloudfront_states", "events_partial", "endpoints", "registry", "sns_pending", "waf_associated", "dns_validation", "nat_states", "instance_states", "proxy_states"]}
 
 
 def enabled():
@@ -1341,6 +1345,48 @@ def nat_states(req):
     return None
 
 
+# ---- rds proxies ------------------------------------------------------------------------------
+
+_proxy_since = {}  # proxy name -> when CreateDBProxy made it
+
+
+def _proxy_busy(name):
+    return time.monotonic() - _proxy_since.get(name, -1e9) < seconds("rds")
+
+
+def _proxy_view(status, body):
+    """DescribeDBProxies with each proxy `creating` for the window after its CreateDBProxy."""
+    if status != 200:
+        return body
+
+    def one(m):
+        return f"{m.group(1)}creating{m.group(4)}" if _proxy_busy(m.group(2)) else m.group(0)
+
+    # moto writes a proxy's status after its name (and ARN), before the next proxy's name.
+    pattern = r"(<DBProxyName>([^<]+)</DBProxyName>.*?<Status>)([\w-]+)(</Status>)"
+    return re.sub(pattern, one, body.decode(), flags=re.S).encode()
+
+
+def proxy_states(req):
+    """RDS proxies as slow as RDS's: `creating` for FINTECH_REALISM_SECONDS (`rds`) after
+    CreateDBProxy, and no target registered meanwhile (InvalidDBProxyStateFault); moto makes one
+    `available` at once."""
+    if req.service != "rds":
+        return None
+    name = (req.form.get("DBProxyName") or [None])[0]
+    if req.op == "CreateDBProxy" and name:
+        def note(status, body):
+            if status == 200:
+                _proxy_since[name] = time.monotonic()
+            return body
+        req.after.append(("proxy_states", note))
+    elif req.op == "DescribeDBProxies":
+        req.after.append(("proxy_states", _proxy_view))
+    elif req.op in ("RegisterDBProxyTargets", "ModifyDBProxyTargetGroup") and name and _proxy_busy(name):
+        return error(req, 400, "InvalidDBProxyStateFault", f"DB proxy {name} is not available.")
+    return None
+
+
 # ---- instances --------------------------------------------------------------------------------
 
 _instance_since = {}  # instance id -> ("create" | "delete", when, its security groups)
@@ -1504,6 +1550,7 @@ def registry(req):
 
 
 BEHAVIOURS = {
+    "proxy_states": proxy_states,
     "instance_states": instance_states,
     "nat_states": nat_states,
     "dns_validation": dns_validation,

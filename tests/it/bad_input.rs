@@ -199,3 +199,35 @@ fn secrets_may_not_be_written_in_the_project_file() {
         "{err}"
     );
 }
+
+#[test]
+fn a_fallback_is_checked_like_any_reference() {
+    // A misspelt fallback is an error even where the first reference is taken.
+    let err = rejected(|p| {
+        p.edit(
+            "stacks/serverless.yaml",
+            "${db_proxy.url ?? db.url}",
+            "${db_proxy.url ?? db.urll}",
+        )
+    });
+    assert!(
+        err.contains(&format!(
+            "{}: error: `db` (a rds.postgres) has no output `urll`",
+            at("stacks/serverless.yaml", "${db_proxy.url ?? db.url}")
+        )),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `db.url`?"), "{err}");
+    // Half a fallback says what a fallback looks like.
+    let err = rejected(|p| {
+        p.edit(
+            "stacks/serverless.yaml",
+            "${db_proxy.url ?? db.url}",
+            "${db_proxy.url ??}",
+        )
+    });
+    assert!(
+        err.contains("or several joined by `??`, like `${db_proxy.url ?? db.url}`"),
+        "{err}"
+    );
+}

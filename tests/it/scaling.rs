@@ -1,5 +1,6 @@
-//! The guide's scaling phases as stage parameters: a read replica of the database (the "Scale"
-//! phase), planned, deployed beside the database without touching it, priced, and removed.
+//! The guide's scaling phases as stage parameters: a read replica of the database and RDS Proxy in
+//! front of it (the "Scale" phase), planned, deployed beside the database without touching it,
+//! priced, and removed.
 
 use serde_json::{Value, json};
 
@@ -100,6 +101,118 @@ fn a_read_replica_is_a_stage_parameter_beside_a_database_that_keeps_its_identity
     assert_eq!(after["fintech-tracker-dev-db"][2], identity);
     let outputs = p.run(&["outputs"]).expect(0).stdout();
     assert!(!outputs.contains("db_replica_endpoint"), "{outputs}");
+}
+
+/// The stage's RDS proxy as AWS has it (status, engine, TLS, its secret is the database's, its
+/// role's service, target, the pool's share, how many subnets and groups), and the database URL
+/// each function is given; the proxy `null` without one.
+fn proxy(p: &crate::harness::Project) -> Value {
+    p.py(
+        "r = c('rds')\n\
+         db = r.describe_db_instances(DBInstanceIdentifier='fintech-tracker-dev-db')['DBInstances'][0]\n\
+         urls = sorted({c('lambda').get_function_configuration(FunctionName=f)['Environment']['Variables']['DATABASE_URL'].split('@')[1].split(':')[0].split('.')[1][:9] for f in ('fintech-tracker-dev-api', 'fintech-tracker-dev-ingest')})\n\
+         try:\n\
+         \x20   x = r.describe_db_proxies(DBProxyName='fintech-tracker-dev-db-proxy')['DBProxies'][0]\n\
+         except r.exceptions.DBProxyNotFoundFault:\n\
+         \x20   out({'proxy': None, 'urls': urls})\n\
+         else:\n\
+         \x20   t = r.describe_db_proxy_targets(DBProxyName=x['DBProxyName'])['Targets']\n\
+         \x20   g = r.describe_db_proxy_target_groups(DBProxyName=x['DBProxyName'])['TargetGroups'][0]\n\
+         \x20   role = c('iam').get_role(RoleName=x['RoleArn'].rsplit('/', 1)[1])['Role']['AssumeRolePolicyDocument']['Statement'][0]['Principal']['Service']\n\
+         \x20   out({'proxy': {'status': x['Status'], 'engine': x['EngineFamily'], 'tls': x['RequireTLS'],\n\
+         \x20        'secret': x['Auth'][0]['SecretArn'] == db['MasterUserSecret']['SecretArn'], 'role': role,\n\
+         \x20        'targets': [y['RdsResourceId'] for y in t], 'pool': g['ConnectionPoolConfig']['MaxConnectionsPercent'],\n\
+         \x20        'subnets': len(x['VpcSubnetIds']) >= 2, 'groups': len(x['VpcSecurityGroupIds'])}, 'urls': urls})",
+    )
+}
+
+#[test]
+fn a_proxy_is_a_stage_parameter_and_the_functions_reach_the_database_through_it() {
+    let (moto, p) = deployed();
+    p.edit("fintech.yaml", "db_proxy: false ", "db_proxy: true ");
+    let plan = p.run(&["plan"]).expect(0).stdout();
+    for line in [
+        "+ db_proxy (rds.proxy) will be created",
+        "+ db_proxy_role (iam.role) will be created",
+        "~ api (lambda.function) will be updated in place",
+        "~ ingest (lambda.function) will be updated in place",
+        "Plan: 2 to create, 2 to update, 0 to replace, 0 to delete",
+    ] {
+        assert!(plan.contains(line), "{line} in\n{plan}");
+    }
+    p.run(&["deploy", "--yes"]).expect(0);
+    // moto names a proxy's endpoint NAME.db-proxy-ID (AWS: NAME.proxy-ID).
+    assert_eq!(
+        proxy(&p),
+        json!({
+            "proxy": {
+                "status": "available", "engine": "POSTGRESQL", "tls": true, "secret": true,
+                "role": "rds.amazonaws.com", "targets": ["fintech-tracker-dev-db"], "pool": 100,
+                "subnets": true, "groups": 2,
+            },
+            "urls": ["db-proxy-"],
+        })
+    );
+    assert!(p.run(&["plan"]).expect(0).stdout().contains("No changes."));
+    crate::harness::redeploy_changes_nothing(&moto, &p);
+    let outputs = p.run(&["outputs"]).expect(0).stdout();
+    assert!(
+        outputs.contains("db_proxy_endpoint = fintech-tracker-dev-db-proxy."),
+        "{outputs}"
+    );
+
+    // Priced by the vCPUs of the instance it fronts (2 at the least).
+    let cost = p.run(&["cost", "--json"]).expect(0).json();
+    let lines: Vec<String> = cost["estimates"][0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["resource"] == "db_proxy")
+        .map(|l| {
+            format!(
+                "{} {} {}",
+                l["key"].as_str().unwrap(),
+                l["quantity"],
+                l["after"]
+            )
+        })
+        .collect();
+    assert_eq!(lines, ["rds.proxy.vcpu_hour 1460.0 21.9"]);
+
+    // A smaller pool: changed in place.
+    p.edit(
+        "stacks/common.yaml",
+        "    target: ${db.id}\n",
+        "    target: ${db.id}\n    max_connections_percent: 50\n",
+    );
+    let plan = p.run(&["plan"]).expect(0).stdout();
+    assert!(
+        plan.contains("~ db_proxy (rds.proxy) will be updated in place")
+            && plan.contains("max_connections_percent: 100 -> 50"),
+        "{plan}"
+    );
+    p.run(&["deploy", "--yes"]).expect(0);
+    assert_eq!(proxy(&p)["proxy"]["pool"], json!(50));
+
+    // Off again: the functions go back to the database itself, then the proxy and its role go.
+    p.edit("fintech.yaml", "db_proxy: true ", "db_proxy: false ");
+    let plan = p.run(&["plan"]).expect(0).stdout();
+    for line in [
+        "- db_proxy (rds.proxy) will be deleted",
+        "- db_proxy_role (iam.role) will be deleted",
+    ] {
+        assert!(plan.contains(line), "{line} in\n{plan}");
+    }
+    let out = p.run(&["deploy", "--yes"]).expect(0).stderr();
+    let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("{s} in\n{out}"));
+    assert!(
+        at("db_proxy (rds.proxy): deleted") < at("db_proxy_role (iam.role): deleting"),
+        "the proxy goes before the role it reads its secret with:\n{out}"
+    );
+    let after = proxy(&p);
+    assert_eq!(after["proxy"], Value::Null);
+    assert_ne!(after["urls"], json!(["db-proxy-"]), "{after}");
+    assert!(p.run(&["plan"]).expect(0).stdout().contains("No changes."));
 }
 
 /// The service's scalable target and policy: [min, max, CPU target], and its desired count.

@@ -17,6 +17,9 @@ DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 # AWS's RDS CA roots, shipped with the app (see certs/README.md): in the Lambda zip at
 # /var/task/certs, in the image at /srv/certs.
 RDS_CA_BUNDLE = Path(__file__).resolve().parent.parent / "certs" / "rds-global-bundle.pem"
+# The Amazon Trust Services roots: an RDS Proxy endpoint's certificate is ACM's, under them, not
+# under RDS's CAs.
+PROXY_CA_BUNDLE = RDS_CA_BUNDLE.with_name("amazon-trust-roots.pem")
 VERIFYING_SSLMODES = frozenset({"verify-ca", "verify-full"})
 
 
@@ -34,15 +37,23 @@ def with_credentials(url: str, secret: str) -> str:
     return make_conninfo(url, user=creds["username"], password=creds["password"])
 
 
+def is_proxy_host(host: str) -> bool:
+    """Whether `host` is an RDS Proxy endpoint: NAME.proxy-ID.REGION.rds.amazonaws.com."""
+    labels = host.lower().split(".")
+    return len(labels) == 6 and labels[1].startswith("proxy-") and labels[3:] == ["rds", "amazonaws", "com"]
+
+
 def with_rds_ca(dsn: str, env: Mapping[str, str]) -> str:
-    """Point libpq at the bundled RDS CA roots when the DSN verifies the server certificate
-    (sslmode verify-full or verify-ca, in the DSN or PGSSLMODE) and names no root certificate
-    itself (sslrootcert, or PGSSLROOTCERT in env). Other DSNs are returned unchanged."""
+    """Point libpq at the bundled RDS CA roots (an RDS Proxy's host: at the Amazon Trust Services
+    roots) when the DSN verifies the server certificate (sslmode verify-full or verify-ca, in the
+    DSN or PGSSLMODE) and names no root certificate itself (sslrootcert, or PGSSLROOTCERT in env).
+    Other DSNs are returned unchanged."""
     params = conninfo_to_dict(dsn)
     sslmode = params.get("sslmode") or env.get("PGSSLMODE", "")
     if sslmode not in VERIFYING_SSLMODES or params.get("sslrootcert") or env.get("PGSSLROOTCERT"):
         return dsn
-    return make_conninfo(dsn, sslrootcert=str(RDS_CA_BUNDLE))
+    bundle = PROXY_CA_BUNDLE if is_proxy_host(params.get("host", "")) else RDS_CA_BUNDLE
+    return make_conninfo(dsn, sslrootcert=str(bundle))
 
 
 def parse_origins(raw: str) -> list[str]:

@@ -15,7 +15,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from app import config
 from app.cache import Cache, make_client
-from app.config import RDS_CA_BUNDLE, Settings, with_rds_ca
+from app.config import PROXY_CA_BUNDLE, RDS_CA_BUNDLE, Settings, is_proxy_host, with_rds_ca
 
 BACKEND = Path(__file__).resolve().parents[1]
 RDS_HOST = "mydb.abc.us-east-1.rds.amazonaws.com"
@@ -79,6 +79,22 @@ def test_verifying_dsn_gets_the_rds_bundle(mode):
         "sslmode": mode, "sslrootcert": str(RDS_CA_BUNDLE),
     }
     assert Path(conninfo_to_dict(dsn)["sslrootcert"]).is_absolute() and RDS_CA_BUNDLE.is_file()
+
+
+def test_a_proxy_gets_the_amazon_trust_services_roots():
+    host = "fintech-tracker-prod-db-proxy.proxy-c9ab12cd34ef.us-east-1.rds.amazonaws.com"
+    assert is_proxy_host(host) and not is_proxy_host(RDS_HOST)
+    assert not is_proxy_host("db.proxy-x.example.com")
+    dsn = Settings.from_env({"DATABASE_URL": f"postgresql://fintech@{host}:5432/fintech_tracker?sslmode=verify-full"}).dsn()
+    assert conninfo_to_dict(dsn)["sslrootcert"] == str(PROXY_CA_BUNDLE)
+
+
+def test_proxy_bundle_holds_the_amazon_trust_services_roots():
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(cafile=PROXY_CA_BUNDLE)
+    names = sorted(name(cert, "subject")["commonName"] for cert in context.get_ca_certs())
+    assert names == [f"Amazon Root CA {n}" for n in range(1, 5)] + ["Starfield Services Root Certificate Authority - G2"]
+    assert PROXY_CA_BUNDLE.parent == RDS_CA_BUNDLE.parent  # shipped beside it, in the zip and the image
 
 
 def test_rds_bundle_with_credentials_from_the_secret(monkeypatch):

@@ -6,6 +6,7 @@ pub mod bucket;
 pub mod budget;
 pub mod certificate;
 pub mod cluster;
+pub mod db_proxy;
 pub mod default_vpc;
 pub mod distribution;
 pub mod dns_alias;
