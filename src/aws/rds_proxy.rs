@@ -45,7 +45,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         return Ok(None);
     }
     let arn = proxy.db_proxy_arn().unwrap_or_default().to_string();
-    let (tagged, targets, groups) = futures::try_join!(
+    let (tagged, target, pool) = futures::try_join!(
         async {
             c.aws
                 .rds
@@ -55,25 +55,8 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
                 .await
                 .map_err(|e| aws_error("rds:ListTagsForResource", e))
         },
-        async {
-            c.aws
-                .rds
-                .describe_db_proxy_targets()
-                .db_proxy_name(&c.name)
-                .send()
-                .await
-                .map_err(|e| aws_error("rds:DescribeDBProxyTargets", e))
-        },
-        async {
-            c.aws
-                .rds
-                .describe_db_proxy_target_groups()
-                .db_proxy_name(&c.name)
-                .target_group_name(GROUP)
-                .send()
-                .await
-                .map_err(|e| aws_error("rds:DescribeDBProxyTargetGroups", e))
-        },
+        target(c),
+        pool_share(c),
     )?;
     c.names.check_owner(
         &format!("RDS proxy {}", c.name),
@@ -82,17 +65,6 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
             .iter()
             .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
     )?;
-    let target = targets
-        .targets()
-        .iter()
-        .find(|t| t.r#type() == Some(&TargetType::RdsInstance))
-        .and_then(|t| t.rds_resource_id())
-        .map(str::to_string);
-    let pool = groups
-        .target_groups()
-        .first()
-        .and_then(|g| g.connection_pool_config())
-        .and_then(|p| p.max_connections_percent());
     let auth = proxy.auth().first();
     let mut a = Attrs::new();
     a.insert(
@@ -134,6 +106,42 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         outputs: o,
         ..Default::default()
     }))
+}
+
+/// The instance the proxy fronts, if it has one.
+async fn target(c: &Call<'_>) -> Result<Option<String>> {
+    let out = c
+        .aws
+        .rds
+        .describe_db_proxy_targets()
+        .db_proxy_name(&c.name)
+        .send()
+        .await
+        .map_err(|e| aws_error("rds:DescribeDBProxyTargets", e))?;
+    Ok(out
+        .targets()
+        .iter()
+        .find(|t| t.r#type() == Some(&TargetType::RdsInstance))
+        .and_then(|t| t.rds_resource_id())
+        .map(str::to_string))
+}
+
+/// The share of the database's connections the proxy's pool may use.
+async fn pool_share(c: &Call<'_>) -> Result<Option<i32>> {
+    let out = c
+        .aws
+        .rds
+        .describe_db_proxy_target_groups()
+        .db_proxy_name(&c.name)
+        .target_group_name(GROUP)
+        .send()
+        .await
+        .map_err(|e| aws_error("rds:DescribeDBProxyTargetGroups", e))?;
+    Ok(out
+        .target_groups()
+        .first()
+        .and_then(|g| g.connection_pool_config())
+        .and_then(|p| p.max_connections_percent()))
 }
 
 /// The proxy's connection URL: its target's user and database, at the proxy, over TLS with the
@@ -237,20 +245,8 @@ async fn wait_available(c: &Call<'_>) -> Result<()> {
 
 /// Registers the target instance, unless it is already.
 async fn register(c: &Call<'_>, p: &Attrs) -> Result<()> {
-    let target = p.s("target")?;
-    let known = c
-        .aws
-        .rds
-        .describe_db_proxy_targets()
-        .db_proxy_name(&c.name)
-        .send()
-        .await
-        .map_err(|e| aws_error("rds:DescribeDBProxyTargets", e))?;
-    if known
-        .targets()
-        .iter()
-        .any(|t| t.rds_resource_id() == Some(target))
-    {
+    let wanted = p.s("target")?;
+    if target(c).await?.as_deref() == Some(wanted) {
         return Ok(());
     }
     c.aws.mutated();
@@ -264,7 +260,7 @@ async fn register(c: &Call<'_>, p: &Attrs) -> Result<()> {
                 .register_db_proxy_targets()
                 .db_proxy_name(&c.name)
                 .target_group_name(GROUP)
-                .db_instance_identifiers(target)
+                .db_instance_identifiers(wanted)
                 .send()
         },
     )
@@ -279,21 +275,7 @@ async fn register(c: &Call<'_>, p: &Attrs) -> Result<()> {
 /// Sizes the pool: the share of the database's connections it may hold.
 pub async fn pool(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let want = p.i("max_connections_percent")? as i32;
-    let now = c
-        .aws
-        .rds
-        .describe_db_proxy_target_groups()
-        .db_proxy_name(&c.name)
-        .target_group_name(GROUP)
-        .send()
-        .await
-        .map_err(|e| aws_error("rds:DescribeDBProxyTargetGroups", e))?;
-    let have = now
-        .target_groups()
-        .first()
-        .and_then(|g| g.connection_pool_config())
-        .and_then(|p| p.max_connections_percent());
-    if have == Some(want) {
+    if pool_share(c).await? == Some(want) {
         return Ok(());
     }
     c.aws.mutated();
