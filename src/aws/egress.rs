@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::{
     AttributeBooleanValue, BlockDeviceMapping, CreditSpecificationRequest, DomainType,
     EbsBlockDevice, HttpTokensState, Instance, InstanceMetadataOptionsRequest,
     InstanceNetworkInterfaceSpecification, InstanceStateName, IpPermission, IpRange,
-    NatGatewayState, ResourceType, RouteTable, VolumeType,
+    NatGatewayState, ResourceType, RouteTable, SecurityGroup, VolumeType,
 };
 use base64::Engine;
 
@@ -49,8 +49,8 @@ pub(super) struct Egress {
     /// The NAT instances, unless terminated or on their way there: one, or while one replaces
     /// another (a new type), two.
     instances: Vec<Instance>,
-    /// The NAT instance's security group.
-    group: Option<String>,
+    /// The NAT instances' security group.
+    group: Option<SecurityGroup>,
 }
 
 impl Egress {
@@ -180,7 +180,8 @@ pub(super) async fn read(aws: &Aws, vpc: &str) -> Result<Egress> {
         group: groups
             .iter()
             .flat_map(|p| p.security_groups())
-            .find_map(|g| g.group_id().map(str::to_string)),
+            .next()
+            .cloned(),
     })
 }
 
@@ -390,15 +391,10 @@ async fn instance(
                 )
         })
         .max_by_key(|i| routed(i));
+    let group = nat_group(c, n, e).await?;
     let id = match usable.and_then(|i| i.instance_id()) {
         Some(id) => id.to_string(),
-        None => {
-            let group = match &e.group {
-                Some(g) => g.clone(),
-                None => nat_group(c, n).await?,
-            };
-            launch(c, kind, n, &group).await?
-        }
+        None => launch(c, kind, n, &group).await?,
     };
     let i = instance_state(c.aws, &id, InstanceStateName::Running)
         .await?
@@ -418,27 +414,43 @@ async fn instance(
     Ok((id, interface(&i).to_string()))
 }
 
-/// The NAT instance's group: everything from the VPC's addresses in (what it forwards), AWS's
-/// default rule letting everything out.
-async fn nat_group(c: &Call<'_>, n: &Network<'_>) -> Result<String> {
-    c.aws.mutated();
-    let made = c
-        .aws
-        .ec2
-        .create_security_group()
-        .group_name(format!("{}-nat", c.name))
-        .description("fintech NAT instance: forwards the private subnets' traffic")
-        .vpc_id(n.vpc)
-        .tag_specifications(tagged(
-            c,
-            ResourceType::SecurityGroup,
-            "nat-group",
-            Some(n.vpc),
-        ))
-        .send()
-        .await
-        .map_err(|e| aws_error("ec2:CreateSecurityGroup", e))?;
-    let id = made.group_id().unwrap_or_default().to_string();
+/// The NAT instances' group, made if missing: everything from the VPC's addresses in (what it
+/// forwards; added too where a run stopped between making the group and its rule), AWS's default
+/// rule letting everything out.
+async fn nat_group(c: &Call<'_>, n: &Network<'_>, e: &Egress) -> Result<String> {
+    let admits = |g: &SecurityGroup| {
+        g.ip_permissions().iter().any(|p| {
+            p.ip_protocol() == Some("-1")
+                && p.ip_ranges().iter().any(|r| r.cidr_ip() == Some(n.cidr))
+        })
+    };
+    if let Some(g) = e.group.as_ref().filter(|g| admits(g)) {
+        return Ok(g.group_id().unwrap_or_default().to_string());
+    }
+    let id = match e.group.as_ref().and_then(|g| g.group_id()) {
+        Some(id) => id.to_string(),
+        None => {
+            c.aws.mutated();
+            c.aws
+                .ec2
+                .create_security_group()
+                .group_name(format!("{}-nat", c.name))
+                .description("fintech NAT instance: forwards the private subnets' traffic")
+                .vpc_id(n.vpc)
+                .tag_specifications(tagged(
+                    c,
+                    ResourceType::SecurityGroup,
+                    "nat-group",
+                    Some(n.vpc),
+                ))
+                .send()
+                .await
+                .map_err(|e| aws_error("ec2:CreateSecurityGroup", e))?
+                .group_id()
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
     let from_vpc = IpPermission::builder()
         .ip_protocol("-1")
         .ip_ranges(
@@ -657,7 +669,7 @@ async fn remove_instance(aws: &Aws, e: &Egress) -> Result<()> {
     for i in &e.instances {
         terminate(aws, i).await?;
     }
-    if let Some(g) = &e.group {
+    if let Some(g) = e.group.as_ref().and_then(|g| g.group_id()) {
         aws.mutated();
         let deleted = wait::retry(
             wait::PROPAGATION,
