@@ -57,18 +57,15 @@ impl Egress {
     /// The way out the private table's default route takes: `gateway`, `instance` (an instance
     /// running, forwarding, and routed to), or `none`.
     pub fn kind(&self, private: Option<&RouteTable>) -> &'static str {
-        let routes_to = |target: Target<'_>| {
-            private.is_some_and(|t| t.routes().iter().any(|r| target.is_default(r)))
-        };
         if let Some((id, _)) = &self.gateway
-            && routes_to(Target::Nat(id))
+            && Target::Nat(id).routed_by(private)
         {
             return "gateway";
         }
         if self.instances.iter().any(|i| {
             i.state().and_then(|s| s.name()) == Some(&InstanceStateName::Running)
                 && i.source_dest_check() == Some(false)
-                && routes_to(Target::Interface(interface(i)))
+                && Target::Interface(interface(i)).routed_by(private)
         }) {
             return "instance";
         }
@@ -77,16 +74,9 @@ impl Egress {
 
     /// The NAT instance's type (the routed one's where there are two), if there is one.
     pub fn instance_type(&self, private: Option<&RouteTable>) -> Option<String> {
-        let routed = |i: &&Instance| {
-            private.is_some_and(|t| {
-                t.routes()
-                    .iter()
-                    .any(|r| Target::Interface(interface(i)).is_default(r))
-            })
-        };
         self.instances
             .iter()
-            .find(routed)
+            .find(|i| Target::Interface(interface(i)).routed_by(private))
             .or(self.instances.first())
             .and_then(|i| i.instance_type())
             .map(|t| t.as_str().to_string())
@@ -372,13 +362,6 @@ async fn instance(
     e: &Egress,
 ) -> Result<(String, String)> {
     let kind = p.s("nat_instance_type")?;
-    let routed = |i: &Instance| {
-        n.live_table.is_some_and(|t| {
-            t.routes()
-                .iter()
-                .any(|r| Target::Interface(interface(i)).is_default(r))
-        })
-    };
     // A stopped one (by hand) does not start by itself: it is replaced.
     let usable = e
         .instances
@@ -390,7 +373,7 @@ async fn instance(
                     Some(InstanceStateName::Stopping | InstanceStateName::Stopped)
                 )
         })
-        .max_by_key(|i| routed(i));
+        .max_by_key(|i| Target::Interface(interface(i)).routed_by(n.live_table));
     let group = nat_group(c, n, e).await?;
     let id = match usable.and_then(|i| i.instance_id()) {
         Some(id) => id.to_string(),

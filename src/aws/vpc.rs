@@ -202,13 +202,12 @@ pub async fn read(c: &Call<'_>, desired: &Attrs) -> Result<Option<Live>> {
     let nat = p.egress.kind(p.table("private"));
     let zones = p.private.len().min(p.public.len());
     // Every part there and wired: a run killed half-way shows as drift, finished by the update.
-    let public_routed = p.gateway.as_deref().is_some_and(|g| {
-        p.table("public").is_some_and(|t| {
-            t.routes().iter().any(|r| {
-                r.destination_cidr_block() == Some("0.0.0.0/0") && r.gateway_id() == Some(g)
-            }) && t.associations().len() >= p.public.len()
-        })
-    });
+    let public = p.table("public");
+    let public_routed = p
+        .gateway
+        .as_deref()
+        .is_some_and(|g| Target::Gateway(g).routed_by(public))
+        && public.is_some_and(|t| t.associations().len() >= p.public.len());
     let private_associated = p
         .table("private")
         .is_some_and(|t| t.associations().len() >= p.private.len());
@@ -457,6 +456,11 @@ impl Target<'_> {
                 Target::Interface(i) => r.network_interface_id() == Some(i),
             }
     }
+
+    /// Whether table `t` (if there is one) sends its default route to this target.
+    pub fn routed_by(&self, t: Option<&RouteTable>) -> bool {
+        t.is_some_and(|t| t.routes().iter().any(|r| self.is_default(r)))
+    }
 }
 
 /// A CreateRoute or ReplaceRoute request of the default route, aimed at `target`.
@@ -480,10 +484,10 @@ pub(super) async fn route(
     live: Option<&RouteTable>,
     target: Target<'_>,
 ) -> Result<()> {
-    let routes = live.map(|t| t.routes()).unwrap_or_default();
-    if routes.iter().any(|r| target.is_default(r)) {
+    if target.routed_by(live) {
         return Ok(());
     }
+    let routes = live.map(|t| t.routes()).unwrap_or_default();
     c.aws.mutated();
     if routes
         .iter()
