@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "fintech",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("FINTECH_COMMIT"), ")"),
     about = "Deploy the Fintech Tracker (or your FastAPI + Next.js app) to AWS: exact plans, idempotent deploys, cost before the bill."
 )]
 pub struct Cli {
@@ -65,6 +65,15 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a project: fintech.yaml, stacks/, .gitignore and a GitHub Actions workflow, and in an
+    /// empty directory a minimal FastAPI backend and static site (`--option` picks the architecture).
+    Init {
+        /// Where (created if missing; default: --dir, the current directory).
+        dir: Option<PathBuf>,
+        /// The app's name, in every resource name (default: the directory's name).
+        #[arg(long)]
+        app: Option<String>,
+    },
     /// Check fintech.yaml and the stack file; no AWS call.
     Validate {
         /// List the resource types and their fields.

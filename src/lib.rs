@@ -15,6 +15,7 @@ mod model;
 mod package;
 mod plan;
 mod spec;
+mod templates;
 mod ui;
 
 pub use aws::error::describe as describe_error;

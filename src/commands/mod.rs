@@ -3,6 +3,7 @@
 mod cost;
 mod deploy;
 mod destroy;
+mod init;
 mod outputs;
 mod package;
 mod plan;
@@ -23,6 +24,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
     crate::interrupt::install();
     let g = &cli.global;
     match cli.command {
+        Command::Init { dir, app } => init::run(g, dir.as_deref(), app.as_deref()),
         Command::Validate { types } => validate::run(g, types),
         Command::Plan {
             json,

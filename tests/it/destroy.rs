@@ -5,11 +5,18 @@ use crate::harness::{Moto, Project};
 
 /// Resources still tagged with stage `stage`, by ARN, but the RDS final snapshot (kept on purpose).
 /// moto quirk: a deleted ElastiCache replication group stays `deleting` forever and stays in the
-/// tagging API, and secrets scheduled for deletion are listed too: both are left out here.
-fn tagged(p: &Project, stage: &str) -> serde_json::Value {
+/// tagging API, and secrets scheduled for deletion are listed too; so do ECS clusters, services and
+/// task definitions once INACTIVE (as AWS lists them for a while): all are left out here.
+pub(crate) fn tagged(p: &Project, stage: &str) -> serde_json::Value {
     p.py(&format!(
         "res = c('resourcegroupstaggingapi').get_resources(TagFilters=[{{'Key': 'fintech:stage', 'Values': ['{stage}']}}])['ResourceTagMappingList']\n\
          gone = [g['ARN'] for g in c('elasticache').describe_replication_groups()['ReplicationGroups'] if g['Status'] == 'deleting']\n\
+         def ecs_status(arn):\n\
+         \x20   e = c('ecs')\n\
+         \x20   if ':cluster/' in arn: return e.describe_clusters(clusters=[arn])['clusters'][0]['status']\n\
+         \x20   if ':service/' in arn: return e.describe_services(cluster=arn.split('/')[1], services=[arn])['services'][0]['status']\n\
+         \x20   if ':task-definition/' in arn: return e.describe_task_definition(taskDefinition=arn)['taskDefinition']['status']\n\
+         gone += [r['ResourceARN'] for r in res if ':ecs:' in r['ResourceARN'] and ecs_status(r['ResourceARN']) == 'INACTIVE']\n\
          secrets = [s['ARN'] for s in c('secretsmanager').list_secrets(IncludePlannedDeletion=True)['SecretList'] if s.get('DeletedDate')]\n\
          out(sorted(r['ResourceARN'] for r in res if r['ResourceARN'] not in gone + secrets and ':snapshot:' not in r['ResourceARN']))"
     ))

@@ -265,7 +265,8 @@ impl Call {
     }
 }
 
-/// A project directory: the repo's fintech.yaml and stacks/, a small backend and a built site.
+/// A project directory: the repo's fintech.yaml and stacks/, a small backend and a built site
+/// (or, through [`Project::at`], a project of one's own).
 pub struct Project {
     pub dir: tempfile::TempDir,
     pub endpoint: String,
@@ -289,7 +290,8 @@ pub fn copy_dir(from: &Path, to: &Path) {
             continue;
         }
         let dest = to.join(name);
-        if e.file_type().unwrap().is_dir() {
+        // Links are followed (the examples link the bundled app's stacks/): a copy stands alone.
+        if std::fs::metadata(e.path()).unwrap().is_dir() {
             copy_dir(&e.path(), &dest);
         } else {
             std::fs::copy(e.path(), dest).unwrap();
@@ -350,6 +352,18 @@ impl Project {
             );
         }
         p
+    }
+
+    /// A copy of the project in `from` (the repository's examples/, a directory `fintech init`
+    /// made), talking to `moto`.
+    pub fn at(moto: &Moto, from: &Path) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(from, dir.path());
+        Project {
+            dir,
+            endpoint: moto.url.clone(),
+            env: Vec::new(),
+        }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
