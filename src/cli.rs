@@ -4,10 +4,18 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// The version `--version` prints: the crate's, and the commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("FINTECH_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "fintech",
-    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("FINTECH_COMMIT"), ")"),
+    version = VERSION,
     about = "Deploy the Fintech Tracker (or your FastAPI + Next.js app) to AWS: exact plans, idempotent deploys, cost before the bill."
 )]
 pub struct Cli {
@@ -88,9 +96,17 @@ pub enum Command {
         /// Exit 0 when nothing would change, 2 when something would, 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
+        /// Also save the plan to FILE: `fintech deploy FILE` applies exactly it, and refuses if
+        /// the stack files or live AWS moved since.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Converge AWS to the stack file and ship the app.
     Deploy {
+        /// A plan saved by `plan --out`: apply exactly it (no question asked: it was reviewed), or
+        /// refuse if the stack files or live AWS moved since.
+        #[arg(value_name = "PLAN_FILE")]
+        saved: Option<PathBuf>,
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,

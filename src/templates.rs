@@ -77,4 +77,33 @@ mod tests {
             .1;
         assert!(workflow.contains("${{ vars.AWS_ROLE_ARN }}"));
     }
+
+    /// The CI template: a role assumed by OIDC (no stored keys), the plan on pull requests, and on
+    /// main the deploy of exactly the plan it saved and showed.
+    #[test]
+    fn the_workflow_assumes_a_role_by_oidc_and_deploys_the_saved_plan() {
+        let fill = Fill {
+            app: "shop",
+            option: "serverless",
+        };
+        let files = files("project", &fill);
+        let w = &files
+            .iter()
+            .find(|(p, _)| *p == ".github/workflows/fintech.yml")
+            .unwrap()
+            .1;
+        assert!(w.contains("id-token: write"));
+        assert!(w.contains("role-to-assume: ${{ vars.AWS_ROLE_ARN }}"));
+        assert!(
+            !w.to_lowercase().contains("aws-access-key-id") && !w.contains("AWS_SECRET_ACCESS_KEY")
+        );
+        assert!(w.contains("fintech plan --no-progress --detailed-exitcode"));
+        assert!(w.contains("GITHUB_STEP_SUMMARY"));
+        assert!(w.contains("fintech plan --no-progress --out plan.json"));
+        assert!(w.contains("fintech deploy plan.json"));
+        assert!(
+            w.contains("shell: bash"),
+            "pipefail, so `| tee` hides no failure"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! `fintech deploy`: plan, guard, confirm, apply, and show the outputs.
 
+use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -7,13 +8,29 @@ use anyhow::Result;
 
 use crate::cli::Global;
 use crate::cost::delta::delta;
-use crate::plan::render;
+use crate::plan::{render, saved};
 
-pub async fn run(g: &Global, yes: bool, allow_data_loss: bool, wait: bool) -> Result<i32> {
+pub async fn run(
+    g: &Global,
+    saved: Option<&Path>,
+    yes: bool,
+    allow_data_loss: bool,
+    wait: bool,
+) -> Result<i32> {
     let start = Instant::now();
-    let desired = super::load(g)?;
+    let saved = saved.map(saved::read).transpose()?;
+    let desired = match &saved {
+        Some(s) => super::load_saved(g, s)?,
+        None => super::load(g)?,
+    };
+    if let Some(s) = &saved {
+        s.check_stack(&desired)?;
+    }
     let engine = super::engine(g, desired, "deploy").await?;
     let (plan, snap) = engine.plan().await?;
+    if let Some(s) = &saved {
+        s.check_plan(&plan)?;
+    }
     if !g.quiet {
         print!("{}", render::text(&plan));
         if plan.has_changes()
@@ -24,14 +41,16 @@ pub async fn run(g: &Global, yes: bool, allow_data_loss: bool, wait: bool) -> Re
     }
     super::guard_data_loss(&plan, allow_data_loss)?;
     let env = if plan.has_changes() {
-        if !super::confirm(yes, "Apply these changes?")? {
+        // A saved plan was reviewed when it was made: applying it is the answer.
+        if saved.is_none() && !super::confirm(yes, "Apply these changes?")? {
             println!("Nothing changed.");
             return Ok(1);
         }
         drop(snap);
         let consent = super::Consent {
-            yes,
+            yes: yes && saved.is_none(),
             allow_data_loss,
+            saved: saved.is_some(),
         };
         super::locked(&engine, "deploy", &plan, &consent, async |fresh, snap| {
             engine.apply(fresh, snap).await

@@ -35,6 +35,7 @@ pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
     let consent = super::Consent {
         yes,
         allow_data_loss,
+        saved: false,
     };
     super::locked(&engine, "destroy", &plan, &consent, async |_, snap| {
         engine.destroy(&snap).await

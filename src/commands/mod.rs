@@ -29,12 +29,14 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Plan {
             json,
             detailed_exitcode,
-        } => plan::run(g, json, detailed_exitcode).await,
+            out,
+        } => plan::run(g, json, detailed_exitcode, out.as_deref()).await,
         Command::Deploy {
+            saved,
             yes,
             allow_data_loss,
             wait,
-        } => deploy::run(g, yes, allow_data_loss, wait).await,
+        } => deploy::run(g, saved.as_deref(), yes, allow_data_loss, wait).await,
         Command::Destroy {
             yes,
             allow_data_loss,
@@ -92,6 +94,29 @@ pub fn load(g: &Global) -> Result<Desired> {
     Ok(model::load(&g.dir, &selection(g, true))?)
 }
 
+/// [`load`] for a saved plan: its stage, option and region (a different one given on the command
+/// line is an error, not a silent choice).
+pub fn load_saved(g: &Global, saved: &crate::plan::saved::Saved) -> Result<Desired> {
+    for (flag, given, was) in [
+        ("--stage", &g.stage, &saved.stage),
+        ("--option", &g.option, &saved.option),
+        ("--region", &g.region, &saved.region),
+    ] {
+        if let Some(given) = given.as_ref().filter(|v| *v != was) {
+            bail!(
+                "{flag} {given} was given, but the saved plan is for {was}\nhint: deploy the plan without {flag}, or save a plan for {given}"
+            );
+        }
+    }
+    let sel = Selection {
+        stage: Some(saved.stage.clone()),
+        option: Some(saved.option.clone()),
+        region: Some(saved.region.clone()),
+        payload: true,
+    };
+    Ok(model::load(&g.dir, &sel)?)
+}
+
 /// [`load`] for a command that builds nothing (destroy, outputs, cost, unlock): the app need not
 /// be there.
 pub fn load_stack(g: &Global) -> Result<Desired> {
@@ -143,10 +168,12 @@ pub fn confirm(yes: bool, question: &str) -> Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
-/// What the user agreed to: any plan (`--yes`), and losing data (`--allow-data-loss`).
+/// What the user agreed to: any plan (`--yes`), and losing data (`--allow-data-loss`); or exactly
+/// the plan saved (`deploy FILE`).
 pub struct Consent {
     pub yes: bool,
     pub allow_data_loss: bool,
+    pub saved: bool,
 }
 
 /// Runs `work` holding the stage lock, on a plan read again under the lock. When another run or a
@@ -172,6 +199,9 @@ pub async fn locked<T>(
         let (fresh, snap) = engine.plan().await?;
         let fresh = if command == "destroy" { engine.destroy_plan(&snap) } else { fresh };
         if crate::plan::render::json(&fresh) != crate::plan::render::json(shown) {
+            if consent.saved {
+                bail!("the stage changed since the plan was saved (another run, or a change by hand); nothing was changed\nhint: run `fintech plan --out FILE` again, review it, and deploy that");
+            }
             if !consent.yes {
                 bail!("the stage changed since the plan above was read (another run, or a change by hand); run `fintech {command}` again to see the new plan");
             }

@@ -6,7 +6,12 @@ use crate::cli::Global;
 use crate::cost::delta::delta;
 use crate::plan::render;
 
-pub async fn run(g: &Global, json: bool, detailed_exitcode: bool) -> Result<i32> {
+pub async fn run(
+    g: &Global,
+    json: bool,
+    detailed_exitcode: bool,
+    out: Option<&std::path::Path>,
+) -> Result<i32> {
     let desired = super::load(g)?;
     let engine = super::engine(g, desired, "plan").await?;
     let (plan, snap) = engine.plan().await?;
@@ -22,6 +27,16 @@ pub async fn run(g: &Global, json: bool, detailed_exitcode: bool) -> Result<i32>
         print!("{}", render::text(&plan));
         if let Some(c) = cost {
             println!("{c}");
+        }
+    }
+    if let Some(path) = out {
+        crate::plan::saved::write(path, &engine.desired, &plan)?;
+        if !json && !g.quiet {
+            println!(
+                "\nSaved the plan to {}: `fintech deploy {}` applies exactly it.",
+                path.display(),
+                path.display()
+            );
         }
     }
     Ok(if detailed_exitcode && plan.has_changes() {

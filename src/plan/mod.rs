@@ -2,6 +2,7 @@
 
 pub mod diff;
 pub mod render;
+pub mod saved;
 
 use serde::Serialize;
 use serde_json::Value;

@@ -27,6 +27,7 @@ mod network;
 mod payload;
 mod posture;
 mod roundtrip;
+mod saved_plans;
 mod scaling;
 mod schema;
 mod secrets;
