@@ -56,9 +56,22 @@ pub struct Global {
     /// Only errors and the result.
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
-    /// Errors with their whole chain of causes (the SDK's included).
-    #[arg(long, short = 'v', global = true)]
-    pub verbose: bool,
+    /// -v: errors with their whole chain of causes (the SDK's included); -vv: also every AWS
+    /// request on stderr, with its service, operation, status and duration.
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The result as JSON on stdout (progress and errors stay on stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Colours: on a terminal only (auto, and never when NO_COLOR is set), always or never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: Color,
     /// How long deploy and destroy wait for another run of the stage to finish (0: fail at once).
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 300)]
     pub lock_timeout: u64,
@@ -69,6 +82,14 @@ pub struct Global {
     /// where a slow run's time went.
     #[arg(long, global = true, value_name = "FILE")]
     pub timings: Option<PathBuf>,
+}
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,9 +111,6 @@ pub enum Command {
     },
     /// Show what deploy would change against live AWS.
     Plan {
-        /// Machine-readable plan (format_version 1).
-        #[arg(long)]
-        json: bool,
         /// Exit 0 when nothing would change, 2 when something would, 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
@@ -129,10 +147,7 @@ pub enum Command {
         allow_data_loss: bool,
     },
     /// Print the stage's outputs (URLs, endpoints; never secrets).
-    Outputs {
-        #[arg(long)]
-        json: bool,
-    },
+    Outputs,
     /// Build the artifacts (Lambda zips, site manifest) without touching AWS.
     Package,
     /// Give a generated secret (`secretsmanager.generated`, e.g. the origin token) a new value; the
@@ -151,11 +166,16 @@ pub enum Command {
         #[arg(value_parser = ["stack", "project"], default_value = "stack")]
         which: String,
     },
+    /// List the stages fintech.yaml declares: option, region, whether deployed (resources with
+    /// their tags), and the last deploy or destroy; and stages deployed but no longer declared.
+    Stages,
+    /// Print a shell's completion script: `fintech completions bash > /etc/bash_completion.d/fintech`
+    /// (zsh: into a directory of $fpath as _fintech; fish: ~/.config/fish/completions/fintech.fish;
+    /// PowerShell: add it to $PROFILE).
+    Completions { shell: clap_complete::Shell },
     /// Estimate the monthly bill from the stack file alone (no AWS call), per service.
     /// `--option all` compares the options side by side.
     Cost {
-        #[arg(long)]
-        json: bool,
         /// The account's free tier. Default: chosen from `account_created` in fintech.yaml and
         /// today's date (legacy: created before 2025-07-15, in its first 12 months; credits: created
         /// since, in its 6-month free plan; none: always-free offers only).

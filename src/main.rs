@@ -13,7 +13,7 @@ fn main() {
     }
     let start = std::time::Instant::now();
     let cli = Cli::parse();
-    let verbose = cli.global.verbose;
+    let verbose = cli.global.verbose > 0;
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,6 +1,7 @@
 //! The stage lock: an object written only if absent (S3 conditional write) in a private bucket of the
 //! app's, naming who holds it, so two deploys of one stage never run at once (a second one waits up
-//! to `--lock-timeout`). `fintech unlock` clears one left by a killed run.
+//! to `--lock-timeout`). `fintech unlock` clears one left by a killed run. Beside it, the record of
+//! the stage's last deploy that changed something (`fintech stages` shows it).
 
 use anyhow::{Result, bail};
 use aws_sdk_s3::primitives::ByteStream;
@@ -36,9 +37,17 @@ fn host() -> String {
 }
 
 fn user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_default()
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| {
+            // SAFETY: getuid has no preconditions and cannot fail.
+            #[cfg(unix)]
+            let uid = unsafe { libc::getuid() };
+            #[cfg(not(unix))]
+            let uid = "?";
+            format!("uid {uid}")
+        })
 }
 
 /// A lock held by a process of this machine that no longer runs (a killed run) can be taken over.
@@ -254,4 +263,109 @@ async fn ensure_bucket(aws: &Aws, names: &Names, bucket: &str) -> Result<()> {
         .await
         .map_err(|e| aws_error("s3:PutBucketTagging (locks)", e))?;
     Ok(())
+}
+
+fn deployed_key(names: &Names) -> String {
+    format!("stages/{}.deployed", names.stage)
+}
+
+/// Records, while the lock is held, that a deploy of the stage changed something: when, by whom,
+/// with which option and fintech, and what it did. A deploy that changes nothing writes nothing.
+pub async fn record_deploy(aws: &Aws, lock: &Lock, names: &Names, what: Value) -> Result<()> {
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut record = json!({"by": format!("{}@{}", user(), host()), "at_unix": at, "fintech": crate::cli::VERSION});
+    if let (Some(r), Value::Object(w)) = (record.as_object_mut(), what) {
+        r.extend(w);
+    }
+    aws.mutated();
+    aws.s3
+        .put_object()
+        .bucket(&lock.bucket)
+        .key(deployed_key(names))
+        .content_type("application/json")
+        .body(ByteStream::from(record.to_string().into_bytes()))
+        .send()
+        .await
+        .map_err(|e| aws_error("s3:PutObject (the stage's deploy record)", e))?;
+    Ok(())
+}
+
+/// The stage's last deploy record, if it has one (none: never deployed by this fintech, or only
+/// before records were kept).
+pub async fn last_deploy(aws: &Aws, names: &Names) -> Result<Option<Value>> {
+    let got = aws
+        .s3
+        .get_object()
+        .bucket(bucket(names))
+        .key(deployed_key(names))
+        .send()
+        .await;
+    let body = match got {
+        Ok(o) => o.body,
+        Err(e) if matches!(code(&e), "NoSuchKey" | "NoSuchBucket" | "NotFound") => return Ok(None),
+        Err(e) => return Err(aws_error("s3:GetObject (the stage's deploy record)", e)),
+    };
+    let bytes = body
+        .collect()
+        .await
+        .map(|b| b.into_bytes())
+        .unwrap_or_default();
+    Ok(serde_json::from_slice(&bytes).ok())
+}
+
+/// When a record says the deploy happened, as `2026-11-27T09:40:03Z`.
+pub fn record_time(record: &Value) -> Option<String> {
+    let s = record["at_unix"].as_i64()?;
+    aws_smithy_types::DateTime::from_secs(s)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .ok()
+}
+
+/// The stages of the app in this region that have a deploy record, with it.
+pub async fn recorded_stages(aws: &Aws, app: &str) -> Result<Vec<(String, Value)>> {
+    let names = Names {
+        app: app.to_string(),
+        stage: String::new(),
+        region: aws.region.clone(),
+        account: aws.account.clone(),
+    };
+    let bucket = bucket(&names);
+    let mut keys = Vec::new();
+    let mut pages = aws
+        .s3
+        .list_objects_v2()
+        .bucket(&bucket)
+        .prefix("stages/")
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(p) => p,
+            Err(e) if code(&e) == "NoSuchBucket" => return Ok(Vec::new()),
+            Err(e) => return Err(aws_error("s3:ListObjectsV2 (deploy records)", e)),
+        };
+        for o in page.contents() {
+            if let Some(stage) = o
+                .key()
+                .and_then(|k| k.strip_prefix("stages/"))
+                .and_then(|k| k.strip_suffix(".deployed"))
+            {
+                keys.push(stage.to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for stage in keys {
+        let names = Names {
+            stage: stage.clone(),
+            ..names.clone()
+        };
+        if let Some(r) = last_deploy(aws, &names).await? {
+            out.push((stage, r));
+        }
+    }
+    Ok(out)
 }

@@ -41,6 +41,7 @@ mod s3;
 pub mod secrets;
 mod site;
 mod sns;
+pub mod trace;
 pub mod types;
 mod version;
 mod vpc;
@@ -186,6 +187,7 @@ impl Aws {
             ($krate:ident, $service:literal, $builder:expr) => {
                 $krate::Client::from_conf(
                     $builder
+                        .interceptor(trace::Trace)
                         .http_client(rate::Limited::new(
                             base.clone(),
                             rate::Limiter::new($service),

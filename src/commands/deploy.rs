@@ -31,8 +31,8 @@ pub async fn run(
     if let Some(s) = &saved {
         s.check_plan(&plan)?;
     }
-    if !g.quiet {
-        print!("{}", render::text(&plan));
+    if !g.quiet && !g.json {
+        print!("{}", crate::ui::color::plan(&render::text(&plan)));
         if plan.has_changes()
             && let Some(c) = delta(&engine.desired, &plan, engine.undeclared_resources(&snap))
         {
@@ -65,6 +65,19 @@ pub async fn run(
     }
     let s = plan.summary();
     let mutations = engine.aws.mutations.load(Ordering::Relaxed);
+    let outputs = engine.outputs(&env);
+    if g.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "app": engine.desired.app, "stage": engine.desired.stage,
+                "option": engine.desired.option, "region": engine.desired.region,
+                "seconds": start.elapsed().as_secs_f64(), "summary": s,
+                "mutating_calls": mutations, "outputs": outputs,
+            }))?
+        );
+        return Ok(0);
+    }
     println!(
         "\nDeploy complete in {:.1}s: {} created, {} updated, {} replaced, {} unchanged; {mutations} mutating API call{}.",
         start.elapsed().as_secs_f64(),
@@ -74,6 +87,6 @@ pub async fn run(
         s.unchanged,
         if mutations == 1 { "" } else { "s" }
     );
-    super::outputs::print(&engine.outputs(&env), false)?;
+    super::outputs::print(&outputs, false)?;
     Ok(0)
 }

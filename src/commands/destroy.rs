@@ -18,13 +18,27 @@ pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
     engine.build = false;
     let (_, snap) = engine.plan().await?;
     let plan = engine.destroy_plan(&snap);
+    let report = |deleted: usize| -> Result<i32> {
+        if g.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &serde_json::json!({ "stage": stage, "deleted": deleted })
+                )?
+            );
+        } else if deleted == 0 {
+            println!("Nothing to destroy: stage `{stage}` has no live resources.");
+        } else {
+            println!("Destroyed {deleted} resources of stage `{stage}`.");
+        }
+        Ok(0)
+    };
     if !plan.has_changes() {
         crate::aws::lock::reap(&engine.aws, &engine.names).await?;
-        println!("Nothing to destroy: stage `{stage}` has no live resources.");
-        return Ok(0);
+        return report(0);
     }
-    if !g.quiet {
-        print!("{}", render::text(&plan));
+    if !g.quiet && !g.json {
+        print!("{}", crate::ui::color::plan(&render::text(&plan)));
     }
     super::guard_data_loss(&plan, allow_data_loss)?;
     if !super::confirm(yes, &format!("Destroy stage `{stage}`?"))? {
@@ -41,9 +55,5 @@ pub async fn run(g: &Global, yes: bool, allow_data_loss: bool) -> Result<i32> {
         engine.destroy(&snap).await
     })
     .await?;
-    println!(
-        "Destroyed {} resources of stage `{stage}`.",
-        plan.summary().delete
-    );
-    Ok(0)
+    report(plan.summary().delete)
 }

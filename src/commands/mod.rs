@@ -8,6 +8,7 @@ mod outputs;
 mod package;
 mod plan;
 mod rotate;
+mod stages;
 mod validate;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -23,14 +24,17 @@ use crate::model::{self, Desired, Selection};
 pub async fn run(cli: Cli) -> Result<i32> {
     crate::interrupt::install();
     let g = &cli.global;
+    crate::ui::color::choose(g.color);
+    if g.verbose >= 2 {
+        crate::aws::trace::enable();
+    }
     match cli.command {
         Command::Init { dir, app } => init::run(g, dir.as_deref(), app.as_deref()),
         Command::Validate { types } => validate::run(g, types),
         Command::Plan {
-            json,
             detailed_exitcode,
             out,
-        } => plan::run(g, json, detailed_exitcode, out.as_deref()).await,
+        } => plan::run(g, detailed_exitcode, out.as_deref()).await,
         Command::Deploy {
             saved,
             yes,
@@ -41,7 +45,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             yes,
             allow_data_loss,
         } => destroy::run(g, yes, allow_data_loss).await,
-        Command::Outputs { json } => outputs::run(g, json).await,
+        Command::Outputs => outputs::run(g).await,
         Command::Package => package::run(g),
         Command::Rotate { id } => rotate::run(g, &id).await,
         Command::Unlock { yes } => {
@@ -75,7 +79,18 @@ pub async fn run(cli: Cli) -> Result<i32> {
             println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(0)
         }
-        Command::Cost { json, free_tier } => cost::run(g, g.option.as_deref(), json, free_tier),
+        Command::Cost { free_tier } => cost::run(g, g.option.as_deref(), g.json, free_tier),
+        Command::Stages => stages::run(g).await,
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "fintech",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
     }
 }
 
@@ -131,7 +146,8 @@ pub async fn engine(g: &Global, desired: Desired, command: &'static str) -> Resu
         endpoint_url: g.endpoint_url.clone(),
     })
     .await?;
-    let mut reporter = crate::ui::progress::reporter(!g.no_progress, g.quiet);
+    // With -vv the request lines interleave: plain lines, not spinners redrawn over them.
+    let mut reporter = crate::ui::progress::reporter(!g.no_progress && g.verbose < 2, g.quiet);
     if let Some(path) = &g.timings {
         reporter = std::sync::Arc::new(crate::apply::timings::Timings::new(
             reporter,
@@ -146,7 +162,7 @@ pub async fn engine(g: &Global, desired: Desired, command: &'static str) -> Resu
         ));
     }
     let mut engine = Engine::new(aws, desired, g.parallelism.max(1), reporter, g.offline);
-    engine.verbose = g.verbose;
+    engine.verbose = g.verbose > 0;
     engine.lock_timeout = std::time::Duration::from_secs(g.lock_timeout);
     engine.quiet = g.quiet;
     engine.command = command;
@@ -211,7 +227,12 @@ pub async fn locked<T>(
             }
             guard_data_loss(&fresh, consent.allow_data_loss)?;
         }
-        work(&fresh, snap).await
+        let done = work(&fresh, snap).await?;
+        if matches!(command, "deploy" | "destroy") && fresh.has_changes() {
+            let what = serde_json::json!({"command": command, "option": engine.desired.option, "summary": fresh.summary()});
+            crate::aws::lock::record_deploy(&engine.aws, &lock, &engine.names, what).await?;
+        }
+        Ok(done)
     }
     .await;
     let released = crate::aws::lock::release(&engine.aws, lock).await;

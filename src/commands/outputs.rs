@@ -7,12 +7,12 @@ use serde_json::Value;
 
 use crate::cli::Global;
 
-pub async fn run(g: &Global, json: bool) -> Result<i32> {
+pub async fn run(g: &Global) -> Result<i32> {
     let desired = super::load_stack(g)?;
     let mut engine = super::engine(g, desired, "outputs").await?;
     engine.build = false;
     let (_, snap) = engine.plan().await?;
-    print(&engine.outputs(&snap.env), json)?;
+    print(&engine.outputs(&snap.env), g.json)?;
     Ok(0)
 }
 

@@ -8,7 +8,6 @@ use crate::plan::render;
 
 pub async fn run(
     g: &Global,
-    json: bool,
     detailed_exitcode: bool,
     out: Option<&std::path::Path>,
 ) -> Result<i32> {
@@ -19,12 +18,13 @@ pub async fn run(
         .has_changes()
         .then(|| delta(&engine.desired, &plan, engine.undeclared_resources(&snap)))
         .flatten();
+    let json = g.json;
     if json {
         let mut v = render::json(&plan);
         v["monthly_cost"] = serde_json::to_value(cost)?;
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        print!("{}", render::text(&plan));
+        print!("{}", crate::ui::color::plan(&render::text(&plan)));
         if let Some(c) = cost {
             println!("{c}");
         }

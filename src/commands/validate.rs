@@ -42,11 +42,7 @@ pub fn run(g: &Global, types: bool) -> Result<i32> {
             };
             match model::load(&g.dir, &sel) {
                 Ok(_) if option.is_none() => {}
-                Ok(d) => ok.push(format!(
-                    "{}/{stage}: {} resources",
-                    d.option,
-                    d.resources.len()
-                )),
+                Ok(d) => ok.push((d.option.clone(), stage.clone(), d.resources.len())),
                 Err(diags) => {
                     for d in diags.0 {
                         let text = d.to_string();
@@ -70,8 +66,21 @@ pub fn run(g: &Global, types: bool) -> Result<i32> {
         // No stack file at all: let the loader say so, with its location and hint.
         crate::commands::load(g)?;
     }
-    if !g.quiet {
-        println!("valid: {}", ok.join(", "));
+    if g.json {
+        let stacks: Vec<_> = ok
+            .iter()
+            .map(|(o, s, n)| serde_json::json!({ "option": o, "stage": s, "resources": n }))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "valid": true, "stacks": stacks }))?
+        );
+    } else if !g.quiet {
+        let shown: Vec<String> = ok
+            .iter()
+            .map(|(o, s, n)| format!("{o}/{s}: {n} resources"))
+            .collect();
+        println!("valid: {}", shown.join(", "));
     }
     Ok(0)
 }

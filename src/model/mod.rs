@@ -99,9 +99,10 @@ pub fn load(root: &Path, sel: &Selection) -> Result<Desired, Diagnostics> {
             proj.loc.clone(),
             format!("stage `{stage_name}` is not declared in `stages`"),
         );
+        let declared = format!("declared stages: {}", names.join(", "));
         d = match did_you_mean(&stage_name, names.iter().copied()) {
-            Some(s) => d.hint(format!("did you mean `{s}`?")),
-            None => d.hint(format!("declared stages: {}", names.join(", "))),
+            Some(s) => d.hint(format!("did you mean `{s}`? ({declared})")),
+            None => d.hint(declared),
         };
         diags.push(d);
         return diags.finish(unreachable_desired());

@@ -1,3 +1,4 @@
 //! Terminal output: progress spinners on a terminal, plain lines otherwise.
 
+pub mod color;
 pub mod progress;

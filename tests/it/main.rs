@@ -8,6 +8,7 @@ mod account;
 mod alarms;
 mod bad_input;
 mod containers;
+mod conventions;
 mod cost;
 mod data_safety;
 mod deploy;

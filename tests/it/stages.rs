@@ -1,5 +1,6 @@
 //! Ownership never crosses stages: `dev` is a name prefix of `dev-eu` (and `dev2` shares its first
-//! letters), so every adopt, update and delete must prove ownership by tags or an exact name.
+//! letters), so every adopt, update and delete must prove ownership by tags or an exact name. And
+//! `fintech stages` tells which of them are deployed, in step, and last changed when.
 
 use crate::harness::{Moto, Project};
 
@@ -64,4 +65,53 @@ fn a_stage_never_touches_the_stages_whose_names_it_prefixes() {
         let plan = p.run(&["plan", "--detailed-exitcode", "--stage", stage]);
         assert_eq!(plan.code(), 0, "{stage} was touched:\n{}", plan.stdout());
     }
+
+    // `fintech stages`: dev destroyed, the others deployed and in step, prod never deployed.
+    let rows = p.run(&["stages", "--json"]).expect(0).json();
+    let row = |stage: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["stage"] == stage)
+            .unwrap_or_else(|| panic!("{stage} in {rows}"))
+            .clone()
+    };
+    assert_eq!(row("dev")["deployed"], false);
+    assert_eq!(row("dev")["last_change"]["command"], "destroy");
+    for stage in ["dev-eu", "dev2"] {
+        let r = row(stage);
+        assert_eq!(
+            (r["deployed"].as_bool(), r["changes_pending"].as_bool()),
+            (Some(true), Some(false)),
+            "{r}"
+        );
+        assert!(r["live_resources"].as_u64().unwrap() > 20, "{r}");
+        assert_eq!(r["last_change"]["command"], "deploy", "{r}");
+        assert_eq!(r["last_change"]["option"], "serverless", "{r}");
+    }
+    assert_eq!(
+        (
+            row("prod")["deployed"].as_bool(),
+            row("prod")["protect"].as_bool()
+        ),
+        (Some(false), Some(true))
+    );
+
+    // dev2 taken out of fintech.yaml: still deployed, and said so.
+    p.edit("fintech.yaml", "\n  dev2: {}", "");
+    let table = p.run(&["stages"]).expect(0).stdout();
+    let line = table
+        .lines()
+        .find(|l| l.starts_with("dev2 (not declared)"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(line.contains("yes (recorded)"), "{table}");
+    assert!(
+        table.contains("no longer declared in fintech.yaml was deployed"),
+        "{table}"
+    );
+    let unknown = p.run(&["plan", "--stage", "dev2"]).expect(1).stderr();
+    assert!(
+        unknown.contains("stage `dev2` is not declared") && unknown.contains("dev-eu"),
+        "{unknown}"
+    );
 }
