@@ -166,6 +166,25 @@ pub enum Command {
         #[arg(value_parser = ["stack", "project"], default_value = "stack")]
         which: String,
     },
+    /// Each resource of the stage at a glance: live or not, drift (where it differs from the stack
+    /// files), its name; and the outputs.
+    Status,
+    /// Show the functions' and tasks' logs (CloudWatch Logs), oldest first; `--follow` keeps
+    /// printing new ones.
+    Logs {
+        /// A `lambda.function`, `ecs.service` or `logs.log_group` of the stack (default: every
+        /// function and service).
+        resource: Option<String>,
+        /// Keep printing new events until interrupted.
+        #[arg(long, short = 'f')]
+        follow: bool,
+        /// From how long ago: 30s, 10m, 2h, 1d (default 10m).
+        #[arg(long, default_value = "10m")]
+        since: String,
+        /// A CloudWatch Logs filter pattern: `ERROR`, `"timed out"`, `{ $.level = "error" }`.
+        #[arg(long)]
+        filter: Option<String>,
+    },
     /// List the stages fintech.yaml declares: option, region, whether deployed (resources with
     /// their tags), and the last deploy or destroy; and stages deployed but no longer declared.
     Stages,

@@ -4,11 +4,13 @@ mod cost;
 mod deploy;
 mod destroy;
 mod init;
+mod logs;
 mod outputs;
 mod package;
 mod plan;
 mod rotate;
 mod stages;
+mod status;
 mod validate;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -81,6 +83,13 @@ pub async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Cost { free_tier } => cost::run(g, g.option.as_deref(), g.json, free_tier),
         Command::Stages => stages::run(g).await,
+        Command::Status => status::run(g).await,
+        Command::Logs {
+            resource,
+            follow,
+            since,
+            filter,
+        } => logs::run(g, resource.as_deref(), follow, &since, filter.as_deref()).await,
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(

@@ -174,25 +174,7 @@ fn table(rows: &[Row]) -> String {
             last,
         ]);
     }
-    let widths: Vec<usize> = (0..6)
-        .map(|i| {
-            lines
-                .iter()
-                .map(|l| l[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for l in &lines {
-        let cells: Vec<String> = l
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
+    let mut out = crate::ui::table(&lines);
     if rows.iter().any(|r| !r.declared) {
         out.push_str("\nA stage no longer declared in fintech.yaml was deployed and may still cost: declare it again and run `fintech destroy --stage NAME`.\n");
     }

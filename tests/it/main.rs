@@ -25,6 +25,7 @@ mod interrupts;
 mod kill;
 mod logs;
 mod network;
+mod observe;
 mod payload;
 mod posture;
 mod roundtrip;
