@@ -225,8 +225,11 @@ impl Engine {
             .map(|r| (r.schema.name, r.id.as_str()))
             .collect();
         let undeclared = owned::undeclared(&self.aws, &self.names, self.types, &declared);
-        let (outcomes, (), leftovers, ()) =
-            futures::join!(steps, early, undeclared, self.prefetch(&blank));
+        // What the last deploy deployed, to tell drift from changes of the stack files; a plan
+        // does not fail for want of it.
+        let record = crate::aws::lock::last_deploy(&self.aws, &self.names);
+        let (outcomes, (), leftovers, (), record) =
+            futures::join!(steps, early, undeclared, self.prefetch(&blank), record);
         self.reporter.close();
         failures("read", &outcomes, &self.rerun(), self.verbose, &[], None)?;
         let (mut snap, mut steps) = state.into_inner().expect("not poisoned");
@@ -251,7 +254,10 @@ impl Engine {
             .filter_map(|id| steps.remove(id))
             .collect();
         resources.extend(self.undeclared_steps(&snap));
-        let plan = self.plan_of(resources);
+        let mut plan = self.plan_of(resources);
+        if let Ok(Some(record)) = record {
+            crate::plan::drift::mark(&mut plan, &snap.prepared, &record["attrs"]);
+        }
         Ok((plan, snap))
     }
 

@@ -236,9 +236,13 @@ pub async fn locked<T>(
             }
             guard_data_loss(&fresh, consent.allow_data_loss)?;
         }
+        let attrs = crate::plan::drift::digests(&snap.prepared);
         let done = work(&fresh, snap).await?;
         if matches!(command, "deploy" | "destroy") && fresh.has_changes() {
-            let what = serde_json::json!({"command": command, "option": engine.desired.option, "summary": fresh.summary()});
+            let mut what = serde_json::json!({"command": command, "option": engine.desired.option, "summary": fresh.summary()});
+            if command == "deploy" {
+                what["attrs"] = attrs;
+            }
             crate::aws::lock::record_deploy(&engine.aws, &lock, &engine.names, what).await?;
         }
         Ok(done)

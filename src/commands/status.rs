@@ -31,13 +31,16 @@ pub async fn run(g: &Global) -> Result<i32> {
         let drift = match r["differs"].as_array() {
             Some(_) if r["action"] == "delete" => "yes: no longer declared".to_string(),
             Some(a) if a.is_empty() && r["action"] == "replace" => "yes: replaced".to_string(),
-            Some(a) if !a.is_empty() => format!(
-                "yes: {}",
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            Some(a) if !a.is_empty() => {
+                let outside = r["changed_outside_fintech"].as_array().map_or(0, Vec::len);
+                let names: Vec<&str> = a.iter().filter_map(Value::as_str).collect();
+                let why = match outside {
+                    0 => "",
+                    n if n == a.len() => " (changed outside fintech)",
+                    _ => " (some changed outside fintech)",
+                };
+                format!("yes: {}{why}", names.join(", "))
+            }
             _ if r["live"] == false => "-".to_string(),
             _ => "no".to_string(),
         };
@@ -69,8 +72,15 @@ fn row(step: &Step) -> Value {
     } else {
         Vec::new()
     };
+    let outside: Vec<&str> = step
+        .changes
+        .iter()
+        .filter(|c| c.drift)
+        .map(|c| c.attribute.as_str())
+        .collect();
     json!({
         "id": step.id, "type": step.type_name, "name": step.name, "live": live,
         "action": step.action, "drift": live && step.action.is_change(), "differs": differs,
+        "changed_outside_fintech": outside,
     })
 }

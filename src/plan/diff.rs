@@ -133,6 +133,7 @@ fn change(
         forces_replacement,
         sensitive: schema::is_sensitive(schema, a),
         known_after_apply: false,
+        drift: false,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Plans: what would change, resource by resource and attribute by attribute (pure), and how it is shown.
 
 pub mod diff;
+pub mod drift;
 pub mod render;
 pub mod saved;
 
@@ -34,6 +35,9 @@ pub struct AttrChange {
     pub forces_replacement: bool,
     pub sensitive: bool,
     pub known_after_apply: bool,
+    /// Live AWS moved away from what fintech last deployed (changed outside fintech), rather than
+    /// the stack files changing: see [`drift`].
+    pub drift: bool,
 }
 
 /// One resource's step.

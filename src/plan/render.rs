@@ -107,46 +107,178 @@ fn show_before(v: &Option<Value>, c: &AttrChange) -> String {
 }
 
 fn change_lines(c: &AttrChange, action: Action) -> Vec<String> {
-    let tail = if c.forces_replacement {
-        "  # forces replacement"
-    } else {
-        ""
+    let tail = match (c.forces_replacement, c.drift) {
+        (true, true) => "  # forces replacement; drift: changed outside fintech",
+        (true, false) => "  # forces replacement",
+        (false, true) => "  # drift: changed outside fintech",
+        (false, false) => "",
     };
-    if action == Action::Create {
-        let v = match (&c.after, c.sensitive) {
-            (_, true) => SENSITIVE.to_string(),
-            (Some(Value::Object(m)), _) if m.len() > 8 => format!("({} entries)", m.len()),
-            _ => show(&c.after, c),
-        };
-        return vec![format!("{}: {v}", c.attribute)];
+    let a = &c.attribute;
+    if c.sensitive || (c.known_after_apply && !matches!(c.after, Some(Value::Object(_)))) {
+        return vec![match action {
+            Action::Create => format!("{a}: {}", show(&c.after, c)),
+            _ => format!(
+                "{a}: {} -> {}{tail}",
+                show_before(&c.before, c),
+                show(&c.after, c)
+            ),
+        }];
     }
-    // Maps (environment, routes, site files) are shown entry by entry.
-    if let (Some(Value::Object(before)), Some(Value::Object(after)), false) =
-        (&c.before, &c.after, c.sensitive)
-    {
-        let mut lines = Vec::new();
-        for (k, b) in before {
-            match after.get(k) {
-                None => lines.push(format!("{}[{k:?}]: {b} -> (removed){tail}", c.attribute)),
-                Some(a) if a != b => lines.push(format!(
-                    "{}[{k:?}]: {b} -> {}{tail}",
-                    c.attribute,
-                    show(&Some(a.clone()), c)
-                )),
-                _ => {}
+    if action == Action::Create {
+        return match &c.after {
+            Some(Value::Object(m)) if m.len() > 8 => vec![format!("{a}: ({} entries)", m.len())],
+            Some(v) if nested(v) => {
+                let mut lines = vec![format!("{a}:")];
+                lines.extend(block(v).into_iter().map(|l| format!("  {l}")));
+                lines
+            }
+            _ => vec![format!("{a}: {}", show(&c.after, c))],
+        };
+    }
+    // Maps (environment, routes, site files) entry by entry; lists element by element: what was
+    // added and removed, the unchanged folded.
+    let body = match (&c.before, &c.after) {
+        (Some(Value::Object(before)), Some(Value::Object(after))) => map_diff(before, after, c),
+        (Some(Value::Array(before)), Some(Value::Array(after))) => list_diff(before, after),
+        _ => {
+            return vec![format!(
+                "{a}: {} -> {}{tail}",
+                show_before(&c.before, c),
+                show(&c.after, c)
+            )];
+        }
+    };
+    let mut lines = vec![format!("{a}:{tail}")];
+    lines.extend(body.into_iter().map(|l| format!("  {l}")));
+    lines
+}
+
+/// `~ key: before -> after`, `+ key: value`, `- key: value`, and how many entries are the same.
+fn map_diff(
+    before: &serde_json::Map<String, Value>,
+    after: &serde_json::Map<String, Value>,
+    c: &AttrChange,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut same = 0;
+    for (k, b) in before {
+        match after.get(k) {
+            None => lines.push(format!("- {}: {}", key(k), inline(b))),
+            Some(a) if a != b => lines.push(format!(
+                "~ {}: {} -> {}",
+                key(k),
+                inline(b),
+                show(&Some(a.clone()), c)
+            )),
+            _ => same += 1,
+        }
+    }
+    for (k, a) in after.iter().filter(|(k, _)| !before.contains_key(*k)) {
+        lines.push(format!("+ {}: {}", key(k), show(&Some(a.clone()), c)));
+    }
+    lines.extend(folded(same, "entry", "entries"));
+    lines
+}
+
+/// `- element` for each one no longer there, `+ element` for each new one (order ignored, as the
+/// diff compares lists), and how many are the same.
+fn list_diff(before: &[Value], after: &[Value]) -> Vec<String> {
+    let mut left: Vec<&Value> = after.iter().collect();
+    let mut removed = Vec::new();
+    let mut same = 0;
+    for b in before {
+        match left.iter().position(|a| *a == b) {
+            Some(i) => {
+                left.remove(i);
+                same += 1;
+            }
+            None => removed.push(b),
+        }
+    }
+    let mut lines: Vec<String> = removed.iter().map(|v| format!("- {}", inline(v))).collect();
+    lines.extend(left.iter().map(|v| format!("+ {}", inline(v))));
+    lines.extend(folded(same, "element", "elements"));
+    lines
+}
+
+fn folded(n: usize, one: &str, many: &str) -> Option<String> {
+    (n > 0).then(|| format!("({n} unchanged {} hidden)", if n == 1 { one } else { many }))
+}
+
+/// A map key as written in YAML: bare when it can be.
+fn key(k: &str) -> String {
+    let bare = !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'));
+    if bare {
+        k.to_string()
+    } else {
+        format!("{k:?}")
+    }
+}
+
+/// Whether a value reads better as an indented block: a list of maps or lists, or a map holding any.
+fn nested(v: &Value) -> bool {
+    match v {
+        Value::Array(a) => a.iter().any(|e| e.is_object() || e.is_array()),
+        Value::Object(m) => m.values().any(|e| e.is_object() || e.is_array()),
+        _ => false,
+    }
+}
+
+/// A value on one line, in YAML's flow style: `{ port: 22, cidr: "0.0.0.0/0" }`, `["a", "b"]`.
+fn inline(v: &Value) -> String {
+    match v {
+        Value::Object(m) if m.is_empty() => "{}".into(),
+        Value::Object(m) => {
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", key(k), inline(v)))
+                .collect();
+            format!("{{ {} }}", parts.join(", "))
+        }
+        Value::Array(a) => {
+            let parts: Vec<String> = a.iter().map(inline).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        Value::String(s) if s == KNOWN_AFTER => KNOWN_AFTER.into(),
+        other => other.to_string(),
+    }
+}
+
+/// A nested value as indented YAML-like lines: `- key: value` items, `key:` headings.
+fn block(v: &Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    match v {
+        Value::Array(items) => {
+            for item in items {
+                let inner = if item.is_object() && !item.as_object().is_some_and(|m| m.is_empty()) {
+                    block(item)
+                } else {
+                    vec![inline(item)]
+                };
+                for (i, l) in inner.into_iter().enumerate() {
+                    lines.push(if i == 0 {
+                        format!("- {l}")
+                    } else {
+                        format!("  {l}")
+                    });
+                }
             }
         }
-        for (k, a) in after.iter().filter(|(k, _)| !before.contains_key(*k)) {
-            lines.push(format!("{}[{k:?}]: (added) {a}{tail}", c.attribute));
+        Value::Object(m) => {
+            for (k, v) in m {
+                if nested(v) || (v.is_object() && v.as_object().is_some_and(|m| m.len() > 3)) {
+                    lines.push(format!("{}:", key(k)));
+                    lines.extend(block(v).into_iter().map(|l| format!("  {l}")));
+                } else {
+                    lines.push(format!("{}: {}", key(k), inline(v)));
+                }
+            }
         }
-        return lines;
+        other => lines.push(inline(other)),
     }
-    vec![format!(
-        "{}: {} -> {}{tail}",
-        c.attribute,
-        show_before(&c.before, c),
-        show(&c.after, c)
-    )]
+    lines
 }
 
 /// The plan as JSON (format_version 1): see README "plan --json".
@@ -203,6 +335,7 @@ mod tests {
             forces_replacement: false,
             sensitive: false,
             known_after_apply: false,
+            drift: false,
         }
     }
 
@@ -230,10 +363,104 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("memory_mb: 512 -> 1024"), "{t}");
-        assert!(t.contains("env[\"B\"]: \"2\" -> \"3\""), "{t}");
-        assert!(t.contains("env[\"C\"]: (added) \"4\""), "{t}");
-        assert!(!t.contains("env[\"A\"]"), "{t}");
+        assert!(t.contains("      env:\n        ~ B: \"2\" -> \"3\"\n        + C: \"4\"\n        (1 unchanged entry hidden)\n"), "{t}");
         assert!(t.contains("Plan: 0 to create, 1 to update"), "{t}");
+    }
+
+    /// One plan with every kind of change, as a reviewer reads it: the exact text.
+    #[test]
+    fn snapshot_of_every_kind_of_change() {
+        let mut created = step(
+            Action::Create,
+            vec![
+                AttrChange {
+                    before: None,
+                    ..ch("service", json!(null), json!("lambda.amazonaws.com"))
+                },
+                AttrChange {
+                    before: None,
+                    ..ch(
+                        "statements",
+                        json!(null),
+                        json!([{"actions": ["logs:PutLogEvents"], "effect": "Allow", "resources": ["*"]}]),
+                    )
+                },
+            ],
+        );
+        created.id = "fn_role".into();
+        created.type_name = "iam.role";
+        created.name = "a-dev-fn-role".into();
+        let updated = step(
+            Action::Update,
+            vec![
+                AttrChange {
+                    drift: true,
+                    ..ch("memory_mb", json!(256), json!(512))
+                },
+                ch(
+                    "env",
+                    json!({"A": "1", "B": "2", "OLD": "x"}),
+                    json!({"A": "1", "B": "3", "NEW": "y"}),
+                ),
+            ],
+        );
+        let mut sg = step(
+            Action::Update,
+            vec![ch(
+                "ingress",
+                json!([{"port": 443, "cidr": "10.0.0.0/8"}, {"port": 5432, "from": "sg-1"}]),
+                json!([{"port": 443, "cidr": "10.0.0.0/8"}, {"port": 22, "cidr": "0.0.0.0/0"}]),
+            )],
+        );
+        sg.id = "app_sg".into();
+        sg.type_name = "ec2.security_group";
+        sg.name = "a-dev-app-sg".into();
+        let mut replaced = step(
+            Action::Replace,
+            vec![AttrChange {
+                forces_replacement: true,
+                ..ch("engine_version", json!("16.4"), json!("17.6"))
+            }],
+        );
+        replaced.id = "db".into();
+        replaced.type_name = "rds.postgres";
+        replaced.name = "a-dev-db".into();
+        replaced.data_loss = true;
+        let mut deleted = step(Action::Delete, vec![]);
+        deleted.id = "old_bucket".into();
+        deleted.type_name = "s3.bucket";
+        deleted.name = "a-dev-old-bucket".into();
+        let t = text(&plan(vec![created, updated, sg, replaced, deleted]));
+        let want = "\
+a/dev (serverless, us-east-1, account 1)
+
+  + fn_role (iam.role) will be created: a-dev-fn-role
+      service: \"lambda.amazonaws.com\"
+      statements:
+        - actions: [\"logs:PutLogEvents\"]
+          effect: \"Allow\"
+          resources: [\"*\"]
+  ~ api (lambda.function) will be updated in place: a-dev-api
+      memory_mb: 256 -> 512  # drift: changed outside fintech
+      env:
+        ~ B: \"2\" -> \"3\"
+        - OLD: \"x\"
+        + NEW: \"y\"
+        (1 unchanged entry hidden)
+  ~ app_sg (ec2.security_group) will be updated in place: a-dev-app-sg
+      ingress:
+        - { port: 5432, from: \"sg-1\" }
+        + { port: 22, cidr: \"0.0.0.0/0\" }
+        (1 unchanged element hidden)
+  -/+ db (rds.postgres) will be replaced: a-dev-db
+      engine_version: \"16.4\" -> \"17.6\"  # forces replacement
+      !! destroys data: refused without --allow-data-loss
+  - old_bucket (s3.bucket) will be deleted: a-dev-old-bucket
+
+Plan: 1 to create, 2 to update, 1 to replace, 1 to delete, 0 unchanged.
+!! 1 change destroys data (db): refused without --allow-data-loss
+";
+        assert_eq!(t, want, "\n--- got\n{t}\n--- want\n{want}");
     }
 
     #[test]

@@ -34,6 +34,12 @@ fn done_word(verb: &str) -> &'static str {
     }
 }
 
+/// Whether a finished step gets a result line: reads never; packaging that found everything built
+/// already (under half a second) neither.
+fn worth_a_line(verb: &str, secs: f64) -> bool {
+    verb != "reading" && (verb != "packaging" || secs >= 0.5)
+}
+
 /// Plain lines: `[  3.2s] db: creating`.
 pub struct Lines {
     start: Instant,
@@ -52,8 +58,7 @@ impl Reporter for Lines {
         }
     }
     fn finish(&self, id: &str, verb: &str, secs: f64) {
-        // Packaging that found everything built already is not worth a line.
-        if verb != "reading" && (verb != "packaging" || secs >= 0.5) {
+        if worth_a_line(verb, secs) {
             self.line(&format!("{id}: {} in {secs:.1}s", done_word(verb)));
         }
     }
@@ -105,7 +110,7 @@ impl Reporter for Spinners {
             .insert(id.to_string(), bar);
     }
     fn finish(&self, id: &str, verb: &str, secs: f64) {
-        if verb == "reading" {
+        if !worth_a_line(verb, secs) {
             if let Some(bar) = self.bars.lock().expect("not poisoned").remove(id) {
                 bar.finish_and_clear();
             }

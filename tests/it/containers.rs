@@ -190,7 +190,7 @@ fn a_second_deploy_changes_nothing_and_task_changes_roll_a_new_revision_only() {
     assert!(
         plan.contains("cpu: \"256\" -> \"512\"")
             && plan.contains("memory_mb: 512 -> 1024")
-            && plan.contains("env[\"LOG_LEVEL\"]: (added) \"info\""),
+            && plan.contains("      env:\n        + LOG_LEVEL: \"info\"\n"),
         "{plan}"
     );
     assert!(

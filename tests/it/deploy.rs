@@ -193,7 +193,7 @@ fn one_changed_parameter_is_one_attribute_in_the_plan_and_one_call_in_the_deploy
     assert_eq!(changed[0]["action"], "update");
     assert_eq!(
         changed[0]["changes"],
-        serde_json::json!([{"attribute": "memory_mb", "before": 512, "after": 1024, "forces_replacement": false, "sensitive": false, "known_after_apply": false}])
+        serde_json::json!([{"attribute": "memory_mb", "before": 512, "after": 1024, "forces_replacement": false, "sensitive": false, "known_after_apply": false, "drift": false}])
     );
 
     moto.reset_recording();
@@ -214,7 +214,7 @@ fn one_changed_parameter_is_one_attribute_in_the_plan_and_one_call_in_the_deploy
     );
     let text = p.run(&["plan", "--detailed-exitcode"]).expect(2).stdout();
     assert!(
-        text.contains("env[\"FEATURE_FLAGS\"]: (added) \"charts\""),
+        text.contains("      env:\n        + FEATURE_FLAGS: \"charts\"\n"),
         "{text}"
     );
 
@@ -256,8 +256,20 @@ fn drift_behind_the_tools_back_is_shown_and_repaired() {
           c('s3').put_object(Bucket='fintech-tracker-dev-site-bucket-123456789012-us-east-1', Key='index.html', Body=b'defaced')\n\
           out(1)");
     let text = p.run(&["plan", "--detailed-exitcode"]).expect(2).stdout();
-    assert!(text.contains("memory_mb: 256 -> 512"), "{text}");
-    assert!(text.contains("files[\"index.html\"]"), "{text}");
+    // Changed outside fintech, and said so: the stack still says what was deployed.
+    assert!(
+        text.contains("memory_mb: 256 -> 512  # drift: changed outside fintech"),
+        "{text}"
+    );
+    assert!(
+        text.contains("      files:  # drift: changed outside fintech\n        ~ index.html: "),
+        "{text}"
+    );
+    // A change of the stack files beside it is not drift.
+    p.edit("fintech.yaml", "api_timeout_s: 30", "api_timeout_s: 40");
+    let text = p.run(&["plan"]).expect(0).stdout();
+    assert!(text.contains("timeout_s: 30 -> 40\n"), "{text}");
+    assert!(text.contains("memory_mb: 256 -> 512  # drift"), "{text}");
     p.run(&["deploy", "--yes"]).expect(0);
     p.run(&["plan", "--detailed-exitcode"]).expect(0);
     let mem = p.py("out(c('lambda').get_function_configuration(FunctionName='fintech-tracker-dev-api')['MemorySize'])");

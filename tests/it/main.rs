@@ -34,4 +34,5 @@ mod scaling;
 mod schema;
 mod secrets;
 mod stages;
+mod terminal;
 mod waf;

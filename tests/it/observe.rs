@@ -32,7 +32,7 @@ fn status_shows_each_resource_live_and_what_drifted() {
         .find(|l| l.starts_with("api "))
         .unwrap_or_else(|| panic!("{text}"));
     assert!(
-        api.contains("lambda.function") && api.contains("yes: memory_mb"),
+        api.contains("lambda.function") && api.contains("yes: memory_mb (changed outside fintech)"),
         "{text}"
     );
     assert!(text.contains("1 differ from the stack files"), "{text}");

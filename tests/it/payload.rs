@@ -156,10 +156,10 @@ fn a_changed_page_uploads_and_invalidates_only_its_files() {
     std::fs::write(p.path("app/frontend/out/about.html"), "<html>about</html>").unwrap();
     std::fs::remove_file(p.path("app/frontend/out/_next/static/chunks/app.js")).unwrap();
     let plan = p.run(&["plan"]).expect(0).stdout();
-    assert!(plan.contains("files[\"index.html\"]"), "{plan}");
-    assert!(plan.contains("files[\"about.html\"]: (added)"), "{plan}");
+    assert!(plan.contains("        ~ index.html: "), "{plan}");
+    assert!(plan.contains("        + about.html: "), "{plan}");
     assert!(
-        plan.contains("files[\"_next/static/chunks/app.js\"]") && plan.contains("(removed)"),
+        plan.contains("        - _next/static/chunks/app.js: "),
         "{plan}"
     );
     p.run(&["deploy", "--yes"]).expect(0);
