@@ -7,6 +7,7 @@ use anyhow::Result;
 
 pub fn run(g: &Global) -> Result<i32> {
     let desired = super::load(g)?;
+    let mut built = Vec::new();
     for id in &desired.order {
         let r = &desired.resources[id];
         if !r.schema.driver.packages() {
@@ -16,7 +17,15 @@ pub fn run(g: &Global) -> Result<i32> {
         let t = std::time::Instant::now();
         package::prepare(&desired, r, &mut props, g.offline)?;
         let what = r.schema.driver.artifact(&props).unwrap_or_default();
-        println!("{id}: {what} in {:.1}s", t.elapsed().as_secs_f64());
+        let secs = t.elapsed().as_secs_f64();
+        if g.json {
+            built.push(serde_json::json!({"resource": id, "artifact": what, "seconds": secs}));
+        } else {
+            println!("{id}: {what} in {secs:.1}s");
+        }
+    }
+    if g.json {
+        println!("{}", serde_json::to_string_pretty(&built)?);
     }
     Ok(0)
 }

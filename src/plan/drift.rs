@@ -53,7 +53,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::plan::{AttrChange, Step};
+    use crate::plan::fixtures::{ch, plan, step};
 
     #[test]
     fn a_change_is_drift_only_when_the_stack_still_says_what_was_deployed() {
@@ -71,37 +71,17 @@ mod tests {
         now.get_mut("api")
             .unwrap()
             .insert("timeout_s".into(), json!(60));
-        let change = |a: &str, before: Value, after: Value| AttrChange {
-            attribute: a.into(),
-            before: Some(before),
-            after: Some(after),
-            forces_replacement: false,
-            sensitive: false,
-            known_after_apply: false,
-            drift: false,
-        };
-        let mut plan = Plan {
-            format_version: 1,
-            app: "a".into(),
-            stage: "dev".into(),
-            option: "serverless".into(),
-            region: "us-east-1".into(),
-            account: "1".into(),
-            resources: vec![Step {
-                id: "api".into(),
-                type_name: "lambda.function",
-                name: "a-dev-api".into(),
-                action: Action::Update,
-                changes: vec![
-                    // Set to 256 by hand; the stack still says 512.
-                    change("memory_mb", json!(256), json!(512)),
-                    // The stack went from 30 to 60.
-                    change("timeout_s", json!(30), json!(60)),
-                ],
-                data_loss: false,
-                notes: vec![],
-            }],
-        };
+        let mut api = step(
+            Action::Update,
+            vec![
+                // Set to 256 by hand; the stack still says 512.
+                ch("memory_mb", json!(256), json!(512)),
+                // The stack went from 30 to 60.
+                ch("timeout_s", json!(30), json!(60)),
+            ],
+        );
+        api.id = "api".into();
+        let mut plan = plan(vec![api]);
         mark(&mut plan, &now, &recorded);
         let drift: Vec<bool> = plan.resources[0].changes.iter().map(|c| c.drift).collect();
         assert_eq!(drift, [true, false]);

@@ -102,3 +102,47 @@ impl Plan {
         self.resources.iter().filter(|s| s.data_loss).collect()
     }
 }
+
+/// Plans, steps and changes for the unit tests of rendering and drift.
+#[cfg(test)]
+pub mod fixtures {
+    use serde_json::Value;
+
+    use super::{Action, AttrChange, Plan, Step};
+
+    pub fn plan(steps: Vec<Step>) -> Plan {
+        Plan {
+            format_version: 1,
+            app: "a".into(),
+            stage: "dev".into(),
+            option: "serverless".into(),
+            region: "us-east-1".into(),
+            account: "1".into(),
+            resources: steps,
+        }
+    }
+
+    pub fn step(action: Action, changes: Vec<AttrChange>) -> Step {
+        Step {
+            id: "api".into(),
+            type_name: "lambda.function",
+            name: "a-dev-api".into(),
+            action,
+            changes,
+            data_loss: false,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn ch(a: &str, before: Value, after: Value) -> AttrChange {
+        AttrChange {
+            attribute: a.into(),
+            before: Some(before),
+            after: Some(after),
+            forces_replacement: false,
+            sensitive: false,
+            known_after_apply: false,
+            drift: false,
+        }
+    }
+}

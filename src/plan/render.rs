@@ -300,44 +300,8 @@ pub fn json(plan: &Plan) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Step;
+    use crate::plan::fixtures::{ch, plan, step};
     use serde_json::json;
-
-    fn plan(steps: Vec<Step>) -> Plan {
-        Plan {
-            format_version: 1,
-            app: "a".into(),
-            stage: "dev".into(),
-            option: "serverless".into(),
-            region: "us-east-1".into(),
-            account: "1".into(),
-            resources: steps,
-        }
-    }
-
-    fn step(action: Action, changes: Vec<AttrChange>) -> Step {
-        Step {
-            id: "api".into(),
-            type_name: "lambda.function",
-            name: "a-dev-api".into(),
-            action,
-            changes,
-            data_loss: false,
-            notes: Vec::new(),
-        }
-    }
-
-    fn ch(a: &str, before: Value, after: Value) -> AttrChange {
-        AttrChange {
-            attribute: a.into(),
-            before: Some(before),
-            after: Some(after),
-            forces_replacement: false,
-            sensitive: false,
-            known_after_apply: false,
-            drift: false,
-        }
-    }
 
     #[test]
     fn no_changes_says_so() {
