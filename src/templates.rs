@@ -75,11 +75,11 @@ mod tests {
             .find(|(p, _)| *p == ".github/workflows/fintech.yml")
             .unwrap()
             .1;
-        assert!(workflow.contains("${{ vars.AWS_ROLE_ARN }}"));
+        assert!(workflow.contains("${{ vars.AWS_PLAN_ROLE_ARN }}"));
     }
 
-    /// The CI template: a role assumed by OIDC (no stored keys), the plan on pull requests, and on
-    /// main the deploy of exactly the plan it saved and showed.
+    /// The CI template: roles assumed by OIDC (no stored keys), the plan of every pull request,
+    /// and on main the deploy, once approved, of exactly the plan saved and shown.
     #[test]
     fn the_workflow_assumes_a_role_by_oidc_and_deploys_the_saved_plan() {
         let fill = Fill {
@@ -93,17 +93,28 @@ mod tests {
             .unwrap()
             .1;
         assert!(w.contains("id-token: write"));
-        assert!(w.contains("role-to-assume: ${{ vars.AWS_ROLE_ARN }}"));
+        assert!(w.contains("role-to-assume: ${{ vars.AWS_PLAN_ROLE_ARN }}"));
+        assert!(w.contains("role-to-assume: ${{ vars.AWS_DEPLOY_ROLE_ARN }}"));
         assert!(
             !w.to_lowercase().contains("aws-access-key-id") && !w.contains("AWS_SECRET_ACCESS_KEY")
         );
-        assert!(w.contains("fintech plan --no-progress --detailed-exitcode"));
+        assert!(w.contains("fintech plan --no-progress --detailed-exitcode --out plan.json"));
         assert!(w.contains("GITHUB_STEP_SUMMARY"));
-        assert!(w.contains("fintech plan --no-progress --out plan.json"));
-        assert!(w.contains("fintech deploy plan.json"));
+        // The deploy job, gated by the environment's reviewers, applies the plan job's file.
+        let deploy = &w[w.find("  deploy:").unwrap()..];
+        assert!(deploy.contains("needs: plan") && deploy.contains("environment: dev"));
         assert!(
-            w.contains("shell: bash"),
-            "pipefail, so `| tee` hides no failure"
+            deploy.contains("actions/download-artifact")
+                && deploy.contains("fintech deploy plan.json")
+        );
+        assert!(
+            !deploy.contains("fintech plan"),
+            "the deploy job applies what was shown, no new plan"
+        );
+        assert!(w.contains("shell: bash"), "pipefail");
+        assert!(
+            w.contains("--rev \"${{ vars.FINTECH_REV }}\""),
+            "a pinned fintech"
         );
     }
 }

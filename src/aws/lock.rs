@@ -305,7 +305,15 @@ pub async fn last_deploy(aws: &Aws, names: &Names) -> Result<Option<Value>> {
         .await;
     let body = match got {
         Ok(o) => o.body,
-        Err(e) if matches!(code(&e), "NoSuchKey" | "NoSuchBucket" | "NotFound") => return Ok(None),
+        // Without s3:ListBucket, S3 answers a missing key with 403: no record to show either.
+        Err(e)
+            if matches!(
+                code(&e),
+                "NoSuchKey" | "NoSuchBucket" | "NotFound" | "AccessDenied"
+            ) =>
+        {
+            return Ok(None);
+        }
         Err(e) => return Err(aws_error("s3:GetObject (the stage's deploy record)", e)),
     };
     let bytes = body
@@ -344,7 +352,7 @@ pub async fn recorded_stages(aws: &Aws, app: &str) -> Result<Vec<(String, Value)
     while let Some(page) = pages.next().await {
         let page = match page {
             Ok(p) => p,
-            Err(e) if code(&e) == "NoSuchBucket" => return Ok(Vec::new()),
+            Err(e) if matches!(code(&e), "NoSuchBucket" | "AccessDenied") => return Ok(Vec::new()),
             Err(e) => return Err(aws_error("s3:ListObjectsV2 (deploy records)", e)),
         };
         for o in page.contents() {

@@ -65,7 +65,13 @@ pub fn run(g: &Global, dir: Option<&Path>, app: Option<&str>) -> Result<i32> {
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         written.push(rel.to_string());
     }
-    if !g.quiet {
+    if g.json {
+        let v = serde_json::json!({
+            "app": app, "option": option, "dir": dir, "written": written, "kept": kept,
+            "app_added": empty,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else if !g.quiet {
         println!("Created the {option} project `{app}` in {}:", dir.display());
         for f in &written {
             println!("  + {f}");

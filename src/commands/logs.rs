@@ -1,7 +1,7 @@
 //! `fintech logs`: the CloudWatch Logs events of the stage's functions and services (or one log
 //! group of the stack), oldest first, filtered by a pattern; `--follow` polls for new ones.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
@@ -13,6 +13,10 @@ use crate::model::Desired;
 /// Polling interval of `--follow` (FilterLogEvents is limited to 5 requests per second per
 /// account and region: one group a second each stays far below it).
 const POLL: Duration = Duration::from_secs(2);
+
+/// How late an event may reach CloudWatch Logs after its timestamp and still be shown by
+/// `--follow` (milliseconds).
+const LATE: i64 = 5 * 60 * 1000;
 
 pub async fn run(
     g: &Global,
@@ -29,14 +33,18 @@ pub async fn run(
         .into_iter()
         .map(|(id, f)| (id, f(&engine.names)))
         .collect();
+    // Events reach CloudWatch late, and from several streams, with their own timestamps: each
+    // poll asks again from LATE before the newest event seen, and drops what it printed already
+    // (remembered as long as it is inside that window).
     let mut from: BTreeMap<String, i64> = names.keys().map(|id| (id.clone(), start_ms)).collect();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashMap<String, i64> = HashMap::new();
     let width = names.keys().map(String::len).max().unwrap_or(0);
     loop {
         let mut events = Vec::new();
         for (id, group) in &names {
-            for e in read(&engine.aws, group, from[id], filter).await? {
-                if seen.insert(e.id.clone()) {
+            let since = (from[id] - LATE).max(start_ms);
+            for e in read(&engine.aws, group, since, filter).await? {
+                if seen.insert(e.id.clone(), e.at).is_none() {
                     from.insert(id.clone(), from[id].max(e.at));
                     events.push((e.at, id.clone(), e));
                 }
@@ -59,6 +67,8 @@ pub async fn run(
         if !follow {
             return Ok(0);
         }
+        let oldest = from.values().copied().min().unwrap_or(start_ms) - LATE;
+        seen.retain(|_, at| *at >= oldest);
         tokio::select! {
             () = tokio::time::sleep(POLL) => {}
             () = crate::interrupt::stopped() => return Ok(0),

@@ -236,16 +236,21 @@ pub async fn locked<T>(
             }
             guard_data_loss(&fresh, consent.allow_data_loss)?;
         }
-        let attrs = crate::plan::drift::digests(&snap.prepared);
-        let done = work(&fresh, snap).await?;
+        let attrs = crate::plan::drift::digests(&engine.desired, &snap.prepared);
+        let done = work(&fresh, snap).await;
         if matches!(command, "deploy" | "destroy") && fresh.has_changes() {
-            let mut what = serde_json::json!({"command": command, "option": engine.desired.option, "summary": fresh.summary()});
-            if command == "deploy" {
+            // A run that failed part-way deployed some of it: no digests then (what it did
+            // would be taken for drift, or what it did not for deployed), until the next success.
+            let mut what = serde_json::json!({"command": command, "option": engine.desired.option, "summary": fresh.summary(), "failed": done.is_err()});
+            if command == "deploy" && done.is_ok() {
                 what["attrs"] = attrs;
             }
-            crate::aws::lock::record_deploy(&engine.aws, &lock, &engine.names, what).await?;
+            let recorded = crate::aws::lock::record_deploy(&engine.aws, &lock, &engine.names, what).await;
+            if done.is_ok() {
+                recorded?;
+            }
         }
-        Ok(done)
+        done
     }
     .await;
     let released = crate::aws::lock::release(&engine.aws, lock).await;

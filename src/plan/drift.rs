@@ -8,13 +8,29 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{Action, Plan};
+use crate::model::{Desired, schema};
 
-/// Short digests of every resource's prepared attributes: `{id: {attribute: digest}}`.
-pub fn digests(prepared: &BTreeMap<String, BTreeMap<String, Value>>) -> Value {
+/// Short digests of every resource's prepared attributes, `{id: {attribute: digest}}`, but the
+/// sensitive and hidden ones (a digest of a secret's digest would let its readers test guesses).
+pub fn digests(desired: &Desired, prepared: &BTreeMap<String, BTreeMap<String, Value>>) -> Value {
+    digests_of(prepared, |id, a| {
+        desired
+            .resources
+            .get(id)
+            .is_some_and(|r| !schema::is_sensitive(r.schema, a) && !r.schema.hidden.contains(&a))
+    })
+}
+
+/// [`digests`] of the attributes `keep` (resource id, attribute) says to keep.
+fn digests_of(
+    prepared: &BTreeMap<String, BTreeMap<String, Value>>,
+    keep: impl Fn(&str, &str) -> bool,
+) -> Value {
     let mut out = Map::new();
     for (id, attrs) in prepared {
         let per: Map<String, Value> = attrs
             .iter()
+            .filter(|(a, _)| keep(id, a))
             .map(|(a, v)| (a.clone(), Value::from(digest(v))))
             .collect();
         out.insert(id.clone(), Value::Object(per));
@@ -66,7 +82,7 @@ mod tests {
             .into(),
         )]
         .into();
-        let recorded = digests(&deployed);
+        let recorded = digests_of(&deployed, |_, _| true);
         let mut now = deployed.clone();
         now.get_mut("api")
             .unwrap()

@@ -82,6 +82,13 @@ impl Saved {
     /// sources, moved since. Names the resources whose steps differ.
     pub fn check_plan(&self, now: &Plan) -> Result<()> {
         let now = render::json(now);
+        if now["account"] != self.plan["account"] {
+            bail!(
+                "the plan was saved for AWS account {}, and these credentials are for account {}\nhint: nothing was changed; deploy it with the credentials it was made with, or make a plan for this account",
+                self.plan["account"].as_str().unwrap_or("?"),
+                now["account"].as_str().unwrap_or("?")
+            );
+        }
         if now["resources"] == self.plan["resources"] {
             return Ok(());
         }
@@ -111,14 +118,16 @@ impl Saved {
     }
 }
 
-/// SHA-256 over fintech.yaml and every file in stacks/, by name.
+/// SHA-256 over fintech.yaml and every file under stacks/ (includes may sit in its folders), by
+/// name.
 fn stack_digest(root: &Path) -> Result<String> {
     let mut files = vec![root.join("fintech.yaml")];
-    let stacks = root.join("stacks");
-    let mut listed: Vec<_> = std::fs::read_dir(&stacks)
-        .with_context(|| format!("cannot read {}", stacks.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
+    let mut listed: Vec<_> = walkdir::WalkDir::new(root.join("stacks"))
+        .follow_links(true)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
         .collect();
     listed.sort();
     files.extend(listed);

@@ -100,6 +100,19 @@ fn init_never_overwrites_and_adds_no_app_beside_existing_files() {
         "print('mine')\n"
     );
 
+    let made = init(tmp.path(), &["--json", "--app", "third", "third"])
+        .expect(0)
+        .json();
+    assert_eq!(made["app"], "third");
+    assert_eq!(made["app_added"], true);
+    assert!(
+        made["written"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "stacks/serverless.yaml"),
+        "{made}"
+    );
     let bad = init(tmp.path(), &["--option", "lambda", "x"]).expect(1);
     assert!(
         bad.stderr().contains("options: serverless, containers"),

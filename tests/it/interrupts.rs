@@ -13,10 +13,11 @@ use crate::proxy::signalling;
 
 const LOCKS: &str = "fintech-tracker-fintech-locks-123456789012-us-east-1";
 
-/// Objects in the lock bucket (0: no stage is locked, or no lock bucket yet).
+/// Locks in the lock bucket (0: no stage is locked, or no lock bucket yet); the deploy records
+/// beside them are not locks.
 fn locks_held(p: &Project) -> serde_json::Value {
     p.py(&format!(
-        "try:\n    out(c('s3').list_objects_v2(Bucket='{LOCKS}').get('KeyCount', 0))\n\
+        "try:\n    out(sum(1 for o in c('s3').list_objects_v2(Bucket='{LOCKS}').get('Contents', []) if o['Key'].endswith('.lock')))\n\
          except c('s3').exceptions.NoSuchBucket:\n    out(0)"
     ))
 }

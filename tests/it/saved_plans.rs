@@ -22,6 +22,12 @@ fn a_saved_plan_is_applied_exactly_and_refused_once_anything_moved() {
             .contains("the stack files (fintech.yaml, stacks/) changed since the plan was saved"),
         "{refused}"
     );
+    assert_eq!(
+        moto.mutating_calls().len(),
+        0,
+        "{:?}",
+        moto.mutating_calls()
+    );
     p.edit("fintech.yaml", "api_timeout_s: 20", "api_timeout_s: 30");
 
     // Live AWS moved: someone changed the function by hand.
@@ -41,8 +47,25 @@ fn a_saved_plan_is_applied_exactly_and_refused_once_anything_moved() {
         moto.mutating_calls()
     );
 
-    // Put back, the plan is what it was: applied as saved, with no question (it was reviewed).
+    // Put back, the plan is what it was; but saved for another account, it is refused.
     set_memory(512);
+    let saved = std::fs::read_to_string(p.path("plan.json")).unwrap();
+    std::fs::write(
+        p.path("other-account.json"),
+        saved.replace(
+            "\"account\": \"123456789012\"",
+            "\"account\": \"210987654321\"",
+        ),
+    )
+    .unwrap();
+    let elsewhere = p.run(&["deploy", "other-account.json"]).expect(1).stderr();
+    assert!(
+        elsewhere.contains(
+            "saved for AWS account 210987654321, and these credentials are for account 123456789012"
+        ),
+        "{elsewhere}"
+    );
+    // As saved, it is applied, with no question (it was reviewed).
     let wrong = p
         .run(&["deploy", "plan.json", "--stage", "prod"])
         .expect(1)
