@@ -56,6 +56,15 @@ mod tests {
         assert!(embedded.iter().any(|(p, _)| p == "project/fintech.yaml"));
     }
 
+    /// The GitHub Actions workflow among the filled templates.
+    fn workflow<'a>(files: &'a [(&str, String)]) -> &'a str {
+        &files
+            .iter()
+            .find(|(p, _)| *p == ".github/workflows/fintech.yml")
+            .expect("the template has a workflow")
+            .1
+    }
+
     #[test]
     fn placeholders_are_filled_and_github_expressions_left_alone() {
         let fill = Fill {
@@ -70,12 +79,7 @@ mod tests {
                 .iter()
                 .any(|(_, t)| t.contains("{{app}}") || t.contains("{{option}}"))
         );
-        let workflow = &files
-            .iter()
-            .find(|(p, _)| *p == ".github/workflows/fintech.yml")
-            .unwrap()
-            .1;
-        assert!(workflow.contains("${{ vars.AWS_PLAN_ROLE_ARN }}"));
+        assert!(workflow(&files).contains("${{ vars.AWS_PLAN_ROLE_ARN }}"));
     }
 
     /// The CI template: roles assumed by OIDC (no stored keys), the plan of every pull request,
@@ -87,11 +91,7 @@ mod tests {
             option: "serverless",
         };
         let files = files("project", &fill);
-        let w = &files
-            .iter()
-            .find(|(p, _)| *p == ".github/workflows/fintech.yml")
-            .unwrap()
-            .1;
+        let w = workflow(&files);
         assert!(w.contains("id-token: write"));
         assert!(w.contains("role-to-assume: ${{ vars.AWS_PLAN_ROLE_ARN }}"));
         assert!(w.contains("role-to-assume: ${{ vars.AWS_DEPLOY_ROLE_ARN }}"));

@@ -52,6 +52,8 @@ pub struct Snapshot {
     pub env: Env,
     /// Live resources of the stage that the stack no longer declares, in deletion order.
     pub undeclared: Vec<Owned>,
+    /// The stage's last deploy record (`lock::record_deploy`), when it could be read.
+    pub last_deploy: Option<serde_json::Value>,
 }
 
 impl Engine {
@@ -255,7 +257,8 @@ impl Engine {
             .collect();
         resources.extend(self.undeclared_steps(&snap));
         let mut plan = self.plan_of(resources);
-        if let Ok(Some(record)) = record {
+        snap.last_deploy = record.ok().flatten();
+        if let Some(record) = &snap.last_deploy {
             crate::plan::drift::mark(&mut plan, &snap.prepared, &record["attrs"]);
         }
         Ok((plan, snap))

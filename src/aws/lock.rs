@@ -62,14 +62,9 @@ fn holder_is_dead_here(held: &Value) -> bool {
 
 /// Who holds a lock, in words: `ci@runner-7 running `deploy` (pid 4242, since 2026-11-26T09:40:03Z)`.
 pub fn holder_text(held: &Value) -> String {
-    let since = held["since_unix"].as_i64().map_or_else(
-        || "?".to_string(),
-        |s| {
-            aws_smithy_types::DateTime::from_secs(s)
-                .fmt(aws_smithy_types::date_time::Format::DateTime)
-                .unwrap_or_else(|_| s.to_string())
-        },
-    );
+    let since = held["since_unix"]
+        .as_i64()
+        .map_or_else(|| "?".to_string(), utc);
     format!(
         "{} running `{}` (pid {}, since {since})",
         held["holder"].as_str().unwrap_or("?"),
@@ -138,10 +133,7 @@ pub async fn acquire(
 /// Writes the lock if absent; `Some(holder)` when someone has it.
 async fn try_acquire(aws: &Aws, command: &str, bucket: &str, key: &str) -> Result<Option<Value>> {
     let (host, user) = (host(), user());
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let since = now_unix();
     // The nonce tells this attempt's lock from anyone else's: a PutObject whose answer was lost,
     // sent again by the SDK, meets its own lock (412) and must not wait for itself.
     let nonce = super::unique("lock");
@@ -272,11 +264,7 @@ fn deployed_key(names: &Names) -> String {
 /// Records, while the lock is held, that a deploy of the stage changed something: when, by whom,
 /// with which option and fintech, and what it did. A deploy that changes nothing writes nothing.
 pub async fn record_deploy(aws: &Aws, lock: &Lock, names: &Names, what: Value) -> Result<()> {
-    let at = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let mut record = json!({"by": format!("{}@{}", user(), host()), "at_unix": at, "fintech": crate::cli::VERSION});
+    let mut record = json!({"by": format!("{}@{}", user(), host()), "at_unix": now_unix(), "fintech": crate::cli::VERSION});
     if let (Some(r), Value::Object(w)) = (record.as_object_mut(), what) {
         r.extend(w);
     }
@@ -326,10 +314,22 @@ pub async fn last_deploy(aws: &Aws, names: &Names) -> Result<Option<Value>> {
 
 /// When a record says the deploy happened, as `2026-11-27T09:40:03Z`.
 pub fn record_time(record: &Value) -> Option<String> {
-    let s = record["at_unix"].as_i64()?;
-    aws_smithy_types::DateTime::from_secs(s)
+    record["at_unix"].as_i64().map(utc)
+}
+
+/// Seconds since the Unix epoch, now.
+fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Unix seconds as `2026-11-27T09:40:03Z`.
+fn utc(secs: i64) -> String {
+    aws_smithy_types::DateTime::from_secs(secs)
         .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .ok()
+        .unwrap_or_else(|_| secs.to_string())
 }
 
 /// The stages of the app in this region that have a deploy record, with it.

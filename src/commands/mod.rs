@@ -118,6 +118,20 @@ pub fn load(g: &Global) -> Result<Desired> {
     Ok(model::load(&g.dir, &selection(g, true))?)
 }
 
+/// Stage names from fintech.yaml (or `dev` when it cannot be read: the loader reports why).
+pub fn stage_names(g: &Global) -> Vec<String> {
+    crate::spec::read_yaml(&g.dir.join("fintech.yaml"), "fintech.yaml")
+        .ok()
+        .and_then(|n| {
+            n.get("stages").and_then(|s| {
+                s.as_map()
+                    .map(|m| m.iter().map(|(k, _)| k.name.clone()).collect::<Vec<_>>())
+            })
+        })
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| vec!["dev".into()])
+}
+
 /// [`load`] for a saved plan: its stage, option and region (a different one given on the command
 /// line is an error, not a silent choice).
 pub fn load_saved(g: &Global, saved: &crate::plan::saved::Saved) -> Result<Desired> {
@@ -236,13 +250,14 @@ pub async fn locked<T>(
             }
             guard_data_loss(&fresh, consent.allow_data_loss)?;
         }
-        let attrs = crate::plan::drift::digests(&engine.desired, &snap.prepared);
+        let attrs = (command == "deploy")
+            .then(|| crate::plan::drift::digests(&engine.desired, &snap.prepared));
         let done = work(&fresh, snap).await;
         if matches!(command, "deploy" | "destroy") && fresh.has_changes() {
             // A run that failed part-way deployed some of it: no digests then (what it did
             // would be taken for drift, or what it did not for deployed), until the next success.
             let mut what = serde_json::json!({"command": command, "option": engine.desired.option, "summary": fresh.summary(), "failed": done.is_err()});
-            if command == "deploy" && done.is_ok() {
+            if let (Some(attrs), true) = (attrs, done.is_ok()) {
                 what["attrs"] = attrs;
             }
             let recorded = crate::aws::lock::record_deploy(&engine.aws, &lock, &engine.names, what).await;

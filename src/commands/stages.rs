@@ -24,7 +24,8 @@ struct Row {
 }
 
 pub async fn run(g: &Global) -> Result<i32> {
-    let stages = project_stages(g)?;
+    // An unreadable fintech.yaml gives `dev`, whose load below reports the file's errors.
+    let stages = super::stage_names(g);
     let mut rows = Vec::new();
     let mut regions_seen = Vec::new();
     for stage in &stages {
@@ -47,7 +48,7 @@ pub async fn run(g: &Global) -> Result<i32> {
         // What the stage owns live: what destroy would delete (looked-up resources, like the
         // default VPC, are not the stage's).
         let live = engine.destroy_plan(&snap).summary().delete;
-        let last = crate::aws::lock::last_deploy(&engine.aws, &engine.names).await?;
+        let last = snap.last_deploy.clone();
         if !regions_seen.contains(&region) {
             regions_seen.push(region.clone());
             // Stages recorded in this region but no longer declared.
@@ -85,16 +86,6 @@ pub async fn run(g: &Global) -> Result<i32> {
         print!("{}", table(&rows));
     }
     Ok(0)
-}
-
-/// The stage names fintech.yaml declares (its errors, located, when it has any).
-fn project_stages(g: &Global) -> Result<Vec<String>> {
-    let node = crate::spec::read_yaml(&g.dir.join("fintech.yaml"), "fintech.yaml")
-        .map_err(|d| anyhow::Error::from(crate::spec::Diagnostics(vec![d])))?;
-    let mut diags = crate::spec::Diagnostics::default();
-    let proj = crate::spec::project::parse(&node, &mut diags);
-    let proj = diags.finish(proj)?;
-    Ok(proj.stages.keys().cloned().collect())
 }
 
 /// Deployed: the last record says the stage was deployed (for an undeclared stage), or some of

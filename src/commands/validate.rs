@@ -22,7 +22,7 @@ pub fn run(g: &Global, types: bool) -> Result<i32> {
     };
     let stages = match &g.stage {
         Some(s) => vec![s.clone()],
-        None => stage_names(g),
+        None => super::stage_names(g),
     };
     let mut errors: Vec<String> = Vec::new();
     let mut ok = Vec::new();
@@ -83,20 +83,6 @@ pub fn run(g: &Global, types: bool) -> Result<i32> {
         println!("valid: {}", shown.join(", "));
     }
     Ok(0)
-}
-
-/// Stage names from fintech.yaml (or `dev` when it cannot be read: the loader reports why).
-fn stage_names(g: &Global) -> Vec<String> {
-    crate::spec::read_yaml(&g.dir.join("fintech.yaml"), "fintech.yaml")
-        .ok()
-        .and_then(|n| {
-            n.get("stages").and_then(|s| {
-                s.as_map()
-                    .map(|m| m.iter().map(|(k, _)| k.name.clone()).collect::<Vec<_>>())
-            })
-        })
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| vec!["dev".into()])
 }
 
 fn print_types() {
