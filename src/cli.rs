@@ -118,6 +118,17 @@ pub enum Command {
         /// the stack files or live AWS moved since.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// text; json (as --json); markdown: a report for a pull request (warnings, table of
+        /// changes, cost per service, graph of what changes); html: the same as a page.
+        #[arg(long, value_enum, default_value = "text")]
+        format: PlanFormat,
+    },
+    /// Draw the stack's resources and the references between them, grouped by tier, the
+    /// data-bearing ones marked; no AWS call.
+    Graph {
+        /// mermaid (renders in GitHub Markdown), dot (Graphviz) or svg (drawn by fintech).
+        #[arg(long, value_enum, default_value = "mermaid")]
+        format: GraphFormat,
     },
     /// Converge AWS to the stack file and ship the app.
     Deploy {
@@ -200,7 +211,33 @@ pub enum Command {
         /// since, in its 6-month free plan; none: always-free offers only).
         #[arg(long, value_enum)]
         free_tier: Option<crate::cost::FreeTier>,
+        /// text; json (as --json); html: a page with a chart per service, both options side by
+        /// side unless --option names one.
+        #[arg(long, value_enum, default_value = "text")]
+        format: CostFormat,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+    Svg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CostFormat {
+    Text,
+    Json,
+    Html,
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod interrupt;
 mod model;
 mod package;
 mod plan;
+mod report;
 mod spec;
 mod templates;
 mod ui;

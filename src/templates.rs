@@ -100,6 +100,12 @@ mod tests {
         );
         assert!(w.contains("fintech plan --no-progress --detailed-exitcode --out plan.json"));
         assert!(w.contains("GITHUB_STEP_SUMMARY"));
+        // The report goes to one comment per pull request, edited on each push, not one per push.
+        assert!(w.contains("--format markdown > report.md") && w.contains("pull-requests: write"));
+        assert!(
+            w.contains("startswith(\\\"$marker\\\")")
+                && w.contains("--method PATCH \"repos/$GITHUB_REPOSITORY/issues/comments/$id\" -F body=@report.md")
+        );
         // The deploy job, gated by the environment's reviewers, applies the plan job's file.
         let deploy = &w[w.find("  deploy:").unwrap()..];
         assert!(deploy.contains("needs: plan") && deploy.contains("environment: dev"));

@@ -2,12 +2,18 @@
 
 use anyhow::Result;
 
-use crate::cli::Global;
+use crate::cli::{CostFormat, Global};
 use crate::cost::free_tier::{self, Choice, Date};
 use crate::cost::{Catalog, FreeTier, estimate, render};
 use crate::model::{self, OPTIONS, Selection};
 
-pub fn run(g: &Global, option: Option<&str>, json: bool, tier: Option<FreeTier>) -> Result<i32> {
+pub fn run(g: &Global, tier: Option<FreeTier>, format: CostFormat) -> Result<i32> {
+    let format = if g.json { CostFormat::Json } else { format };
+    // The page compares the options unless one is named.
+    let option = match (g.option.as_deref(), format) {
+        (None, CostFormat::Html) => Some("all"),
+        (o, _) => o,
+    };
     let options: Vec<String> = match option {
         Some("all") => OPTIONS
             .iter()
@@ -40,7 +46,14 @@ pub fn run(g: &Global, option: Option<&str>, json: bool, tier: Option<FreeTier>)
         };
         all.push(estimate(&d, Catalog::shipped(), choice, d.budget_usd)?);
     }
-    if json {
+    if format == CostFormat::Html {
+        print!(
+            "{}",
+            crate::report::cost_html::render(&all, &Catalog::shipped().compiled)
+        );
+        return Ok(0);
+    }
+    if format == CostFormat::Json {
         println!(
             "{}",
             serde_json::to_string_pretty(

@@ -3,6 +3,7 @@
 mod cost;
 mod deploy;
 mod destroy;
+mod graph;
 mod init;
 mod logs;
 mod outputs;
@@ -36,7 +37,9 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Plan {
             detailed_exitcode,
             out,
-        } => plan::run(g, detailed_exitcode, out.as_deref()).await,
+            format,
+        } => plan::run(g, detailed_exitcode, out.as_deref(), format).await,
+        Command::Graph { format } => graph::run(g, format),
         Command::Deploy {
             saved,
             yes,
@@ -81,7 +84,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(0)
         }
-        Command::Cost { free_tier } => cost::run(g, g.option.as_deref(), g.json, free_tier),
+        Command::Cost { free_tier, format } => cost::run(g, free_tier, format),
         Command::Stages => stages::run(g).await,
         Command::Status => status::run(g).await,
         Command::Logs {

@@ -2,14 +2,16 @@
 
 use anyhow::Result;
 
-use crate::cli::Global;
+use crate::cli::{Global, PlanFormat};
 use crate::cost::delta::delta;
 use crate::plan::render;
+use crate::report::{self, graph::Graph};
 
 pub async fn run(
     g: &Global,
     detailed_exitcode: bool,
     out: Option<&std::path::Path>,
+    format: PlanFormat,
 ) -> Result<i32> {
     let desired = super::load(g)?;
     let engine = super::engine(g, desired, "plan").await?;
@@ -18,20 +20,34 @@ pub async fn run(
         .has_changes()
         .then(|| delta(&engine.desired, &plan, engine.undeclared_resources(&snap)))
         .flatten();
-    let json = g.json;
-    if json {
-        let mut v = render::json(&plan);
-        v["monthly_cost"] = serde_json::to_value(cost)?;
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else {
-        print!("{}", crate::ui::color::plan(&render::text(&plan)));
-        if let Some(c) = cost {
-            println!("{c}");
+    let format = if g.json { PlanFormat::Json } else { format };
+    match format {
+        PlanFormat::Json => {
+            let mut v = render::json(&plan);
+            v["monthly_cost"] = serde_json::to_value(&cost)?;
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+        PlanFormat::Text => {
+            print!("{}", crate::ui::color::plan(&render::text(&plan)));
+            if let Some(c) = &cost {
+                println!("{c}");
+            }
+        }
+        PlanFormat::Markdown | PlanFormat::Html => {
+            let graph = Graph::with_plan(&engine.desired, &plan);
+            print!(
+                "{}",
+                if format == PlanFormat::Html {
+                    report::plan::html(&plan, cost.as_ref(), &graph)
+                } else {
+                    report::plan::markdown(&plan, cost.as_ref(), &graph)
+                }
+            );
         }
     }
     if let Some(path) = out {
         crate::plan::saved::write(path, &engine.desired, &plan)?;
-        if !json && !g.quiet {
+        if format == PlanFormat::Text && !g.quiet {
             println!(
                 "\nSaved the plan to {}: `fintech deploy {}` applies exactly it.",
                 path.display(),

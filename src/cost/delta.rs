@@ -3,13 +3,23 @@
 
 use serde::Serialize;
 
+use super::estimate::Estimate;
 use super::free_tier::Choice;
 use super::{Catalog, FreeTier, estimate};
 use crate::model::{Desired, Resource};
 use crate::plan::{Action, Plan};
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Delta {
+    pub before: f64,
+    pub after: f64,
+    /// Each service's share of both, in the estimate's order of services.
+    pub services: Vec<ServiceDelta>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceDelta {
+    pub service: &'static str,
     pub before: f64,
     pub after: f64,
 }
@@ -47,13 +57,38 @@ pub fn delta(desired: &Desired, plan: &Plan, undeclared: Vec<Resource>) -> Optio
         tier: FreeTier::None,
         why: String::new(),
     };
-    let after = estimate(desired, catalog, after_free_tier(), None)
-        .ok()?
-        .total_after;
-    let before = estimate(&before, catalog, after_free_tier(), None)
-        .ok()?
-        .total_after;
-    Some(Delta { before, after })
+    let after = estimate(desired, catalog, after_free_tier(), None).ok()?;
+    let before = estimate(&before, catalog, after_free_tier(), None).ok()?;
+    Some(Delta {
+        before: before.total_after,
+        after: after.total_after,
+        services: by_service(&before, &after),
+    })
+}
+
+/// Each service's monthly cost after the free tier in both estimates (services in the order the
+/// estimates list them; one only in `before` comes last).
+fn by_service(before: &Estimate, after: &Estimate) -> Vec<ServiceDelta> {
+    let mut out: Vec<ServiceDelta> = after
+        .by_service()
+        .into_iter()
+        .map(|(service, _, after)| ServiceDelta {
+            service,
+            before: 0.0,
+            after,
+        })
+        .collect();
+    for (service, _, cost) in before.by_service() {
+        match out.iter_mut().find(|s| s.service == service) {
+            Some(s) => s.before = cost,
+            None => out.push(ServiceDelta {
+                service,
+                before: cost,
+                after: 0.0,
+            }),
+        }
+    }
+    out
 }
 
 impl std::fmt::Display for Delta {
@@ -80,6 +115,7 @@ mod tests {
         let d = Delta {
             before: -0.0,
             after: 30.78,
+            services: Vec::new(),
         };
         assert_eq!(
             d.to_string(),

@@ -70,6 +70,23 @@ pub struct Estimate {
     pub budget_usd: Option<f64>,
 }
 
+impl Estimate {
+    /// Each service's cost (first year, after), in the order the lines list them.
+    pub fn by_service(&self) -> Vec<(&'static str, f64, f64)> {
+        let mut out: Vec<(&'static str, f64, f64)> = Vec::new();
+        for l in &self.lines {
+            match out.iter_mut().find(|(s, _, _)| *s == l.service) {
+                Some(s) => {
+                    s.1 += l.first_year;
+                    s.2 += l.after;
+                }
+                None => out.push((l.service, l.first_year, l.after)),
+            }
+        }
+        out
+    }
+}
+
 /// Services in the order the estimate lists them: compute, data, edge, the rest.
 const SERVICES: &[&str] = &[
     "Lambda",

@@ -44,7 +44,7 @@ pub fn text(e: &Estimate) -> String {
             out,
             "  {:<16} {:<44} {:>14} {:<14} {:>12} {:>10} {:>16} {:>10}",
             shown,
-            truncate(&item, 44),
+            crate::ui::truncate(&item, 44),
             trim(l.quantity),
             l.unit,
             price(l.unit_price),
@@ -138,13 +138,5 @@ fn trim(v: f64) -> String {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         s
-    }
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
     }
 }

@@ -58,6 +58,49 @@ pub struct Field {
     pub doc: &'static str,
 }
 
+/// The layer of the stack a resource belongs to, as the pictures group them: requests enter at the
+/// edge, are answered by compute, which keeps its state in data, inside the network; operations
+/// (roles, logs, alarms, budgets) watch over all of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tier {
+    Edge,
+    Compute,
+    Data,
+    Network,
+    Operations,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 5] = [
+        Tier::Edge,
+        Tier::Compute,
+        Tier::Data,
+        Tier::Network,
+        Tier::Operations,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tier::Edge => "Edge / CDN",
+            Tier::Compute => "Compute",
+            Tier::Data => "Data",
+            Tier::Network => "Network",
+            Tier::Operations => "Access and operations",
+        }
+    }
+
+    /// A name for identifiers (Mermaid subgraphs, DOT clusters, CSS classes).
+    pub fn key(self) -> &'static str {
+        match self {
+            Tier::Edge => "edge",
+            Tier::Compute => "compute",
+            Tier::Data => "data",
+            Tier::Network => "network",
+            Tier::Operations => "operations",
+        }
+    }
+}
+
 /// One resource type.
 #[derive(Debug)]
 pub struct TypeSchema {
@@ -69,6 +112,8 @@ pub struct TypeSchema {
     /// Attributes the deployer derives (e.g. the hash of a packaged zip); diffed like fields.
     pub computed: &'static [(&'static str, Change)],
     pub outputs: &'static [&'static str],
+    /// Where it sits in the picture of the stack (`fintech graph`).
+    pub tier: Tier,
     /// Replacing or deleting it loses data: refused without `--allow-data-loss`.
     pub data_bearing: bool,
     /// Read-only: looked up, never created or deleted.

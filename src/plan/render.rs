@@ -51,12 +51,7 @@ pub fn text(plan: &Plan) -> String {
             );
         }
     }
-    let s = plan.summary();
-    let _ = writeln!(
-        out,
-        "\nPlan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged.",
-        s.create, s.update, s.replace, s.delete, s.unchanged
-    );
+    let _ = writeln!(out, "\n{}", summary_line(plan));
     // Once more at the end, where the eye lands: what would destroy data.
     let lost: Vec<&str> = plan.data_loss().iter().map(|s| s.id.as_str()).collect();
     if !lost.is_empty() {
@@ -71,6 +66,15 @@ pub fn text(plan: &Plan) -> String {
     }
     notes(plan, &mut out);
     out
+}
+
+/// `Plan: 1 to create, 2 to update, 0 to replace, 0 to delete, 30 unchanged.`
+pub fn summary_line(plan: &Plan) -> String {
+    let s = plan.summary();
+    format!(
+        "Plan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged.",
+        s.create, s.update, s.replace, s.delete, s.unchanged
+    )
 }
 
 /// What the drivers noted that is not a change, one line per note.
@@ -106,7 +110,9 @@ fn show_before(v: &Option<Value>, c: &AttrChange) -> String {
     }
 }
 
-fn change_lines(c: &AttrChange, action: Action) -> Vec<String> {
+/// One attribute's change as the text plan shows it (nested values as indented lines; sensitive
+/// values hidden), for the reports too.
+pub fn change_lines(c: &AttrChange, action: Action) -> Vec<String> {
     let tail = match (c.forces_replacement, c.drift) {
         (true, true) => "  # forces replacement; drift: changed outside fintech",
         (true, false) => "  # forces replacement",

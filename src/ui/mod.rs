@@ -21,3 +21,15 @@ pub fn table<const N: usize>(rows: &[[String; N]]) -> String {
     }
     out
 }
+
+/// At most `n` characters, an ellipsis marking what was cut.
+pub fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!(
+            "{}…",
+            s.chars().take(n.saturating_sub(1)).collect::<String>()
+        )
+    }
+}

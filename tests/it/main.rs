@@ -28,6 +28,7 @@ mod network;
 mod observe;
 mod payload;
 mod posture;
+mod report;
 mod roundtrip;
 mod saved_plans;
 mod scaling;

@@ -22,6 +22,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["arn", "name"],
+    tier: Tier::Operations,
     data_bearing: false,
     lookup: false,
     hidden: &[],

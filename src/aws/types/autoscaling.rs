@@ -16,6 +16,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["arn"],
+    tier: Tier::Compute,
     data_bearing: false,
     lookup: false,
     hidden: &[],

@@ -20,6 +20,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         ("lifecycle", InPlace),
     ],
     outputs: &["name", "arn", "regional_domain"],
+    tier: Tier::Data,
     data_bearing: true,
     lookup: false,
     hidden: &[],

@@ -14,6 +14,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["name"],
+    tier: Tier::Operations,
     data_bearing: false,
     lookup: false,
     hidden: &[],

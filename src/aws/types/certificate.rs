@@ -14,6 +14,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[("issued", InPlace)],
     outputs: &["arn", "domain"],
+    tier: Tier::Edge,
     data_bearing: false,
     lookup: false,
     hidden: &[],

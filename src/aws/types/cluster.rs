@@ -10,6 +10,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     fields: &[f("container_insights", BOOL, Default("false"), InPlace, "CloudWatch Container Insights (billed)")],
     computed: &[],
     outputs: &["arn", "name"],
+    tier: Tier::Compute,
     data_bearing: false,
     lookup: false,
     hidden: &[],

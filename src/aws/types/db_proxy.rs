@@ -19,6 +19,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["endpoint", "arn", "url"],
+    tier: Tier::Data,
     data_bearing: false,
     lookup: false,
     hidden: &[],

@@ -10,6 +10,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     fields: &[],
     computed: &[],
     outputs: &["id", "subnet_ids"],
+    tier: Tier::Network,
     data_bearing: false,
     lookup: true,
     hidden: &[],

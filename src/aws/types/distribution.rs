@@ -21,6 +21,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["id", "domain", "url", "arn", "zone_id"],
+    tier: Tier::Edge,
     data_bearing: false,
     lookup: false,
     hidden: &[],

@@ -16,6 +16,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["name", "url"],
+    tier: Tier::Edge,
     data_bearing: false,
     lookup: false,
     hidden: &[],

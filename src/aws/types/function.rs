@@ -25,6 +25,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[("code_sha256", InPlace), ("state", Replace)],
     outputs: &["arn", "name"],
+    tier: Tier::Compute,
     data_bearing: false,
     lookup: false,
     hidden: &[],

@@ -11,6 +11,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     fields: &[f("length", Ty::Int { min: 32, max: 128 }, Default("48"), Local, "characters (letters and digits)")],
     computed: &[("value_set", InPlace)],
     outputs: &["arn", "name"],
+    tier: Tier::Data,
     data_bearing: false,
     lookup: false,
     hidden: &[],

@@ -10,6 +10,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     fields: &[f("domain", STR, Required, Replace, "the name the stage answers on (tracker.example.com)")],
     computed: &[],
     outputs: &["id", "name", "managed"],
+    tier: Tier::Edge,
     data_bearing: false,
     lookup: false,
     hidden: &[],

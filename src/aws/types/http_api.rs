@@ -16,6 +16,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[("auto_deploy", InPlace)],
     outputs: &["id", "endpoint", "domain", "protocol"],
+    tier: Tier::Compute,
     data_bearing: false,
     lookup: false,
     hidden: &[],

@@ -19,6 +19,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[("listening", InPlace), ("drops_invalid_headers", InPlace)],
     outputs: &["dns", "domain", "zone_id", "arn", "arn_suffix", "target_group_arn", "target_group_arn_suffix", "protocol"],
+    tier: Tier::Compute,
     data_bearing: false,
     lookup: false,
     hidden: &[],

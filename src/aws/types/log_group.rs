@@ -13,6 +13,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["name", "arn"],
+    tier: Tier::Operations,
     data_bearing: false,
     lookup: false,
     hidden: &[],

@@ -45,6 +45,6 @@ mod prelude {
     pub(crate) use crate::model::schema::Change::*;
     pub(crate) use crate::model::schema::Req::*;
     pub(crate) use crate::model::schema::{
-        BOOL, CACHE_NODE_TYPES, Field, RDS_CLASSES, STR, STRS, Ty, TypeSchema, f,
+        BOOL, CACHE_NODE_TYPES, Field, RDS_CLASSES, STR, STRS, Tier, Ty, TypeSchema, f,
     };
 }

@@ -16,6 +16,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[("complete", InPlace)],
     outputs: &["id", "subnet_ids", "private_subnet_ids", "public_subnet_ids", "public_ip"],
+    tier: Tier::Network,
     data_bearing: false,
     lookup: false,
     hidden: &[],

@@ -24,6 +24,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["id", "endpoint", "port", "arn", "master_secret_arn", "url"],
+    tier: Tier::Data,
     data_bearing: true,
     lookup: false,
     hidden: &[],

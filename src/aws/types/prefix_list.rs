@@ -11,6 +11,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     fields: &[f("name", STR, Required, InPlace, "prefix list name")],
     computed: &[],
     outputs: &["id"],
+    tier: Tier::Network,
     data_bearing: false,
     lookup: true,
     hidden: &[],

@@ -17,6 +17,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["id", "endpoint", "port", "arn"],
+    tier: Tier::Data,
     data_bearing: false, // a copy: the data is the source's
     lookup: false,
     hidden: &[],

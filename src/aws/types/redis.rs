@@ -16,6 +16,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["endpoint", "port", "arn", "url", "node_id"],
+    tier: Tier::Data,
     data_bearing: true,
     lookup: false,
     hidden: &[],

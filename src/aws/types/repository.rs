@@ -13,6 +13,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["url", "arn", "name"],
+    tier: Tier::Compute,
     data_bearing: false,
     lookup: false,
     hidden: &[],

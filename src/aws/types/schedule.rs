@@ -14,6 +14,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["arn", "name"],
+    tier: Tier::Compute,
     data_bearing: false,
     lookup: false,
     hidden: &[],

@@ -16,6 +16,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     )],
     computed: &[("value", InPlace)],
     outputs: &["arn", "name"],
+    tier: Tier::Data,
     data_bearing: false,
     lookup: false,
     hidden: &["value"],

@@ -24,6 +24,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["id", "name"],
+    tier: Tier::Network,
     data_bearing: false,
     lookup: false,
     hidden: &[],

@@ -32,6 +32,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[("image_ref", InPlace), ("hardened", InPlace)],
     outputs: &["name", "arn"],
+    tier: Tier::Compute,
     data_bearing: false,
     lookup: false,
     hidden: &[],

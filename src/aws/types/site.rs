@@ -15,6 +15,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[("files", InPlace)],
     outputs: &["files"],
+    tier: Tier::Edge,
     data_bearing: false,
     lookup: false,
     hidden: &[],

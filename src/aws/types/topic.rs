@@ -10,6 +10,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     fields: &[f("emails", STRS, Default("[]"), InPlace, "addresses subscribed (SNS asks each to confirm)")],
     computed: &[],
     outputs: &["arn", "name"],
+    tier: Tier::Operations,
     data_bearing: false,
     lookup: false,
     hidden: &[],

@@ -18,6 +18,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["id", "dns_name"],
+    tier: Tier::Network,
     data_bearing: false,
     lookup: false,
     hidden: &[],

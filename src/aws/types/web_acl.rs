@@ -13,6 +13,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     ],
     computed: &[],
     outputs: &["arn", "id", "name"],
+    tier: Tier::Edge,
     data_bearing: false,
     lookup: false,
     hidden: &[],
