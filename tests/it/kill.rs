@@ -78,19 +78,50 @@ fn killed_after(moto: &Moto, p: &mut Project, args: &[&str], n: usize) {
     );
 }
 
-/// `count` kill points spread evenly over a run of `total` mutating requests (1 ..= total - 1).
+/// `count` kill points spread evenly over a run of `total` mutating requests (1 ..= total - 1),
+/// the whole spread shifted by a phase that changes from run to run: each run probes the whole
+/// deploy at a few points, and successive runs probe between them. `FINTECH_KILL_SEED` replays a
+/// run's points (every test prints its seed).
 fn spread(total: usize, count: usize) -> Vec<usize> {
-    let mut v: Vec<usize> = (1..=count)
-        .map(|i| (i * total / (count + 1)).clamp(1, total.saturating_sub(1).max(1)))
+    let seed: u64 = std::env::var("FINTECH_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+        });
+    // The phase, in thousandths of the gap between two points.
+    let phase = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % 1000;
+    let points = points(total, count, phase as usize);
+    eprintln!("kill points {points:?} of {total}: FINTECH_KILL_SEED={seed} replays them");
+    points
+}
+
+/// The points of [`spread`] for a phase in thousandths of a gap (500: the middle of each gap).
+fn points(total: usize, count: usize, phase: usize) -> Vec<usize> {
+    let mut v: Vec<usize> = (0..count)
+        .map(|i| {
+            ((1000 * i + phase) * total / (1000 * count)).clamp(1, total.saturating_sub(1).max(1))
+        })
         .collect();
     v.dedup();
     v
 }
 
+#[test]
+fn kill_points_cover_the_run_evenly_at_any_phase() {
+    assert_eq!(points(100, 4, 0), [1, 25, 50, 75]);
+    assert_eq!(points(100, 4, 500), [12, 37, 62, 87]);
+    assert_eq!(points(100, 4, 999), [24, 49, 74, 99]);
+    assert_eq!(points(3, 8, 500), [1, 2]);
+}
+
 const DEPLOY: &[&str] = &["deploy", "--yes"];
 const CONTAINERS: &[&str] = &["deploy", "--option", "containers", "--yes"];
 
-/// The serverless deploy killed at 12 points, each resumed.
+/// The serverless deploy killed at 8 points, each resumed.
 #[test]
 fn a_serverless_deploy_killed_anywhere_resumes_to_the_same_stage() {
     let moto = Moto::start();
@@ -99,7 +130,7 @@ fn a_serverless_deploy_killed_anywhere_resumes_to_the_same_stage() {
     run.expect(0);
     let reference = census(&p);
     drop(moto);
-    for n in spread(total, 12) {
+    for n in spread(total, 8) {
         let moto = Moto::start();
         let mut p = Project::new(&moto);
         killed_after(&moto, &mut p, DEPLOY, n);
@@ -109,7 +140,7 @@ fn a_serverless_deploy_killed_anywhere_resumes_to_the_same_stage() {
     }
 }
 
-/// The containers deploy (its image built and pushed by fintech) killed at 10 points, each resumed.
+/// The containers deploy (its image built and pushed by fintech) killed at 6 points, each resumed.
 #[test]
 fn a_containers_deploy_killed_anywhere_resumes_to_the_same_stage() {
     let moto = Moto::with_registry();
@@ -118,7 +149,7 @@ fn a_containers_deploy_killed_anywhere_resumes_to_the_same_stage() {
     run.expect(0);
     let reference = census(&p);
     drop(moto);
-    for n in spread(total, 10) {
+    for n in spread(total, 6) {
         let moto = Moto::with_registry();
         let mut p = Project::new(&moto);
         killed_after(&moto, &mut p, CONTAINERS, n);
@@ -133,7 +164,7 @@ fn a_containers_deploy_killed_anywhere_resumes_to_the_same_stage() {
     }
 }
 
-/// A destroy, and a switch from serverless to containers, each killed at 4 points and resumed.
+/// A destroy, and a switch from serverless to containers, each killed at 3 points and resumed.
 #[test]
 fn a_destroy_or_an_option_switch_killed_anywhere_resumes_to_the_same_end() {
     const DESTROY: &[&str] = &["destroy", "--yes", "--allow-data-loss"];
@@ -144,7 +175,7 @@ fn a_destroy_or_an_option_switch_killed_anywhere_resumes_to_the_same_end() {
     run.expect(0);
     let reference = census(&p);
     drop(moto);
-    for n in spread(total, 4) {
+    for n in spread(total, 3) {
         let moto = Moto::start();
         let mut p = Project::new(&moto);
         p.run(DEPLOY).expect(0);
@@ -164,7 +195,7 @@ fn a_destroy_or_an_option_switch_killed_anywhere_resumes_to_the_same_end() {
     run.expect(0);
     let reference = census(&p);
     drop(moto);
-    for n in spread(total, 4) {
+    for n in spread(total, 3) {
         let moto = Moto::with_registry();
         let mut p = Project::new(&moto);
         p.run(DEPLOY).expect(0);
