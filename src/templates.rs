@@ -103,7 +103,7 @@ mod tests {
         // The report goes to one comment per pull request, edited on each push, not one per push.
         assert!(w.contains("--format markdown > report.md") && w.contains("pull-requests: write"));
         assert!(
-            w.contains("startswith(\\\"$marker\\\")")
+            w.contains("select(.user.login == \"github-actions[bot]\" and (.body | startswith(env.MARKER)))")
                 && w.contains("--method PATCH \"repos/$GITHUB_REPOSITORY/issues/comments/$id\" -F body=@report.md")
         );
         // The deploy job, gated by the environment's reviewers, applies the plan job's file.

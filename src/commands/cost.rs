@@ -8,7 +8,7 @@ use crate::cost::{Catalog, FreeTier, estimate, render};
 use crate::model::{self, OPTIONS, Selection};
 
 pub fn run(g: &Global, tier: Option<FreeTier>, format: CostFormat) -> Result<i32> {
-    let format = if g.json { CostFormat::Json } else { format };
+    let format = super::json_or(g, format, CostFormat::Text, CostFormat::Json)?;
     // The page compares the options unless one is named.
     let option = match (g.option.as_deref(), format) {
         (None, CostFormat::Html) => Some("all"),

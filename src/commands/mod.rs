@@ -121,6 +121,26 @@ pub fn load(g: &Global) -> Result<Desired> {
     Ok(model::load(&g.dir, &selection(g, true))?)
 }
 
+/// The output format: `--format`, or JSON under the global `--json` (which asks for JSON, so with
+/// another `--format` it is an error, not a silent choice).
+pub fn json_or<F: PartialEq + clap::ValueEnum>(
+    g: &Global,
+    format: F,
+    text: F,
+    json: F,
+) -> Result<F> {
+    if !g.json || format == json {
+        return Ok(format);
+    }
+    if format != text {
+        let name = format
+            .to_possible_value()
+            .map_or(String::new(), |v| v.get_name().to_string());
+        bail!("--json and --format {name} ask for two formats\nhint: leave out one of them");
+    }
+    Ok(json)
+}
+
 /// Stage names from fintech.yaml (or `dev` when it cannot be read: the loader reports why).
 pub fn stage_names(g: &Global) -> Vec<String> {
     crate::spec::read_yaml(&g.dir.join("fintech.yaml"), "fintech.yaml")

@@ -20,7 +20,7 @@ pub async fn run(
         .has_changes()
         .then(|| delta(&engine.desired, &plan, engine.undeclared_resources(&snap)))
         .flatten();
-    let format = if g.json { PlanFormat::Json } else { format };
+    let format = super::json_or(g, format, PlanFormat::Text, PlanFormat::Json)?;
     match format {
         PlanFormat::Json => {
             let mut v = render::json(&plan);

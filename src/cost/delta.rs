@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::estimate::Estimate;
 use super::free_tier::Choice;
+use super::render::{money, signed};
 use super::{Catalog, FreeTier, estimate};
 use crate::model::{Desired, Resource};
 use crate::plan::{Action, Plan};
@@ -66,42 +67,26 @@ pub fn delta(desired: &Desired, plan: &Plan, undeclared: Vec<Resource>) -> Optio
     })
 }
 
-/// Each service's monthly cost after the free tier in both estimates (services in the order the
-/// estimates list them; one only in `before` comes last).
+/// Each service's monthly cost after the free tier in both estimates.
 fn by_service(before: &Estimate, after: &Estimate) -> Vec<ServiceDelta> {
-    let mut out: Vec<ServiceDelta> = after
-        .by_service()
+    super::estimate::services(&[before, after])
         .into_iter()
-        .map(|(service, _, after)| ServiceDelta {
+        .map(|(service, costs)| ServiceDelta {
             service,
-            before: 0.0,
-            after,
+            before: costs[0].1,
+            after: costs[1].1,
         })
-        .collect();
-    for (service, _, cost) in before.by_service() {
-        match out.iter_mut().find(|s| s.service == service) {
-            Some(s) => s.before = cost,
-            None => out.push(ServiceDelta {
-                service,
-                before: cost,
-                after: 0.0,
-            }),
-        }
-    }
-    out
+        .collect()
 }
 
 impl std::fmt::Display for Delta {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // A sum of zero lines can be -0.0: show it as 0.
-        let zero = |v: f64| if v <= 0.0 { 0.0 } else { v };
-        let (before, after) = (zero(self.before), zero(self.after));
-        let d = after - before;
-        let sign = if d < 0.0 { "-" } else { "+" };
         write!(
             f,
-            "Monthly cost after the free tier: ${before:.2} -> ${after:.2} ({sign}${:.2}); `fintech cost` itemises it.",
-            d.abs()
+            "Monthly cost after the free tier: {} -> {} ({}); `fintech cost` itemises it.",
+            money(self.before),
+            money(self.after),
+            signed(self.after - self.before)
         )
     }
 }

@@ -70,6 +70,25 @@ pub struct Estimate {
     pub budget_usd: Option<f64>,
 }
 
+/// The services of several estimates in the order they list them (those of the first, then any
+/// new in the next), each with every estimate's (first year, after): 0 where it has none.
+pub fn services(all: &[&Estimate]) -> Vec<(&'static str, Vec<(f64, f64)>)> {
+    let mut out: Vec<(&'static str, Vec<(f64, f64)>)> = Vec::new();
+    for (k, e) in all.iter().enumerate() {
+        for (service, first_year, after) in e.by_service() {
+            let i = match out.iter().position(|(s, _)| *s == service) {
+                Some(i) => i,
+                None => {
+                    out.push((service, vec![(0.0, 0.0); all.len()]));
+                    out.len() - 1
+                }
+            };
+            out[i].1[k] = (first_year, after);
+        }
+    }
+    out
+}
+
 impl Estimate {
     /// Each service's cost (first year, after), in the order the lines list them.
     pub fn by_service(&self) -> Vec<(&'static str, f64, f64)> {

@@ -4,8 +4,20 @@ use std::fmt::Write;
 
 use super::estimate::{Estimate, FreeTier};
 
-fn money(v: f64) -> String {
-    format!("${v:.2}")
+/// Dollars and cents; a sum of nothing (which can be -0.0) as $0.00.
+pub fn money(v: f64) -> String {
+    format!("${:.2}", if v <= 0.0 { 0.0 } else { v })
+}
+
+/// A change in dollars: +$1.50, -$0.20, and $0.00 for less than a cent either way.
+pub fn signed(d: f64) -> String {
+    if d.abs() < 0.005 {
+        "$0.00".into()
+    } else if d < 0.0 {
+        format!("-${:.2}", -d)
+    } else {
+        format!("+${d:.2}")
+    }
 }
 
 /// One option's table: every line with quantity, unit price and cost, then the totals.
@@ -115,7 +127,7 @@ pub fn side_by_side(all: &[Estimate]) -> String {
 }
 
 /// A unit price with the digits it has (at least cents): $0.04048, $0.40, $0.0000166667.
-fn price(v: f64) -> String {
+pub fn price(v: f64) -> String {
     let s = format!("{v:.10}");
     let s = s.trim_end_matches('0');
     let decimals = s.split('.').nth(1).map_or(0, str::len);
@@ -126,7 +138,8 @@ fn price(v: f64) -> String {
     }
 }
 
-fn trim(v: f64) -> String {
+/// A quantity with the digits that matter: 730, 1.5, 0.0000166.
+pub fn trim(v: f64) -> String {
     let s = if v.abs() >= 100.0 {
         format!("{v:.0}")
     } else if v.abs() >= 1.0 {

@@ -97,6 +97,13 @@ impl Plan {
         self.resources.iter().any(|s| s.action.is_change())
     }
 
+    /// What the drivers noted that is not a change: (resource id, note), in plan order.
+    pub fn notes(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.resources
+            .iter()
+            .flat_map(|s| s.notes.iter().map(move |n| (s.id.as_str(), n.as_str())))
+    }
+
     /// Steps that would destroy data (replace or delete a database, cache or bucket).
     pub fn data_loss(&self) -> Vec<&Step> {
         self.resources.iter().filter(|s| s.data_loss).collect()

@@ -79,10 +79,8 @@ pub fn summary_line(plan: &Plan) -> String {
 
 /// What the drivers noted that is not a change, one line per note.
 fn notes(plan: &Plan, out: &mut String) {
-    for step in &plan.resources {
-        for n in &step.notes {
-            let _ = writeln!(out, "Note: {}: {n}", step.id);
-        }
+    for (id, n) in plan.notes() {
+        let _ = writeln!(out, "Note: {id}: {n}");
     }
 }
 

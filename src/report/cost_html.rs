@@ -3,8 +3,9 @@
 
 use std::fmt::Write;
 
-use super::{esc, money, page};
+use super::{esc, page};
 use crate::cost::estimate::Estimate;
+use crate::cost::render::{money, price, trim};
 
 /// Each option's two colours: first year (light) and after (dark).
 const COLOURS: &[(&str, &str)] = &[
@@ -77,20 +78,8 @@ pub fn render(all: &[Estimate], catalog_date: &str) -> String {
     page(&title, &b)
 }
 
-/// Services in the order the estimates list them, each with every option's (first year, after).
 fn services(all: &[Estimate]) -> Vec<(&'static str, Vec<(f64, f64)>)> {
-    let mut out: Vec<(&'static str, Vec<(f64, f64)>)> = Vec::new();
-    for (k, e) in all.iter().enumerate() {
-        for (service, first_year, after) in e.by_service() {
-            if !out.iter().any(|(s, _)| *s == service) {
-                out.push((service, vec![(0.0, 0.0); all.len()]));
-            }
-            if let Some((_, v)) = out.iter_mut().find(|(s, _)| *s == service) {
-                v[k] = (first_year, after);
-            }
-        }
-    }
-    out
+    crate::cost::estimate::services(&all.iter().collect::<Vec<_>>())
 }
 
 /// Horizontal bars: a group per service that costs something, in it each option's first year then
@@ -180,13 +169,13 @@ fn lines(e: &Estimate) -> String {
     for l in &e.lines {
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{}: {}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">${}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"note\">{} ({})</td></tr>",
+            "<tr><td>{}</td><td>{}: {}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"note\">{} ({})</td></tr>",
             esc(l.service),
             esc(&l.resource),
             esc(&l.item),
-            l.quantity,
+            trim(l.quantity),
             esc(l.unit),
-            l.unit_price,
+            price(l.unit_price),
             money(l.list),
             money(l.first_year),
             money(l.after),

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::graph::{DATA_STROKE, Graph, Node, action_mark, fill};
+use super::graph::{DATA_STROKE, Graph, Node, fill, prefix};
 use crate::plan::Action;
 
 pub fn render(g: &Graph) -> String {
@@ -31,11 +31,13 @@ pub fn render(g: &Graph) -> String {
 }
 
 fn attrs(n: &Node) -> String {
-    let mut label = String::new();
-    if let Some((sym, _)) = n.action.map(action_mark).filter(|(s, _)| !s.is_empty()) {
-        let _ = write!(label, "{sym} ");
-    }
-    let _ = write!(label, "{}\\n{}\\n{}", esc(&n.id), n.kind, esc(&n.name));
+    let mut label = format!(
+        "{}{}\\n{}\\n{}",
+        prefix(n.action),
+        esc(&n.id),
+        n.kind,
+        esc(&n.name)
+    );
     if let Some(s) = &n.size {
         let _ = write!(label, "\\n{}", esc(s));
     }
@@ -55,9 +57,12 @@ fn attrs(n: &Node) -> String {
     a.join(", ")
 }
 
-/// A DOT quoted string's escapes.
+/// A DOT quoted string's escapes (a line break as DOT's own).
 fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+        .replace('\r', "")
 }
 
 #[cfg(test)]
@@ -95,6 +100,14 @@ mod tests {
 }
 "##;
         assert_eq!(got, want, "\n--- got\n{got}\n--- want\n{want}");
+    }
+
+    #[test]
+    fn a_name_cannot_end_its_quoted_label() {
+        let mut g = sample(false);
+        g.nodes[0].name = "x\"]; evil [label=\"\\\nz".into();
+        let got = render(&g);
+        assert!(got.contains("x\\\"]; evil [label=\\\"\\\\\\nz\"]"), "{got}");
     }
 
     #[test]

@@ -210,6 +210,14 @@ pub fn fill(action: Option<Action>) -> Option<&'static str> {
     }
 }
 
+/// What goes before a resource's id: its action's symbol and a space (nothing when unchanged).
+pub fn prefix(action: Option<Action>) -> String {
+    match action.map(action_mark) {
+        Some((sym, _)) if !sym.is_empty() => format!("{sym} "),
+        _ => String::new(),
+    }
+}
+
 /// The verb and symbol a plan's action is shown with.
 pub fn action_mark(a: Action) -> (&'static str, &'static str) {
     match a {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::graph::{DATA_STROKE, Graph, Node, action_mark, fill};
+use super::graph::{DATA_STROKE, Graph, Node, action_mark, fill, prefix};
 use crate::plan::Action;
 
 /// The flowchart's source, without the Markdown fence.
@@ -57,15 +57,9 @@ fn id(i: usize) -> String {
 }
 
 fn label(n: &Node) -> String {
-    let mark = n.action.map(action_mark).map_or(String::new(), |(sym, _)| {
-        if sym.is_empty() {
-            String::new()
-        } else {
-            format!("{sym} ")
-        }
-    });
     let mut l = format!(
-        "{mark}<b>{}</b><br/>{}<br/>{}",
+        "{}<b>{}</b><br/>{}<br/>{}",
+        prefix(n.action),
         esc(&n.id),
         n.kind,
         esc(&n.name)
@@ -79,11 +73,16 @@ fn label(n: &Node) -> String {
     l
 }
 
-/// Mermaid's entity codes for what would end the quoted label or open markup.
+/// Mermaid's entity codes (`#34;`: the character of code 34) for what would end the quoted label,
+/// open markup, start an entity code, or close the Markdown fence the chart sits in; a line break
+/// as a space.
 fn esc(s: &str) -> String {
-    s.replace('"', "#quot;")
-        .replace('<', "#lt;")
-        .replace('>', "#gt;")
+    s.replace('#', "#35;")
+        .replace('"', "#34;")
+        .replace('<', "#60;")
+        .replace('>', "#62;")
+        .replace('`', "#96;")
+        .replace(['\n', '\r'], " ")
 }
 
 #[cfg(test)]
@@ -126,11 +125,20 @@ mod tests {
     }
 
     #[test]
+    fn nothing_in_a_name_ends_the_label_or_the_fence() {
+        let mut g = sample(false);
+        g.nodes[0].name = "a#b ```\n<i>".into();
+        let got = render(&g);
+        assert!(got.contains("a#35;b #96;#96;#96; #60;i#62;"), "{got}");
+        assert!(!got.contains("```") && !got.contains("<i>\""), "{got}");
+    }
+
+    #[test]
     fn names_cannot_break_out_of_a_label() {
         let mut g = sample(false);
         g.nodes[0].name = "x\"]; click n0 href \"javascript:alert(1)".into();
         let got = render(&g);
-        assert!(got.contains("x#quot;]; click"), "{got}");
+        assert!(got.contains("x#34;]; click"), "{got}");
         assert!(!got.contains("x\"]"), "{got}");
     }
 }

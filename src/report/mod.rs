@@ -16,11 +16,6 @@ pub fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Dollars and cents; a sum of nothing (which can be -0.0) as $0.00.
-pub fn money(v: f64) -> String {
-    format!("${:.2}", if v <= 0.0 { 0.0 } else { v })
-}
-
 /// A page that needs nothing from the network: its style inline, its pictures inline SVG.
 pub fn page(title: &str, body: &str) -> String {
     format!(

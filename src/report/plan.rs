@@ -5,34 +5,58 @@
 use std::fmt::Write;
 
 use super::graph::{Graph, action_mark};
-use super::{esc, mermaid, money, page, svg};
+use super::{esc, mermaid, page, svg};
 use crate::cost::delta::Delta;
+use crate::cost::render::{money, signed};
 use crate::plan::render::{change_lines, summary_line};
 use crate::plan::{Action, Plan, Step};
 
-/// GitHub refuses comments longer than 65,536 characters: past this, the diffs are left out.
+/// GitHub refuses comments longer than 65,536 characters: the report keeps under this, leaving out
+/// first the diffs, then the graph and the table's tail.
 const COMMENT_LIMIT: usize = 60_000;
 
-/// The first line of the Markdown report: the CI workflow finds its earlier comment by it.
+/// Rows the shortest report keeps in its table.
+const SHORT_TABLE: usize = 200;
+
+/// The first line of the Markdown report: the CI workflow finds its earlier comment by it (one per
+/// app, stage, option and region).
 pub fn marker(plan: &Plan) -> String {
-    format!("<!-- fintech-plan {}/{} -->", plan.app, plan.stage)
+    format!(
+        "<!-- fintech-plan {}/{} {} {} -->",
+        plan.app, plan.stage, plan.option, plan.region
+    )
 }
 
-/// The report in GitHub-flavoured Markdown.
+/// How much the Markdown report holds.
+#[derive(Clone, Copy, PartialEq)]
+enum Detail {
+    Full,
+    NoDiffs,
+    Short,
+}
+
+/// The report in GitHub-flavoured Markdown, short enough for a comment.
 pub fn markdown(plan: &Plan, cost: Option<&Delta>, graph: &Graph) -> String {
-    let full = markdown_with(plan, cost, graph, true);
-    if full.len() <= COMMENT_LIMIT {
-        return full;
+    let mut md = String::new();
+    for detail in [Detail::Full, Detail::NoDiffs, Detail::Short] {
+        md = markdown_with(plan, cost, graph, detail);
+        if md.len() <= COMMENT_LIMIT {
+            break;
+        }
     }
-    markdown_with(plan, cost, graph, false)
+    md
 }
 
-fn markdown_with(plan: &Plan, cost: Option<&Delta>, graph: &Graph, diffs: bool) -> String {
+fn markdown_with(plan: &Plan, cost: Option<&Delta>, graph: &Graph, detail: Detail) -> String {
     let mut out = marker(plan);
     let _ = writeln!(
         out,
-        "\n### `fintech plan`: {}/{} ({}, {}, account {})\n",
-        plan.app, plan.stage, plan.option, plan.region, plan.account
+        "\n### <code>fintech plan</code>: {}/{} ({}, {}, account {})\n",
+        esc(&plan.app),
+        esc(&plan.stage),
+        esc(&plan.option),
+        esc(&plan.region),
+        esc(&plan.account)
     );
     if !plan.has_changes() {
         let _ = writeln!(
@@ -45,17 +69,38 @@ fn markdown_with(plan: &Plan, cost: Option<&Delta>, graph: &Graph, diffs: bool) 
     }
     let _ = writeln!(out, "**{}**\n", summary_line(plan));
     for w in warnings(plan) {
-        let kind = if w.data_loss { "CAUTION" } else { "WARNING" };
-        let _ = writeln!(out, "> [!{kind}]\n> {}\n", w.markdown);
+        let (kind, text) = if w.data_loss {
+            ("CAUTION", "**Destroys data:**")
+        } else {
+            ("WARNING", "**Replaced:**")
+        };
+        let _ = writeln!(
+            out,
+            "> [!{kind}]\n> {text} {} ({}) {}{}{}\n",
+            code(&w.step.id),
+            esc(w.step.type_name),
+            w.what,
+            esc(&w.why),
+            w.tail
+                .replace("fintech deploy", "<code>fintech deploy</code>")
+                .replace("--allow-data-loss", "<code>--allow-data-loss</code>")
+        );
     }
     out.push_str("| | Resource | Type | Name | Change | Attributes |\n|---|---|---|---|---|---|\n");
-    for s in changed(plan) {
+    let steps: Vec<&Step> = changed(plan).collect();
+    let shown = if detail == Detail::Short {
+        SHORT_TABLE
+    } else {
+        steps.len()
+    };
+    for s in steps.iter().take(shown) {
         let (sym, verb) = action_mark(s.action);
         let _ = writeln!(
             out,
-            "| `{sym}` | `{}` | {} | {} | {verb}{} | {} |",
-            s.id,
-            s.type_name,
+            "| {} | {} | {} | {} | {verb}{} | {} |",
+            code(sym),
+            code(&s.id),
+            esc(s.type_name),
             cell(&s.name),
             if s.data_loss {
                 " **(destroys data)**"
@@ -65,16 +110,23 @@ fn markdown_with(plan: &Plan, cost: Option<&Delta>, graph: &Graph, diffs: bool) 
             cell(&attributes(s))
         );
     }
-    if diffs {
+    if steps.len() > shown {
+        let _ = writeln!(
+            out,
+            "\n_…and {} more changes: `fintech plan` lists them._",
+            steps.len() - shown
+        );
+    }
+    if detail == Detail::Full {
         out.push_str("\n<details><summary>Attribute changes, resource by resource</summary>\n\n");
-        for s in changed(plan).filter(|s| !s.changes.is_empty()) {
+        for s in steps.iter().filter(|s| !s.changes.is_empty()) {
             let body = diff(s).join("\n");
             let fence = fence(&body);
             let _ = writeln!(
                 out,
-                "<details><summary><code>{}</code> ({}): {}</summary>\n\n{fence}diff\n{body}\n{fence}\n</details>\n",
-                s.id,
-                s.type_name,
+                "<details><summary>{} ({}): {}</summary>\n\n{fence}diff\n{body}\n{fence}\n</details>\n",
+                code(&s.id),
+                esc(s.type_name),
                 action_mark(s.action).1
             );
         }
@@ -84,35 +136,30 @@ fn markdown_with(plan: &Plan, cost: Option<&Delta>, graph: &Graph, diffs: bool) 
             "\n_The attribute diffs are left out: the report would be too long for a comment. `fintech plan` shows them._\n",
         );
     }
-    if let Some(c) = cost {
-        out.push_str("\n#### Monthly cost after the free tier\n\n| Service | Before | After | Change |\n|---|--:|--:|--:|\n");
-        for s in c
-            .services
-            .iter()
-            .filter(|s| s.before != 0.0 || s.after != 0.0)
-        {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                s.service,
-                money(s.before),
-                money(s.after),
-                signed(s.after - s.before)
-            );
+    match cost.map(cost_rows) {
+        Some(rows) => {
+            out.push_str("\n#### Monthly cost after the free tier\n\n| Service | Before | After | Change |\n|---|--:|--:|--:|\n");
+            let last = rows.len() - 1;
+            for (i, [service, before, after, change]) in rows.iter().enumerate() {
+                let _ = if i == last {
+                    writeln!(
+                        out,
+                        "| **{service}** | **{before}** | **{after}** | **{change}** |"
+                    )
+                } else {
+                    writeln!(out, "| {service} | {before} | {after} | {change} |")
+                };
+            }
         }
+        None => out.push_str(&format!("\n_{COST_UNKNOWN}_\n")),
+    }
+    if detail != Detail::Short {
         let _ = writeln!(
             out,
-            "| **Total** | **{}** | **{}** | **{}** |",
-            money(c.before),
-            money(c.after),
-            signed(c.after - c.before)
+            "\n<details><summary>Graph of what changes</summary>\n\n```mermaid\n{}```\n</details>",
+            mermaid::render(&graph.changes())
         );
     }
-    let _ = writeln!(
-        out,
-        "\n<details><summary>Graph of what changes</summary>\n\n```mermaid\n{}```\n</details>",
-        mermaid::render(&graph.changes())
-    );
     notes_md(plan, &mut out);
     out
 }
@@ -138,8 +185,22 @@ pub fn html(plan: &Plan, cost: Option<&Delta>, graph: &Graph) -> String {
     }
     let _ = writeln!(b, "<p><strong>{}</strong></p>", esc(&summary_line(plan)));
     for w in warnings(plan) {
-        let class = if w.data_loss { "warning" } else { "caution" };
-        let _ = writeln!(b, "<div class=\"{class}\">{}</div>", w.html);
+        let (class, text) = if w.data_loss {
+            ("warning", "Destroys data:")
+        } else {
+            ("caution", "Replaced:")
+        };
+        let _ = writeln!(
+            b,
+            "<div class=\"{class}\"><strong>{text}</strong> <code>{}</code> ({}) {}{}{}</div>",
+            esc(&w.step.id),
+            esc(w.step.type_name),
+            w.what,
+            esc(&w.why),
+            w.tail
+                .replace("fintech deploy", "<code>fintech deploy</code>")
+                .replace("--allow-data-loss", "<code>--allow-data-loss</code>")
+        );
     }
     b.push_str("<h2>Changes</h2>\n<table>\n<tr><th></th><th>Resource</th><th>Type</th><th>Name</th><th>Change</th><th>Attributes</th></tr>\n");
     for s in changed(plan) {
@@ -168,29 +229,23 @@ pub fn html(plan: &Plan, cost: Option<&Delta>, graph: &Graph) -> String {
         );
     }
     b.push_str("</table>\n");
-    if let Some(c) = cost {
-        b.push_str("<h2>Monthly cost after the free tier</h2>\n<table>\n<tr><th>Service</th><th class=\"num\">Before</th><th class=\"num\">After</th><th class=\"num\">Change</th></tr>\n");
-        for s in c
-            .services
-            .iter()
-            .filter(|s| s.before != 0.0 || s.after != 0.0)
-        {
-            let _ = writeln!(
-                b,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                esc(s.service),
-                money(s.before),
-                money(s.after),
-                signed(s.after - s.before)
-            );
+    match cost.map(cost_rows) {
+        Some(rows) => {
+            b.push_str("<h2>Monthly cost after the free tier</h2>\n<table>\n<tr><th>Service</th><th class=\"num\">Before</th><th class=\"num\">After</th><th class=\"num\">Change</th></tr>\n");
+            let last = rows.len() - 1;
+            for (i, [service, before, after, change]) in rows.iter().enumerate() {
+                let _ = writeln!(
+                    b,
+                    "<tr{}><td>{}</td><td class=\"num\">{before}</td><td class=\"num\">{after}</td><td class=\"num\">{change}</td></tr>",
+                    if i == last { " class=\"total\"" } else { "" },
+                    esc(service)
+                );
+            }
+            b.push_str("</table>\n");
         }
-        let _ = writeln!(
-            b,
-            "<tr class=\"total\"><td>Total</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n</table>",
-            money(c.before),
-            money(c.after),
-            signed(c.after - c.before)
-        );
+        None => {
+            let _ = writeln!(b, "<p class=\"note\">{}</p>", esc(COST_UNKNOWN));
+        }
     }
     let _ = writeln!(
         b,
@@ -201,71 +256,75 @@ pub fn html(plan: &Plan, cost: Option<&Delta>, graph: &Graph) -> String {
     page(&title, &b)
 }
 
-/// A warning at the top of the report.
-struct Warning {
+const COST_UNKNOWN: &str =
+    "Monthly cost: not estimated (a price is missing from the catalog; `fintech cost` names it).";
+
+/// A warning at the top of the report: what happens to which resource, and why.
+struct Warning<'a> {
     data_loss: bool,
-    markdown: String,
-    html: String,
+    step: &'a Step,
+    what: &'static str,
+    /// `, because of a, b` (the attributes that force the replacement), or nothing.
+    why: String,
+    tail: &'static str,
 }
 
 /// What a reviewer must not miss: data destroyed, then resources deleted and created again.
-fn warnings(plan: &Plan) -> Vec<Warning> {
-    let mut out = Vec::new();
-    for s in plan.data_loss() {
-        let what = if s.action == Action::Delete {
-            "deleted"
-        } else {
-            "replaced"
-        };
-        let tail =
-            "its data is destroyed. `fintech deploy` refuses this without `--allow-data-loss`.";
-        out.push(Warning {
-            data_loss: true,
-            markdown: format!(
-                "**Destroys data:** `{}` ({}) would be {what}: {tail}",
-                s.id, s.type_name
-            ),
-            html: format!(
-                "<strong>Destroys data:</strong> <code>{}</code> ({}) would be {what}: {}",
-                esc(&s.id),
-                esc(s.type_name),
-                esc(tail)
-                    .replace("`fintech deploy`", "<code>fintech deploy</code>")
-                    .replace("`--allow-data-loss`", "<code>--allow-data-loss</code>")
-            ),
-        });
-    }
-    for s in plan
-        .resources
-        .iter()
-        .filter(|s| s.action == Action::Replace && !s.data_loss)
-    {
+fn warnings(plan: &Plan) -> Vec<Warning<'_>> {
+    let why = |s: &Step| {
         let forced: Vec<&str> = s
             .changes
             .iter()
             .filter(|c| c.forces_replacement)
             .map(|c| c.attribute.as_str())
             .collect();
-        let why = if forced.is_empty() {
+        if forced.is_empty() {
             String::new()
         } else {
             format!(", because of {}", forced.join(", "))
-        };
-        out.push(Warning {
+        }
+    };
+    let lost = plan.data_loss().into_iter().map(|s| Warning {
+        data_loss: true,
+        step: s,
+        what: if s.action == Action::Delete {
+            "would be deleted"
+        } else {
+            "would be replaced"
+        },
+        why: why(s),
+        tail: ": its data is destroyed. fintech deploy refuses this without --allow-data-loss.",
+    });
+    let replaced = plan
+        .resources
+        .iter()
+        .filter(|s| s.action == Action::Replace && !s.data_loss)
+        .map(|s| Warning {
             data_loss: false,
-            markdown: format!(
-                "**Replaced:** `{}` ({}) is deleted and created again{why}.",
-                s.id, s.type_name
-            ),
-            html: format!(
-                "<strong>Replaced:</strong> <code>{}</code> ({}) is deleted and created again{}.",
-                esc(&s.id),
-                esc(s.type_name),
-                esc(&why)
-            ),
+            step: s,
+            what: "is deleted and created again",
+            why: why(s),
+            tail: ".",
         });
-    }
-    out
+    lost.chain(replaced).collect()
+}
+
+/// The cost table's rows: each service that costs something before or after, then the total.
+fn cost_rows(c: &Delta) -> Vec<[String; 4]> {
+    let row = |service: &str, before: f64, after: f64| {
+        [
+            service.to_string(),
+            money(before),
+            money(after),
+            signed(after - before),
+        ]
+    };
+    c.services
+        .iter()
+        .filter(|s| s.before != 0.0 || s.after != 0.0)
+        .map(|s| row(s.service, s.before, s.after))
+        .chain([row("Total", c.before, c.after)])
+        .collect()
 }
 
 fn changed(plan: &Plan) -> impl Iterator<Item = &Step> {
@@ -311,39 +370,32 @@ fn fence(body: &str) -> String {
     "`".repeat(longest.max(2) + 1)
 }
 
-/// A Markdown table cell: its pipes escaped, on one line.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+/// Text as inline code in Markdown: as HTML, so that no character of it (a backtick, `</details>`)
+/// is taken for Markdown or markup.
+fn code(s: &str) -> String {
+    format!("<code>{}</code>", cell(s))
 }
 
-fn signed(d: f64) -> String {
-    if d.abs() < 0.005 {
-        "$0.00".into()
-    } else if d < 0.0 {
-        format!("-${:.2}", -d)
-    } else {
-        format!("+${d:.2}")
-    }
+/// Text in a Markdown table cell or line: HTML-escaped (GitHub decodes the entities), its pipes
+/// escaped, on one line.
+fn cell(s: &str) -> String {
+    esc(s).replace('|', "&#124;").replace(['\n', '\r'], " ")
 }
 
 fn notes_md(plan: &Plan, out: &mut String) {
-    for s in &plan.resources {
-        for n in &s.notes {
-            let _ = writeln!(out, "\n_Note: `{}`: {}_", s.id, cell(n));
-        }
+    for (id, n) in plan.notes() {
+        let _ = writeln!(out, "\n_Note: {}: {}_", code(id), cell(n));
     }
 }
 
 fn notes_html(plan: &Plan, out: &mut String) {
-    for s in &plan.resources {
-        for n in &s.notes {
-            let _ = writeln!(
-                out,
-                "<p class=\"note\">Note: <code>{}</code>: {}</p>",
-                esc(&s.id),
-                esc(n)
-            );
-        }
+    for (id, n) in plan.notes() {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Note: <code>{}</code>: {}</p>",
+            esc(id),
+            esc(n)
+        );
     }
 }
 
@@ -428,23 +480,23 @@ mod tests {
     #[test]
     fn snapshot_of_the_markdown_report() {
         let got = markdown(&sample_plan(), Some(&sample_cost()), &sample(true));
-        let want = r#"<!-- fintech-plan a/dev -->
-### `fintech plan`: a/dev (serverless, us-east-1, account 1)
+        let want = r#"<!-- fintech-plan a/dev serverless us-east-1 -->
+### <code>fintech plan</code>: a/dev (serverless, us-east-1, account 1)
 
 **Plan: 1 to create, 1 to update, 1 to replace, 1 to delete, 1 unchanged.**
 
 > [!CAUTION]
-> **Destroys data:** `db` (rds.postgres) would be replaced: its data is destroyed. `fintech deploy` refuses this without `--allow-data-loss`.
+> **Destroys data:** <code>db</code> (rds.postgres) would be replaced, because of db_name: its data is destroyed. <code>fintech deploy</code> refuses this without <code>--allow-data-loss</code>.
 
 > [!CAUTION]
-> **Destroys data:** `old_bucket` (s3.bucket) would be deleted: its data is destroyed. `fintech deploy` refuses this without `--allow-data-loss`.
+> **Destroys data:** <code>old_bucket</code> (s3.bucket) would be deleted: its data is destroyed. <code>fintech deploy</code> refuses this without <code>--allow-data-loss</code>.
 
 | | Resource | Type | Name | Change | Attributes |
 |---|---|---|---|---|---|
-| `+` | `fn_role` | iam.role | a-dev-fn-role | create | 1 attribute |
-| `~` | `api` | lambda.function | a-dev-api | update | memory_mb (changed outside fintech), value |
-| `-/+` | `db` | rds.postgres | a-dev-db | replace **(destroys data)** | db_name (forces replacement) |
-| `-` | `old_bucket` | s3.bucket | a-dev-old-bucket | delete **(destroys data)** |  |
+| <code>+</code> | <code>fn_role</code> | iam.role | a-dev-fn-role | create | 1 attribute |
+| <code>~</code> | <code>api</code> | lambda.function | a-dev-api | update | memory_mb (changed outside fintech), value |
+| <code>-/+</code> | <code>db</code> | rds.postgres | a-dev-db | replace **(destroys data)** | db_name (forces replacement) |
+| <code>-</code> | <code>old_bucket</code> | s3.bucket | a-dev-old-bucket | delete **(destroys data)** |  |
 
 <details><summary>Attribute changes, resource by resource</summary>
 
@@ -523,10 +575,13 @@ db_name: "app" -> "tracker"  # forces replacement
         s.data_loss = false;
         let md = markdown(&plan(vec![s]), None, &sample(false));
         assert!(
-            md.contains("> [!WARNING]\n> **Replaced:** `api` (lambda.function) is deleted and created again, because of runtime.\n"),
+            md.contains("> [!WARNING]\n> **Replaced:** <code>api</code> (lambda.function) is deleted and created again, because of runtime.\n"),
             "{md}"
         );
-        assert!(!md.contains("Monthly cost"), "{md}");
+        assert!(
+            md.contains("_Monthly cost: not estimated (a price is missing"),
+            "{md}"
+        );
     }
 
     #[test]
@@ -538,7 +593,7 @@ db_name: "app" -> "tracker"  # forces replacement
         );
         assert_eq!(
             md,
-            "<!-- fintech-plan a/dev -->\n### `fintech plan`: a/dev (serverless, us-east-1, account 1)\n\n**No changes.** Live AWS matches the stack (1 resources).\n"
+            "<!-- fintech-plan a/dev serverless us-east-1 -->\n### <code>fintech plan</code>: a/dev (serverless, us-east-1, account 1)\n\n**No changes.** Live AWS matches the stack (1 resources).\n"
         );
     }
 
@@ -553,11 +608,49 @@ db_name: "app" -> "tracker"  # forces replacement
     }
 
     #[test]
+    fn names_and_notes_from_aws_cannot_close_the_markup_around_them() {
+        let mut s = step(Action::Delete, vec![]);
+        s.id = "x</details><!--".into();
+        s.name = "a|b`c".into();
+        s.notes = vec!["</details>".into()];
+        let md = markdown(&plan(vec![s]), None, &sample(false));
+        assert!(
+            !md.contains("</details><!--") && !md.contains("a|b"),
+            "{md}"
+        );
+        assert!(
+            md.contains("<code>x&lt;/details&gt;&lt;!--</code>") && md.contains("a&#124;b`c"),
+            "{md}"
+        );
+        assert!(
+            md.contains("_Note: <code>x&lt;/details&gt;&lt;!--</code>: &lt;/details&gt;_"),
+            "{md}"
+        );
+    }
+
+    #[test]
     fn a_report_too_long_for_a_comment_leaves_the_diffs_out() {
         let big = json!("x".repeat(COMMENT_LIMIT));
         let s = step(Action::Update, vec![ch("handler", json!("a"), big)]);
         let md = markdown(&plan(vec![s]), None, &sample(false));
         assert!(md.len() < COMMENT_LIMIT, "{}", md.len());
         assert!(md.contains("The attribute diffs are left out"), "{md}");
+    }
+
+    #[test]
+    fn a_plan_of_thousands_of_changes_still_fits_in_a_comment() {
+        let steps: Vec<Step> = (0..3000)
+            .map(|i| {
+                let mut s = step(Action::Create, vec![]);
+                s.id = format!("resource_number_{i}_with_a_long_identifier");
+                s.name = format!("an-app-with-a-long-name-dev-resource-number-{i}");
+                s
+            })
+            .collect();
+        let md = markdown(&plan(steps), None, &sample(false));
+        assert!(md.len() <= COMMENT_LIMIT, "{}", md.len());
+        assert!(md.contains("…and 2800 more changes"), "{md}");
+        assert!(md.contains("**Plan: 3000 to create"), "the summary stays");
+        assert!(!md.contains("```mermaid"), "the graph goes");
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::esc;
-use super::graph::{DATA_STROKE, Graph, Node, action_mark, fill};
+use super::graph::{DATA_STROKE, Graph, Node, action_mark, fill, prefix};
 use crate::plan::Action;
 use crate::ui::truncate;
 
@@ -30,7 +30,11 @@ pub fn render(g: &Graph) -> String {
     let l = layout(g);
     let rows = l.columns.iter().map(|(_, m)| m.len()).max().unwrap_or(0) as f64;
     let cols = l.columns.len().max(1) as f64;
-    let width = 2.0 * MARGIN + cols * NODE_W + (cols - 1.0) * GAP_X;
+    let (key, key_end) = legend(g);
+    // As wide as the columns, the title (18px bold) and the legend, whichever is widest.
+    let width = (2.0 * MARGIN + cols * NODE_W + (cols - 1.0) * GAP_X)
+        .max(2.0 * MARGIN + 10.5 * g.title.chars().count() as f64)
+        .max(key_end + MARGIN);
     let legend_y = TOP + rows * (NODE_H + GAP_Y) + 16.0;
     let height = legend_y + 40.0;
     let mut out = format!(
@@ -64,7 +68,10 @@ pub fn render(g: &Graph) -> String {
         let (c, r) = l.at[&i];
         out.push_str(&node(n, col_x(c), row_y(r)));
     }
-    out.push_str(&legend(g, legend_y));
+    let _ = writeln!(
+        out,
+        "<g class=\"legend\" transform=\"translate(0 {legend_y:.0})\">{key}</g>"
+    );
     out.push_str("</svg>\n");
     out
 }
@@ -163,11 +170,6 @@ fn node(n: &Node, x: f64, y: f64) -> String {
     } else {
         ""
     };
-    let mark = n
-        .action
-        .map(action_mark)
-        .filter(|(s, _)| !s.is_empty())
-        .map_or(String::new(), |(s, _)| format!("{s} "));
     let mut out = format!(
         "<g class=\"node{}\" data-id=\"{}\"><rect x=\"{x:.0}\" y=\"{y:.0}\" width=\"{NODE_W:.0}\" height=\"{NODE_H:.0}\" rx=\"7\" fill=\"{fill_colour}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash}/>",
         if n.data { " data" } else { "" },
@@ -178,7 +180,11 @@ fn node(n: &Node, x: f64, y: f64) -> String {
         "<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"13\" font-weight=\"bold\" fill=\"#0f172a\">{}</text>",
         x + 8.0,
         y + 17.0,
-        esc(&truncate(&format!("{mark}{}", n.id), FIT - 6))
+        // 13px bold is wider than the 11px lines; the DATA badge takes the end of the line.
+        esc(&truncate(
+            &format!("{}{}", prefix(n.action), n.id),
+            if n.data { 19 } else { 25 }
+        ))
     );
     let lines = [
         Some(n.kind.to_string()),
@@ -209,8 +215,8 @@ fn node(n: &Node, x: f64, y: f64) -> String {
     out
 }
 
-/// What the outline and the fills mean (the fills only beside a plan).
-fn legend(g: &Graph, y: f64) -> String {
+/// What the outline and the fills mean (the fills only beside a plan), at y = 0, and where it ends.
+fn legend(g: &Graph) -> (String, f64) {
     let mut items: Vec<(String, &str, &str)> = vec![(
         "holds data: never replaced or deleted without --allow-data-loss".into(),
         "#ffffff",
@@ -227,20 +233,18 @@ fn legend(g: &Graph, y: f64) -> String {
             items.push((format!("{sym} {verb}"), f, "#64748b"));
         }
     }
-    let mut out = String::from("<g class=\"legend\">");
+    let mut out = String::new();
     let mut x = MARGIN;
     for (text, fill_colour, stroke) in items {
         let _ = write!(
             out,
-            "<rect x=\"{x:.0}\" y=\"{y:.0}\" width=\"18\" height=\"14\" rx=\"3\" fill=\"{fill_colour}\" stroke=\"{stroke}\" stroke-width=\"2\"/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" fill=\"#334155\">{}</text>",
+            "<rect x=\"{x:.0}\" y=\"0\" width=\"18\" height=\"14\" rx=\"3\" fill=\"{fill_colour}\" stroke=\"{stroke}\" stroke-width=\"2\"/><text x=\"{:.0}\" y=\"11\" font-size=\"11\" fill=\"#334155\">{}</text>",
             x + 24.0,
-            y + 11.0,
             esc(&text)
         );
         x += 34.0 + 6.2 * text.chars().count() as f64;
     }
-    out.push_str("</g>\n");
-    out
+    (out, x)
 }
 
 #[cfg(test)]
@@ -271,6 +275,28 @@ mod tests {
             svg.contains("-/+ replace") && svg.contains("+ create"),
             "legend"
         );
+    }
+
+    #[test]
+    fn a_picture_of_one_column_is_wide_enough_for_its_title_and_legend() {
+        let mut g = sample(true);
+        g.nodes.truncate(1);
+        g.edges.clear();
+        let svg = render(&g);
+        let width: f64 = svg
+            .split("width=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            width > 2.0 * MARGIN + 10.5 * g.title.chars().count() as f64 - 1.0,
+            "{width}"
+        );
+        assert!(width > 450.0, "the legend's first item ends near 450px: {width}");
     }
 
     #[test]

@@ -160,7 +160,7 @@ fn the_plan_is_a_report_for_a_pull_request() {
         .expect(0)
         .stdout();
     assert!(
-        clean.starts_with("<!-- fintech-plan report/dev -->\n"),
+        clean.starts_with("<!-- fintech-plan report/dev serverless us-east-1 -->\n"),
         "{clean}"
     );
     assert!(
@@ -192,12 +192,12 @@ fn the_plan_is_a_report_for_a_pull_request() {
         .expect(2)
         .stdout();
     for part in [
-        "<!-- fintech-plan report/dev -->\n### `fintech plan`: report/dev (serverless, us-east-1, account 123456789012)\n",
+        "<!-- fintech-plan report/dev serverless us-east-1 -->\n### <code>fintech plan</code>: report/dev (serverless, us-east-1, account 123456789012)\n",
         "**Plan: 0 to create, 2 to update, 0 to replace, 1 to delete, 0 unchanged.**",
-        "> [!CAUTION]\n> **Destroys data:** `uploads` (s3.bucket) would be deleted",
-        "| `~` | `app_logs` | logs.log_group | /ecs/report-dev-app-logs | update | retention_days |",
-        "| `~` | `secrets.API_KEY` | secretsmanager.secret |",
-        "| `-` | `uploads` | s3.bucket |",
+        "> [!CAUTION]\n> **Destroys data:** <code>uploads</code> (s3.bucket) would be deleted",
+        "| <code>~</code> | <code>app_logs</code> | logs.log_group | /ecs/report-dev-app-logs | update | retention_days |",
+        "| <code>~</code> | <code>secrets.API_KEY</code> | secretsmanager.secret |",
+        "| <code>-</code> | <code>uploads</code> | s3.bucket |",
         "retention_days: \"7\" -> \"30\"\n",
         "#### Monthly cost after the free tier\n\n| Service | Before | After | Change |",
         "| **Total** |",
@@ -253,6 +253,7 @@ fn the_cost_page_draws_its_chart_in_a_browser() {
                 "--no-sandbox",
                 "--disable-gpu",
                 "--hide-scrollbars",
+                "--force-color-profile=srgb",
             ])
             .arg(format!(
                 "--user-data-dir={}",
