@@ -141,6 +141,21 @@ pub mod fixtures {
         }
     }
 
+    /// A step of resource `id`, of type `type_name`, named `a-dev-ID` (dashes for underscores).
+    pub fn named(
+        id: &str,
+        type_name: &'static str,
+        action: Action,
+        changes: Vec<AttrChange>,
+    ) -> Step {
+        Step {
+            id: id.into(),
+            type_name,
+            name: format!("a-dev-{}", id.replace('_', "-")),
+            ..step(action, changes)
+        }
+    }
+
     pub fn ch(a: &str, before: Value, after: Value) -> AttrChange {
         AttrChange {
             attribute: a.into(),

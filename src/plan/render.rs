@@ -304,7 +304,7 @@ pub fn json(plan: &Plan) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::fixtures::{ch, plan, step};
+    use crate::plan::fixtures::{ch, named, plan, step};
     use serde_json::json;
 
     #[test]
@@ -383,21 +383,17 @@ mod tests {
         sg.id = "app_sg".into();
         sg.type_name = "ec2.security_group";
         sg.name = "a-dev-app-sg".into();
-        let mut replaced = step(
+        let mut replaced = named(
+            "db",
+            "rds.postgres",
             Action::Replace,
             vec![AttrChange {
                 forces_replacement: true,
                 ..ch("engine_version", json!("16.4"), json!("17.6"))
             }],
         );
-        replaced.id = "db".into();
-        replaced.type_name = "rds.postgres";
-        replaced.name = "a-dev-db".into();
         replaced.data_loss = true;
-        let mut deleted = step(Action::Delete, vec![]);
-        deleted.id = "old_bucket".into();
-        deleted.type_name = "s3.bucket";
-        deleted.name = "a-dev-old-bucket".into();
+        let deleted = named("old_bucket", "s3.bucket", Action::Delete, vec![]);
         let t = text(&plan(vec![created, updated, sg, replaced, deleted]));
         let want = "\
 a/dev (serverless, us-east-1, account 1)

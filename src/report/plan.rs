@@ -81,9 +81,7 @@ fn markdown_with(plan: &Plan, cost: Option<&Delta>, graph: &Graph, detail: Detai
             esc(w.step.type_name),
             w.what,
             esc(&w.why),
-            w.tail
-                .replace("fintech deploy", "<code>fintech deploy</code>")
-                .replace("--allow-data-loss", "<code>--allow-data-loss</code>")
+            w.tail_html()
         );
     }
     out.push_str("| | Resource | Type | Name | Change | Attributes |\n|---|---|---|---|---|---|\n");
@@ -197,9 +195,7 @@ pub fn html(plan: &Plan, cost: Option<&Delta>, graph: &Graph) -> String {
             esc(w.step.type_name),
             w.what,
             esc(&w.why),
-            w.tail
-                .replace("fintech deploy", "<code>fintech deploy</code>")
-                .replace("--allow-data-loss", "<code>--allow-data-loss</code>")
+            w.tail_html()
         );
     }
     b.push_str("<h2>Changes</h2>\n<table>\n<tr><th></th><th>Resource</th><th>Type</th><th>Name</th><th>Change</th><th>Attributes</th></tr>\n");
@@ -267,6 +263,15 @@ struct Warning<'a> {
     /// `, because of a, b` (the attributes that force the replacement), or nothing.
     why: String,
     tail: &'static str,
+}
+
+impl Warning<'_> {
+    /// The sentence's end, its command and flag as code (in both formats: GitHub renders the HTML).
+    fn tail_html(&self) -> String {
+        self.tail
+            .replace("fintech deploy", "<code>fintech deploy</code>")
+            .replace("--allow-data-loss", "<code>--allow-data-loss</code>")
+    }
 }
 
 /// What a reviewer must not miss: data destroyed, then resources deleted and created again.
@@ -406,7 +411,7 @@ mod tests {
     use super::*;
     use crate::cost::delta::ServiceDelta;
     use crate::plan::AttrChange;
-    use crate::plan::fixtures::{ch, plan, step};
+    use crate::plan::fixtures::{ch, named, plan, step};
     use crate::report::graph::tests::sample;
 
     fn sample_plan() -> Plan {
@@ -432,21 +437,17 @@ mod tests {
                 secret,
             ],
         );
-        let mut replaced = step(
+        let mut replaced = named(
+            "db",
+            "rds.postgres",
             Action::Replace,
             vec![AttrChange {
                 forces_replacement: true,
                 ..ch("db_name", json!("app"), json!("tracker"))
             }],
         );
-        replaced.id = "db".into();
-        replaced.type_name = "rds.postgres";
-        replaced.name = "a-dev-db".into();
         replaced.data_loss = true;
-        let mut deleted = step(Action::Delete, vec![]);
-        deleted.id = "old_bucket".into();
-        deleted.type_name = "s3.bucket";
-        deleted.name = "a-dev-old-bucket".into();
+        let mut deleted = named("old_bucket", "s3.bucket", Action::Delete, vec![]);
         deleted.data_loss = true;
         let mut unchanged = step(Action::NoOp, vec![]);
         unchanged.id = "cdn".into();

@@ -296,7 +296,10 @@ mod tests {
             width > 2.0 * MARGIN + 10.5 * g.title.chars().count() as f64 - 1.0,
             "{width}"
         );
-        assert!(width > 450.0, "the legend's first item ends near 450px: {width}");
+        assert!(
+            width > 450.0,
+            "the legend's first item ends near 450px: {width}"
+        );
     }
 
     #[test]

@@ -489,3 +489,18 @@ pub fn deployed() -> (Moto, Project) {
     moto.reset_recording();
     (moto, p)
 }
+
+/// A seed for a test that varies between runs: `var` from the environment (to replay a run), or
+/// the clock.
+pub fn seed(var: &str) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        })
+}

@@ -83,15 +83,7 @@ fn killed_after(moto: &Moto, p: &mut Project, args: &[&str], n: usize) {
 /// deploy at a few points, and successive runs probe between them. `FINTECH_KILL_SEED` replays a
 /// run's points (every test prints its seed).
 fn spread(total: usize, count: usize) -> Vec<usize> {
-    let seed: u64 = std::env::var("FINTECH_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_secs()
-        });
+    let seed = crate::harness::seed("FINTECH_KILL_SEED");
     // The phase, in thousandths of the gap between two points.
     let phase = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % 1000;
     let points = points(total, count, phase as usize);

@@ -277,16 +277,7 @@ fn clean(p: &Project, s: &Stack, context: &str) {
 }
 
 fn seed() -> u64 {
-    std::env::var("FINTECH_ROUNDTRIP_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        })
+    crate::harness::seed("FINTECH_ROUNDTRIP_SEED")
 }
 
 fn edits_per_stack() -> usize {
