@@ -75,35 +75,19 @@ pub struct Estimate {
 pub fn services(all: &[&Estimate]) -> Vec<(&'static str, Vec<(f64, f64)>)> {
     let mut out: Vec<(&'static str, Vec<(f64, f64)>)> = Vec::new();
     for (k, e) in all.iter().enumerate() {
-        for (service, first_year, after) in e.by_service() {
-            let i = match out.iter().position(|(s, _)| *s == service) {
+        for l in &e.lines {
+            let i = match out.iter().position(|(s, _)| *s == l.service) {
                 Some(i) => i,
                 None => {
-                    out.push((service, vec![(0.0, 0.0); all.len()]));
+                    out.push((l.service, vec![(0.0, 0.0); all.len()]));
                     out.len() - 1
                 }
             };
-            out[i].1[k] = (first_year, after);
+            out[i].1[k].0 += l.first_year;
+            out[i].1[k].1 += l.after;
         }
     }
     out
-}
-
-impl Estimate {
-    /// Each service's cost (first year, after), in the order the lines list them.
-    pub fn by_service(&self) -> Vec<(&'static str, f64, f64)> {
-        let mut out: Vec<(&'static str, f64, f64)> = Vec::new();
-        for l in &self.lines {
-            match out.iter_mut().find(|(s, _, _)| *s == l.service) {
-                Some(s) => {
-                    s.1 += l.first_year;
-                    s.2 += l.after;
-                }
-                None => out.push((l.service, l.first_year, l.after)),
-            }
-        }
-        out
-    }
 }
 
 /// Services in the order the estimate lists them: compute, data, edge, the rest.

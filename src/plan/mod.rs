@@ -21,8 +21,27 @@ pub enum Action {
 }
 
 impl Action {
+    /// The actions that change something, in the order plans explain them.
+    pub const CHANGES: [Action; 4] = [
+        Action::Create,
+        Action::Update,
+        Action::Replace,
+        Action::Delete,
+    ];
+
     pub fn is_change(self) -> bool {
         !matches!(self, Action::NoOp | Action::Read)
+    }
+
+    /// How plans mark it, in text and in every report: `+`, `~`, `-/+`, `-` (nothing when unchanged).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+            Action::NoOp | Action::Read => "",
+        }
     }
 }
 

@@ -27,13 +27,14 @@ pub fn text(plan: &Plan) -> String {
         return out;
     }
     for step in plan.resources.iter().filter(|s| s.action.is_change()) {
-        let (sym, verb) = match step.action {
-            Action::Create => ("+", "created"),
-            Action::Update => ("~", "updated in place"),
-            Action::Replace => ("-/+", "replaced"),
-            Action::Delete => ("-", "deleted"),
+        let verb = match step.action {
+            Action::Create => "created",
+            Action::Update => "updated in place",
+            Action::Replace => "replaced",
+            Action::Delete => "deleted",
             Action::NoOp | Action::Read => continue,
         };
+        let sym = step.action.symbol();
         let _ = writeln!(
             out,
             "  {sym} {} ({}) will be {verb}: {}",

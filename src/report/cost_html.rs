@@ -70,8 +70,9 @@ pub fn render(all: &[Estimate], catalog_date: &str) -> String {
     for (k, v) in &first.usage {
         let _ = writeln!(
             b,
-            "<tr><td><code>{}</code></td><td class=\"num\">{v}</td></tr>",
-            esc(k)
+            "<tr><td><code>{}</code></td><td class=\"num\">{}</td></tr>",
+            esc(k),
+            trim(*v)
         );
     }
     b.push_str("</table>\n");

@@ -35,18 +35,18 @@ pub struct Graph {
     pub edges: Vec<(usize, usize)>,
 }
 
-/// Fields that say how big a resource is, each with how it is shown.
-const SIZES: &[(&str, &str)] = &[
-    ("instance_class", ""),
-    ("node_type", ""),
-    ("mode", "VPC "),
-    ("nat", "NAT "),
-    ("cpu", "CPU "),
-    ("memory_mb", "MB"),
-    ("storage_gb", "GB"),
-    ("desired_count", "×"),
-    ("min_count", "min "),
-    ("max_count", "max "),
+/// Fields that say how big a resource is, each with what is written before and after its value.
+const SIZES: &[(&str, &str, &str)] = &[
+    ("instance_class", "", ""),
+    ("node_type", "", ""),
+    ("mode", "VPC ", ""),
+    ("nat", "NAT ", ""),
+    ("cpu", "CPU ", ""),
+    ("memory_mb", "", " MB"),
+    ("storage_gb", "", " GB"),
+    ("desired_count", "×", ""),
+    ("min_count", "min ", ""),
+    ("max_count", "max ", ""),
 ];
 
 impl Graph {
@@ -176,7 +176,7 @@ impl Graph {
 fn size(props: &BTreeMap<String, Value>) -> Option<String> {
     let parts: Vec<String> = SIZES
         .iter()
-        .filter_map(|(field, unit)| {
+        .filter_map(|(field, before, after)| {
             let v = match props.get(*field)? {
                 // A NAT instance by its type.
                 Value::String(s) if *field == "nat" && s == "instance" => {
@@ -186,11 +186,7 @@ fn size(props: &BTreeMap<String, Value>) -> Option<String> {
                 Value::Number(n) => n.to_string(),
                 _ => return None,
             };
-            Some(match *unit {
-                "" => v,
-                u if u.ends_with(' ') || u == "×" => format!("{u}{v}"),
-                u => format!("{v} {u}"),
-            })
+            Some(format!("{before}{v}{after}"))
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join(", "))
@@ -212,21 +208,22 @@ pub fn fill(action: Option<Action>) -> Option<&'static str> {
 
 /// What goes before a resource's id: its action's symbol and a space (nothing when unchanged).
 pub fn prefix(action: Option<Action>) -> String {
-    match action.map(action_mark) {
-        Some((sym, _)) if !sym.is_empty() => format!("{sym} "),
+    match action.map(Action::symbol) {
+        Some(sym) if !sym.is_empty() => format!("{sym} "),
         _ => String::new(),
     }
 }
 
-/// The verb and symbol a plan's action is shown with.
+/// The symbol and verb a plan's action is shown with in the pictures and reports.
 pub fn action_mark(a: Action) -> (&'static str, &'static str) {
-    match a {
-        Action::Create => ("+", "create"),
-        Action::Update => ("~", "update"),
-        Action::Replace => ("-/+", "replace"),
-        Action::Delete => ("-", "delete"),
-        Action::NoOp | Action::Read => ("", "unchanged"),
-    }
+    let verb = match a {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Replace => "replace",
+        Action::Delete => "delete",
+        Action::NoOp | Action::Read => "unchanged",
+    };
+    (a.symbol(), verb)
 }
 
 #[cfg(test)]

@@ -27,12 +27,7 @@ pub fn render(g: &Graph) -> String {
         let _ = writeln!(out, "  classDef data stroke:{DATA_STROKE},stroke-width:3px");
         let _ = writeln!(out, "  class {} data", data.join(","));
     }
-    for action in [
-        Action::Create,
-        Action::Update,
-        Action::Replace,
-        Action::Delete,
-    ] {
+    for action in Action::CHANGES {
         let members: Vec<String> = (0..g.nodes.len())
             .filter(|&i| g.nodes[i].action == Some(action))
             .map(id)

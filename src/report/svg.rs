@@ -137,24 +137,25 @@ fn layout(g: &Graph) -> Layout {
 fn edge(l: &Layout, a: usize, b: usize) -> String {
     let ((ca, ra), (cb, rb)) = (l.at[&a], l.at[&b]);
     let (ya, yb) = (row_y(ra) + NODE_H / 2.0, row_y(rb) + NODE_H / 2.0);
-    let (x1, x2, bend) = match ca.cmp(&cb) {
-        std::cmp::Ordering::Less => (col_x(ca) + NODE_W, col_x(cb), GAP_X / 2.0),
-        std::cmp::Ordering::Greater => (col_x(ca), col_x(cb) + NODE_W, -GAP_X / 2.0),
+    // Where the curve leaves and enters, and its two control points' x.
+    let (x1, c1, c2, x2) = match ca.cmp(&cb) {
+        std::cmp::Ordering::Less => {
+            let (x1, x2) = (col_x(ca) + NODE_W, col_x(cb));
+            (x1, x1 + GAP_X / 2.0, x2 - GAP_X / 2.0, x2)
+        }
+        std::cmp::Ordering::Greater => {
+            let (x1, x2) = (col_x(ca), col_x(cb) + NODE_W);
+            (x1, x1 - GAP_X / 2.0, x2 + GAP_X / 2.0, x2)
+        }
         // In one column: out of the right side and back in, bulging more the further apart.
         std::cmp::Ordering::Equal => {
             let x = col_x(ca) + NODE_W;
-            let bulge = 24.0 + 8.0 * (ra.abs_diff(rb) as f64).min(8.0);
-            return format!(
-                "<path class=\"ref\" d=\"M{x:.1},{ya:.1} C{:.1},{ya:.1} {:.1},{yb:.1} {x:.1},{yb:.1}\" fill=\"none\" stroke=\"#94a3b8\" stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>\n",
-                x + bulge,
-                x + bulge
-            );
+            let bulge = x + 24.0 + 8.0 * (ra.abs_diff(rb) as f64).min(8.0);
+            (x, bulge, bulge, x)
         }
     };
     format!(
-        "<path class=\"ref\" d=\"M{x1:.1},{ya:.1} C{:.1},{ya:.1} {:.1},{yb:.1} {x2:.1},{yb:.1}\" fill=\"none\" stroke=\"#94a3b8\" stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>\n",
-        x1 + bend,
-        x2 - bend
+        "<path class=\"ref\" d=\"M{x1:.1},{ya:.1} C{c1:.1},{ya:.1} {c2:.1},{yb:.1} {x2:.1},{yb:.1}\" fill=\"none\" stroke=\"#94a3b8\" stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>\n"
     )
 }
 
@@ -222,12 +223,7 @@ fn legend(g: &Graph) -> (String, f64) {
         "#ffffff",
         DATA_STROKE,
     )];
-    for a in [
-        Action::Create,
-        Action::Update,
-        Action::Replace,
-        Action::Delete,
-    ] {
+    for a in Action::CHANGES {
         if let (true, Some(f)) = (g.nodes.iter().any(|n| n.action == Some(a)), fill(Some(a))) {
             let (sym, verb) = action_mark(a);
             items.push((format!("{sym} {verb}"), f, "#64748b"));
