@@ -157,6 +157,18 @@ pub enum Command {
         #[arg(long)]
         allow_data_loss: bool,
     },
+    /// Take over a deployment made by hand as the deployment guide has it: find the resources
+    /// that are the stack's declarations, show the mapping, and with --yes tag them as the
+    /// stage's and record their names in fintech.yaml. Nothing is created, changed or deleted:
+    /// `fintech plan` then shows what deploy would change.
+    Adopt {
+        /// Where the resources came from: the deployment guide's names and steps.
+        #[arg(long, value_enum, default_value = "guide")]
+        from: AdoptFrom,
+        /// Tag what was found and record it (without: only show the mapping).
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
     /// Print the stage's outputs (URLs, endpoints; never secrets).
     Outputs,
     /// Build the artifacts (Lambda zips, site manifest) without touching AWS.
@@ -224,6 +236,12 @@ pub enum PlanFormat {
     Json,
     Markdown,
     Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AdoptFrom {
+    /// ../aws-deployment-guide.md's names: fintech-tracker-db, fintech-tracker-api, ...
+    Guide,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -69,6 +69,8 @@ impl Engine {
             stage: desired.stage.clone(),
             region: desired.region.clone(),
             account: aws.account.clone(),
+            adopted: Arc::new(desired.adopted.clone()),
+            adopting: false,
         };
         Engine {
             aws,

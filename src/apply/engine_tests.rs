@@ -317,6 +317,7 @@ fn desired(resources: &[(&str, Value, &[&str])]) -> Desired {
         account_created: None,
         budget_usd: None,
         outputs: BTreeMap::new(),
+        adopted: BTreeMap::new(),
     }
 }
 

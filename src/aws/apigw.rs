@@ -14,7 +14,8 @@ async fn find(c: &Call<'_>) -> Result<Option<Api>> {
     Ok(pages
         .iter()
         .flat_map(|p| p.items())
-        .find(|a| a.name() == Some(c.name.as_str()))
+        // An adopted API is known by its id (names are not unique); fintech's own by name.
+        .find(|a| a.name() == Some(c.name.as_str()) || a.api_id() == Some(c.name.as_str()))
         .cloned())
 }
 
@@ -382,4 +383,51 @@ pub async fn api_names(aws: &Aws) -> Result<Vec<String>> {
         .flat_map(|p| p.items())
         .filter_map(|a| a.name().map(str::to_string))
         .collect())
+}
+
+/// Tags HTTP API `c.name` (its id, once adopted), made without fintech, as the stage's.
+pub async fn take_over(c: &Call<'_>) -> Result<()> {
+    let api = find(c)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("HTTP API {} is gone", c.name))?;
+    c.aws.mutated();
+    c.aws
+        .apigw
+        .tag_resource()
+        .resource_arn(format!(
+            "arn:aws:apigateway:{}::/apis/{}",
+            c.aws.region,
+            api.api_id().unwrap_or_default()
+        ))
+        .set_tags(Some(c.tags().into_iter().collect()))
+        .send()
+        .await
+        .map_err(|e| aws_error("apigatewayv2:TagResource", e))?;
+    Ok(())
+}
+
+/// The account's HTTP APIs named `name` (names are not unique), each with the names of the
+/// functions its integrations invoke: for `fintech adopt` to tell them apart.
+pub async fn apis_named(aws: &Aws, name: &str) -> Result<Vec<(String, Vec<String>)>> {
+    let pages = super::token_pages!("apigatewayv2:GetApis", aws.apigw.get_apis());
+    let mut out = Vec::new();
+    for api in pages
+        .iter()
+        .flat_map(|p| p.items())
+        .filter(|a| a.name() == Some(name))
+    {
+        let id = api.api_id().unwrap_or_default().to_string();
+        let integrations = super::token_pages!(
+            "apigatewayv2:GetIntegrations",
+            aws.apigw.get_integrations().api_id(&id)
+        );
+        let functions = integrations
+            .iter()
+            .flat_map(|p| p.items())
+            .filter_map(|i| i.integration_uri())
+            .filter_map(super::lambda::function_name)
+            .collect();
+        out.push((id, functions));
+    }
+    Ok(out)
 }

@@ -78,12 +78,16 @@ async fn list_now(aws: &Aws) -> Result<Vec<Found>> {
     Ok(out)
 }
 
-/// The distribution whose comment is `c.name`. Distributions cannot be asked about by name: when
+/// The distribution whose comment (or, adopted, whose id) is `c.name`. Distributions cannot be asked about by name: when
 /// the listing has none, it is forgotten, so that the next read (a create's read-back) lists
 /// again rather than miss a distribution newer than the listing.
 async fn find(c: &Call<'_>) -> Result<Option<Found>> {
     let listed = list(c.aws).await?;
-    let found = listed.iter().find(|d| d.comment == c.name).cloned();
+    // An adopted distribution is known by its id; fintech's own by the comment it wrote.
+    let found = listed
+        .iter()
+        .find(|d| d.comment == c.name || d.id == c.name)
+        .cloned();
     if found.is_none() {
         c.aws.distributions.forget("");
     }
@@ -143,13 +147,18 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
         .ok_or_else(|| anyhow!("distribution {} has no config", f.id))?;
     let mut a = Attrs::new();
     let origins = cfg.origins().map(|o| o.items()).unwrap_or_default();
-    let bucket = origins.iter().find(|o| o.id() == "site").map(|o| {
-        o.domain_name()
-            .split(".s3.")
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    });
+    // fintech's site origin; in a distribution made by hand (adopted), its S3 origin.
+    let bucket = origins
+        .iter()
+        .find(|o| o.id() == "site")
+        .or_else(|| origins.iter().find(|o| o.domain_name().contains(".s3.")))
+        .map(|o| {
+            o.domain_name()
+                .split(".s3.")
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        });
     a.insert("bucket".into(), Value::from(bucket.unwrap_or_default()));
     // No API origin is reported as `null`, so that adding or removing one is a change.
     a.insert("api_domain".into(), Value::Null);
@@ -220,6 +229,7 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     let bucket = a["bucket"].as_str().unwrap_or_default().to_string();
     let policy = match declared_policy {
         Some(policy) if bucket == declared => policy,
+        _ if bucket.is_empty() => false,
         _ => has_policy(c, &bucket, &f.arn).await?,
     };
     a.insert("bucket_policy".into(), Value::from(policy));
@@ -700,4 +710,76 @@ async fn delete_oac(c: &Call<'_>) -> Result<()> {
         Err(e) if code(&e) == "NoSuchOriginAccessControl" => Ok(()),
         Err(e) => Err(aws_error("cloudfront:DeleteOriginAccessControl", e)),
     }
+}
+
+/// Tags distribution `c.name` (its id, once adopted), made without fintech, as the stage's.
+pub async fn take_over(c: &Call<'_>) -> Result<()> {
+    let f = find(c)
+        .await?
+        .ok_or_else(|| anyhow!("CloudFront distribution {} is gone", c.name))?;
+    let tags: Vec<Tag> = c
+        .tags()
+        .into_iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect();
+    c.aws.mutated();
+    c.aws
+        .cloudfront
+        .tag_resource()
+        .resource(&f.arn)
+        .tags(Tags::builder().set_items(Some(tags)).build())
+        .send()
+        .await
+        .map_err(|e| aws_error("cloudfront:TagResource", e))?;
+    Ok(())
+}
+
+/// The ids of the account's distributions with an origin in bucket `bucket` (by its global,
+/// regional or website name): the guide's distribution, found by what it serves.
+pub async fn serving(aws: &Aws, bucket: &str) -> Result<Vec<String>> {
+    let pages = super::pages!(
+        "cloudfront:ListDistributions",
+        aws.cloudfront.list_distributions()
+    );
+    let in_bucket = |domain: &str| domain.starts_with(&format!("{bucket}.s3"));
+    let mut out = Vec::new();
+    for d in pages
+        .iter()
+        .filter_map(|p| p.distribution_list())
+        .flat_map(|l| l.items())
+    {
+        let listed: Vec<String> = d
+            .origins()
+            .map(|o| {
+                o.items()
+                    .iter()
+                    .map(|o| o.domain_name().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        // moto quirk: distribution summaries come without their origins; read them from the config.
+        let domains = if listed.is_empty() {
+            aws.cloudfront
+                .get_distribution_config()
+                .id(d.id())
+                .send()
+                .await
+                .map_err(|e| aws_error("cloudfront:GetDistributionConfig", e))?
+                .distribution_config()
+                .and_then(|c| c.origins())
+                .map(|o| {
+                    o.items()
+                        .iter()
+                        .map(|o| o.domain_name().to_string())
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            listed
+        };
+        if domains.iter().any(|d| in_bucket(d)) {
+            out.push(d.id().to_string());
+        }
+    }
+    Ok(out)
 }

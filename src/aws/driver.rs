@@ -122,6 +122,20 @@ pub trait Driver: Send + Sync + Debug {
         Ok(())
     }
 
+    /// Tags resource `c.name`, made without fintech, as the stage's: `fintech adopt --yes`, once
+    /// the read (with [`Names::adopting`]) has found it untagged. Nothing else about it changes.
+    async fn take_over(&self, c: &Call<'_>) -> Result<()> {
+        Err(anyhow!(
+            "fintech cannot take over a {} made without it",
+            c.schema.name
+        ))
+    }
+
+    /// Whether [`Driver::take_over`] is implemented: what `fintech adopt` may look for.
+    fn adoptable(&self) -> bool {
+        false
+    }
+
     /// Before several leftovers of this type are deleted, drops their references to each other.
     async fn detach(&self, _c: &Call<'_>, _live: &Live) -> Result<()> {
         Ok(())

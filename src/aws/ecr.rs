@@ -247,3 +247,36 @@ pub async fn repository_names(aws: &Aws) -> Result<Vec<String>> {
         .filter_map(|r| r.repository_name().map(str::to_string))
         .collect())
 }
+
+/// Tags repository `c.name`, made without fintech, as the stage's (`fintech adopt`).
+pub async fn take_over(c: &Call<'_>) -> Result<()> {
+    let out = c
+        .aws
+        .ecr
+        .describe_repositories()
+        .repository_names(&c.name)
+        .send()
+        .await
+        .map_err(|e| aws_error("ecr:DescribeRepositories", e))?;
+    let arn = out
+        .repositories()
+        .first()
+        .and_then(|r| r.repository_arn())
+        .unwrap_or_default()
+        .to_string();
+    let tags: Vec<Tag> = c
+        .tags()
+        .into_iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect();
+    c.aws.mutated();
+    c.aws
+        .ecr
+        .tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(|e| aws_error("ecr:TagResource", e))?;
+    Ok(())
+}

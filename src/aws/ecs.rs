@@ -734,3 +734,48 @@ pub async fn complete_image(aws: &Aws, props: &mut Attrs, unknown: &mut Attrs) -
     );
     Ok(())
 }
+
+/// Tags cluster `c.name`, made without fintech, as the stage's (`fintech adopt`).
+pub async fn take_over_cluster(c: &Call<'_>) -> Result<()> {
+    let out = c
+        .aws
+        .ecs
+        .describe_clusters()
+        .clusters(&c.name)
+        .send()
+        .await
+        .map_err(|e| aws_error("ecs:DescribeClusters", e))?;
+    let arn = out
+        .clusters()
+        .iter()
+        .find(|cl| cl.status() == Some("ACTIVE"))
+        .and_then(|cl| cl.cluster_arn())
+        .ok_or_else(|| anyhow::anyhow!("ECS cluster {} is gone", c.name))?
+        .to_string();
+    c.aws.mutated();
+    c.aws
+        .ecs
+        .tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(tags(c)))
+        .send()
+        .await
+        .map_err(|e| aws_error("ecs:TagResource", e))?;
+    Ok(())
+}
+
+/// Whether service `service` of cluster `cluster` is there and active.
+pub async fn service_exists(aws: &Aws, cluster: &str, service: &str) -> Result<bool> {
+    match aws
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.services().iter().any(|s| s.status() == Some("ACTIVE"))),
+        Err(e) if code(&e) == "ClusterNotFoundException" => Ok(false),
+        Err(e) => Err(aws_error("ecs:DescribeServices", e)),
+    }
+}

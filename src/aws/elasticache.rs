@@ -319,3 +319,21 @@ pub async fn group_ids(aws: &Aws) -> Result<Vec<String>> {
         .filter_map(|g| g.replication_group_id().map(str::to_string))
         .collect())
 }
+
+/// Whether cache cluster `id` exists on its own (not as a member of a replication group).
+pub async fn lone_cluster(aws: &Aws, id: &str) -> Result<bool> {
+    match aws
+        .elasticache
+        .describe_cache_clusters()
+        .cache_cluster_id(id)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .cache_clusters()
+            .iter()
+            .any(|c| c.replication_group_id().is_none())),
+        Err(e) if code(&e) == "CacheClusterNotFound" => Ok(false),
+        Err(e) => Err(aws_error("elasticache:DescribeCacheClusters", e)),
+    }
+}

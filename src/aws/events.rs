@@ -94,6 +94,14 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         .flat_map(|p| p.targets())
         .find(|t| t.id() == TARGET_ID)
         .map(|t| t.arn().to_string());
+    // Targets fintech did not put there (a rule made by hand, then adopted): the stack declares
+    // one function, so they are a change, and the update removes them.
+    let others: Vec<String> = targets
+        .iter()
+        .flat_map(|p| p.targets())
+        .filter(|t| t.id() != TARGET_ID)
+        .map(|t| format!("{} ({})", t.arn(), t.id()))
+        .collect();
     let mut a = Attrs::new();
     a.insert(
         "schedule".into(),
@@ -104,6 +112,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         Value::from(rule.state() == Some(&RuleState::Enabled)),
     );
     a.insert("function".into(), Value::from(function.unwrap_or_default()));
+    a.insert("other_targets".into(), super::sorted(others));
     let mut o = Attrs::new();
     o.insert("arn".into(), Value::from(arn));
     o.insert("name".into(), Value::from(c.name.clone()));
@@ -205,23 +214,51 @@ pub async fn update(c: &Call<'_>, p: &Attrs) -> Result<()> {
     if live.attrs.get("function") != p.get("function") {
         put_target(c, p, &arn).await?;
     }
+    let others = foreign_targets(c).await?;
+    if !others.is_empty() {
+        remove_targets(c, others).await?;
+    }
     Ok(())
 }
 
-pub async fn delete(c: &Call<'_>) -> Result<()> {
+/// The ids of the rule's targets other than fintech's own.
+async fn foreign_targets(c: &Call<'_>) -> Result<Vec<String>> {
+    let pages = super::token_pages!(
+        "events:ListTargetsByRule",
+        c.aws.events.list_targets_by_rule().rule(&c.name)
+    );
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.targets())
+        .map(|t| t.id().to_string())
+        .filter(|id| id != TARGET_ID)
+        .collect())
+}
+
+/// Removes targets `ids` from the rule; a rule already gone has none.
+async fn remove_targets(c: &Call<'_>, ids: Vec<String>) -> Result<bool> {
     c.aws.mutated();
     match c
         .aws
         .events
         .remove_targets()
         .rule(&c.name)
-        .ids(TARGET_ID)
+        .set_ids(Some(ids))
         .send()
         .await
     {
-        Ok(_) => {}
-        Err(e) if code(&e) == "ResourceNotFoundException" => return Ok(()),
-        Err(e) => return Err(aws_error("events:RemoveTargets", e)),
+        Ok(_) => Ok(true),
+        Err(e) if code(&e) == "ResourceNotFoundException" => Ok(false),
+        Err(e) => Err(aws_error("events:RemoveTargets", e)),
+    }
+}
+
+pub async fn delete(c: &Call<'_>) -> Result<()> {
+    // AWS refuses to delete a rule that still has targets: every one goes first.
+    let mut ids = vec![TARGET_ID.to_string()];
+    ids.extend(foreign_targets(c).await.unwrap_or_default());
+    if !remove_targets(c, ids).await? {
+        return Ok(());
     }
     c.aws.mutated();
     match c.aws.events.delete_rule().name(&c.name).send().await {
@@ -237,5 +274,41 @@ pub async fn rule_names(aws: &Aws, prefix: &str) -> Result<Vec<String>> {
         .await?
         .iter()
         .filter_map(|r| r.name().map(str::to_string))
+        .collect())
+}
+
+/// Tags rule `c.name`, made without fintech, as the stage's (`fintech adopt`).
+pub async fn take_over(c: &Call<'_>) -> Result<()> {
+    let rule = find(c)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("EventBridge rule {} is gone", c.name))?;
+    c.aws.mutated();
+    c.aws
+        .events
+        .tag_resource()
+        .resource_arn(rule.arn().unwrap_or_default())
+        .set_tags(Some(
+            c.tags()
+                .into_iter()
+                .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+                .collect(),
+        ))
+        .send()
+        .await
+        .map_err(|e| aws_error("events:TagResource", e))?;
+    Ok(())
+}
+
+/// The functions rule `name`'s targets invoke (by name), for `fintech adopt` to find the function a
+/// hand-made schedule runs.
+pub async fn target_functions(aws: &Aws, name: &str) -> Result<Vec<String>> {
+    let pages = super::token_pages!(
+        "events:ListTargetsByRule",
+        aws.events.list_targets_by_rule().rule(name)
+    );
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.targets())
+        .filter_map(|t| super::lambda::function_name(t.arn()))
         .collect())
 }

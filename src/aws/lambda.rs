@@ -448,6 +448,34 @@ pub async fn function_names(aws: &Aws) -> Result<Vec<String>> {
         .collect())
 }
 
+/// Tags function `c.name`, made without fintech, as the stage's (`fintech adopt`).
+pub async fn take_over(c: &Call<'_>) -> Result<()> {
+    let f = c
+        .aws
+        .lambda
+        .get_function_configuration()
+        .function_name(&c.name)
+        .send()
+        .await
+        .map_err(|e| aws_error("lambda:GetFunctionConfiguration", e))?;
+    c.aws.mutated();
+    c.aws
+        .lambda
+        .tag_resource()
+        .resource(f.function_arn().unwrap_or_default())
+        .set_tags(Some(c.tags().into_iter().collect()))
+        .send()
+        .await
+        .map_err(|e| aws_error("lambda:TagResource", e))?;
+    Ok(())
+}
+
+/// The function's name in a Lambda ARN (or an API Gateway integration URI wrapping one).
+pub fn function_name(arn: &str) -> Option<String> {
+    let rest = arn.split(":function:").nth(1)?;
+    Some(rest.split([':', '/']).next().unwrap_or(rest).to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -339,6 +339,7 @@ pub async fn recorded_stages(aws: &Aws, app: &str) -> Result<Vec<(String, Value)
         stage: String::new(),
         region: aws.region.clone(),
         account: aws.account.clone(),
+        ..Names::default()
     };
     let bucket = bucket(&names);
     let mut keys = Vec::new();

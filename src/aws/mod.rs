@@ -1,6 +1,7 @@
 //! The only module that talks to AWS: clients, naming, ownership tags, and one driver file per service.
 
 mod acm;
+pub mod adopt;
 mod alarms;
 mod apigw;
 mod apigw_stage;
@@ -306,18 +307,27 @@ fn timeout_config() -> aws_config::timeout::TimeoutConfig {
 }
 
 /// Who owns a resource and what it is called in AWS.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Names {
     pub app: String,
     pub stage: String,
     pub region: String,
     pub account: String,
+    /// Resources the stage took over, by id: they keep the names they had (`fintech adopt`).
+    pub adopted: Arc<BTreeMap<String, crate::model::Adopted>>,
+    /// `fintech adopt` looking for what to take over: a resource with no ownership tags at all
+    /// passes [`Names::check_owner`] (one tagged for another app or stage still does not).
+    pub adopting: bool,
 }
 
 impl Names {
-    /// The deterministic physical name of resource `id` of type `schema`.
+    /// The physical name of resource `id` of type `schema`: the one it had when the stage adopted
+    /// it, else the deterministic one its driver derives.
     pub fn physical(&self, schema: &TypeSchema, id: &str) -> String {
-        schema.driver.physical(self, id)
+        match self.adopted.get(id) {
+            Some(a) if a.type_name == schema.name => a.name.clone(),
+            _ => schema.driver.physical(self, id),
+        }
     }
 
     /// `{app}-{stage}-{id}`, the stem of most physical names.
@@ -349,6 +359,9 @@ impl Names {
         let tags: BTreeMap<&str, &str> = tags.into_iter().collect();
         let (app, stage) = (tags.get("fintech:app"), tags.get("fintech:stage"));
         if app == Some(&self.app.as_str()) && stage == Some(&self.stage.as_str()) {
+            return Ok(());
+        }
+        if self.adopting && app.is_none() && stage.is_none() {
             return Ok(());
         }
         Err(NotOwned(format!(

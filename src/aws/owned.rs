@@ -31,12 +31,24 @@ pub async fn undeclared(
         let taken: Vec<String> = declared
             .iter()
             .filter(|(t, _)| *t == schema.name)
-            .map(|(_, id)| schema.driver.physical(names, id))
+            .map(|(_, id)| names.physical(schema, id))
             .collect();
         let mut found = Vec::new();
-        for (id, props) in schema.driver.list(aws, names).await? {
+        // What the stage adopted carries its own name, not the stage's prefix: a listing by
+        // prefix misses it, so each adopted resource of the type is a candidate too.
+        let mut candidates = schema.driver.list(aws, names).await?;
+        let adopted: Vec<(String, Attrs)> = names
+            .adopted
+            .iter()
+            .filter(|(id, a)| {
+                a.type_name == schema.name && !candidates.iter().any(|(c, _)| c == *id)
+            })
+            .map(|(id, _)| (id.clone(), Attrs::new()))
+            .collect();
+        candidates.extend(adopted);
+        for (id, props) in candidates {
             if declared.contains(&(schema.name, id.as_str()))
-                || taken.contains(&schema.driver.physical(names, &id))
+                || taken.contains(&names.physical(schema, &id))
             {
                 continue;
             }

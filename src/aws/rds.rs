@@ -126,6 +126,17 @@ pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     );
     put("security_groups", Some(groups(&db)));
     put("subnets", Some(subnets(c, &db)));
+    put(
+        "password_managed",
+        Some(Value::from(db.master_user_secret().is_some())),
+    );
+    if db.storage_encrypted() == Some(false) {
+        // Only an instance made without fintech (fintech encrypts what it makes).
+        notes.push(format!(
+            "{}'s storage is not encrypted: RDS cannot encrypt an instance in place (it takes a snapshot copied with encryption, restored as a new instance), so fintech leaves it as it is",
+            c.name
+        ));
+    }
     let mut o = outputs(c, &db);
     let (host, port) = (o.s("endpoint")?.to_string(), o.i("port")?);
     o.insert(
@@ -207,6 +218,8 @@ pub async fn update(c: &Call<'_>, p: &Attrs, changed: &[String]) -> Result<()> {
             "publicly_accessible" => m.publicly_accessible(p.b(k)?),
             "deletion_protection" => m.deletion_protection(p.b(k)?),
             "security_groups" => m.set_vpc_security_group_ids(Some(p.list(k)?)),
+            // The password set by hand moves into a secret RDS makes (and rotates).
+            "password_managed" if p.b(k)? => m.manage_master_user_password(true),
             _ => m,
         };
     }
@@ -382,6 +395,37 @@ pub async fn identifiers(aws: &Aws) -> Result<Vec<String>> {
     Ok(pages
         .iter()
         .flat_map(|p| p.db_instances())
+        .filter_map(|d| d.db_instance_identifier().map(str::to_string))
+        .collect())
+}
+
+/// Tags instance `c.name`, made without fintech, as the stage's (`fintech adopt`).
+pub async fn take_over(c: &Call<'_>) -> Result<()> {
+    let db = describe(c)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("RDS instance {} is gone", c.name))?;
+    c.aws.mutated();
+    c.aws
+        .rds
+        .add_tags_to_resource()
+        .resource_name(db.db_instance_arn().unwrap_or_default())
+        .set_tags(Some(tags(c)))
+        .send()
+        .await
+        .map_err(|e| aws_error("rds:AddTagsToResource", e))?;
+    Ok(())
+}
+
+/// The PostgreSQL instances of the region (not read replicas) that no fintech stage has tagged:
+/// what `fintech adopt` may take for a stack's database when none has the guide's name.
+pub async fn untagged_postgres(aws: &Aws) -> Result<Vec<String>> {
+    let pages = super::pages!("rds:DescribeDBInstances", aws.rds.describe_db_instances());
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.db_instances())
+        .filter(|d| d.engine() == Some("postgres"))
+        .filter(|d| d.read_replica_source_db_instance_identifier().is_none())
+        .filter(|d| !d.tag_list().iter().any(|t| t.key() == Some("fintech:app")))
         .filter_map(|d| d.db_instance_identifier().map(str::to_string))
         .collect())
 }

@@ -68,11 +68,17 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         Err(_) if listed && !exists(c).await? => return Ok(None),
         Err(e) => return Err(e),
     };
-    if let Some(t) = tags {
-        c.names.check_owner(
+    match tags {
+        Some(t) => c.names.check_owner(
             &format!("bucket {}", c.name),
             t.tag_set().iter().map(|t| (t.key(), t.value())),
-        )?;
+        )?,
+        // Untagged and named for another stage or by hand (an adopted bucket before `adopt
+        // --yes` tagged it): not ours.
+        None if !c.name.starts_with(&prefix) => {
+            c.names.check_owner(&format!("bucket {}", c.name), [])?
+        }
+        None => {}
     }
     let mut a = Attrs::new();
     a.insert("versioning".into(), Value::from(enabled));
@@ -288,4 +294,30 @@ async fn stage_buckets(aws: &Aws, prefix: &str) -> Result<std::sync::Arc<Vec<Str
                 .collect())
         })
         .await
+}
+
+/// Adds the ownership tags to bucket `c.name`, made without fintech, keeping the tags it has
+/// (PutBucketTagging replaces the whole set).
+pub async fn take_over(c: &Call<'_>) -> Result<()> {
+    let mut set: Vec<Tag> = match c.aws.s3.get_bucket_tagging().bucket(&c.name).send().await {
+        Ok(t) => t.tag_set().to_vec(),
+        Err(e) if code(&e) == "NoSuchTagSet" => Vec::new(),
+        Err(e) => return Err(aws_error("s3:GetBucketTagging", e)),
+    };
+    let ours = c.tags();
+    set.retain(|t| !ours.iter().any(|(k, _)| k == t.key()));
+    set.extend(
+        ours.into_iter()
+            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()),
+    );
+    c.aws.mutated();
+    c.aws
+        .s3
+        .put_bucket_tagging()
+        .bucket(&c.name)
+        .tagging(Tagging::builder().set_tag_set(Some(set)).build()?)
+        .send()
+        .await
+        .map_err(|e| aws_error("s3:PutBucketTagging", e))?;
+    Ok(())
 }

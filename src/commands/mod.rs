@@ -1,5 +1,6 @@
 //! One file per subcommand; this module wires the stages together (load, connect, engine).
 
+mod adopt;
 mod cost;
 mod deploy;
 mod destroy;
@@ -50,6 +51,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             yes,
             allow_data_loss,
         } => destroy::run(g, yes, allow_data_loss).await,
+        Command::Adopt { from: _, yes } => adopt::run(g, yes).await,
         Command::Outputs => outputs::run(g).await,
         Command::Package => package::run(g),
         Command::Rotate { id } => rotate::run(g, &id).await,

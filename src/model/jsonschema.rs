@@ -102,7 +102,10 @@ pub fn project() -> Value {
             "secrets": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": false, "properties": {"from_env": {"type": "string"}}}},
             "budget": budget,
             "usage": {"type": "object", "additionalProperties": false, "properties": usage},
-            "account_created": date
+            "account_created": date,
+            "adopted": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {
+                "type": "object", "additionalProperties": false, "required": ["type", "name"],
+                "properties": {"type": {"type": "string"}, "name": {"type": "string", "minLength": 1}}}}}
         }
     })
 }

@@ -57,6 +57,16 @@ pub struct Desired {
     pub budget_usd: Option<f64>,
     /// Declared outputs, with runtime references as text.
     pub outputs: BTreeMap<String, Value>,
+    /// Resources the stage took over (`fintech adopt`), by id: they keep their names in AWS.
+    pub adopted: BTreeMap<String, Adopted>,
+}
+
+/// A resource made without fintech that the stage took over: its type and the name (or id) it
+/// keeps in AWS instead of the one fintech would give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adopted {
+    pub type_name: String,
+    pub name: String,
 }
 
 impl Desired {
@@ -238,6 +248,7 @@ pub fn load(root: &Path, sel: &Selection) -> Result<Desired, Diagnostics> {
         .iter()
         .map(|(k, v)| (k.clone(), v.to_json()))
         .collect();
+    let adopted = adopted(&proj, &stage_name, &mut diags);
     diags.finish(Desired {
         app: proj.app.clone(),
         stage: stage_name,
@@ -258,7 +269,52 @@ pub fn load(root: &Path, sel: &Selection) -> Result<Desired, Diagnostics> {
             .or_else(|| proj.budget.get("monthly_usd"))
             .and_then(|n| n.to_json().as_f64()),
         outputs,
+        adopted,
     })
+}
+
+/// The stage's adopted resources, of known types. One that this option does not declare with that
+/// type (the other option's `api`) keeps its name all the same: it is a leftover the plan deletes.
+fn adopted(
+    proj: &project::Project,
+    stage: &str,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, Adopted> {
+    let mut out = BTreeMap::new();
+    for (other, entries) in &proj.adopted {
+        if other != stage
+            && !proj.stages.contains_key(other)
+            && let Some(e) = entries.values().next()
+        {
+            diags.push(
+                Diagnostic::new(
+                    e.loc.clone(),
+                    format!("`adopted` names stage `{other}`, which `stages` does not declare"),
+                )
+                .hint("declare the stage, or remove its entries"),
+            );
+        }
+    }
+    for (id, e) in proj.adopted.get(stage).into_iter().flatten() {
+        if schema::lookup(&e.type_name).is_none() {
+            diags.push(
+                Diagnostic::new(
+                    e.loc.clone(),
+                    format!("adopted `{id}` has unknown type `{}`", e.type_name),
+                )
+                .hint("`fintech validate --types` lists the types"),
+            );
+            continue;
+        }
+        out.insert(
+            id.clone(),
+            Adopted {
+                type_name: e.type_name.clone(),
+                name: e.name.clone(),
+            },
+        );
+    }
+    out
 }
 
 fn unreachable_desired() -> Desired {
@@ -275,5 +331,6 @@ fn unreachable_desired() -> Desired {
         account_created: None,
         budget_usd: None,
         outputs: BTreeMap::new(),
+        adopted: BTreeMap::new(),
     }
 }

@@ -57,6 +57,8 @@ impl Graph {
             stage: desired.stage.clone(),
             region: desired.region.clone(),
             account: account.to_string(),
+            adopted: std::sync::Arc::new(desired.adopted.clone()),
+            adopting: false,
         };
         let nodes: Vec<Node> = desired
             .order

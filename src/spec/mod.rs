@@ -1,5 +1,6 @@
 //! What the user wrote: `fintech.yaml` (the project) and `stacks/<option>.yaml` (the resources), located.
 
+pub mod adopted;
 pub mod diag;
 pub mod expr;
 pub mod project;

@@ -21,6 +21,16 @@ pub struct Project {
     pub usage: BTreeMap<String, Node>,
     /// The AWS account's creation date (`YYYY-MM-DD`), which decides its free tier.
     pub account_created: Option<String>,
+    /// Resources `fintech adopt` took over, by stage and resource id: the names they keep in AWS.
+    pub adopted: BTreeMap<String, BTreeMap<String, AdoptedSpec>>,
+    pub loc: Loc,
+}
+
+/// One resource made without fintech that a stage took over: its type and its name (or id) in AWS.
+#[derive(Debug, Clone)]
+pub struct AdoptedSpec {
+    pub type_name: String,
+    pub name: String,
     pub loc: Loc,
 }
 
@@ -57,6 +67,7 @@ const TOP_KEYS: &[&str] = &[
     "budget",
     "usage",
     "account_created",
+    "adopted",
 ];
 const STAGE_KEYS: &[&str] = &[
     "params",
@@ -83,6 +94,7 @@ pub fn parse(root: &Node, diags: &mut Diagnostics) -> Project {
         budget: BTreeMap::new(),
         usage: BTreeMap::new(),
         account_created: None,
+        adopted: BTreeMap::new(),
         loc: root.loc.clone(),
     };
     let Some(entries) = expect_map(root, "the project file", diags) else {
@@ -111,6 +123,11 @@ pub fn parse(root: &Node, diags: &mut Diagnostics) -> Project {
             "budget" => p.budget = budget(value, diags),
             "usage" => p.usage = usage(value, diags),
             "account_created" => p.account_created = date(value, diags),
+            "adopted" => {
+                for (stage, node) in string_keyed(value, diags) {
+                    p.adopted.insert(stage, adopted(&node, diags));
+                }
+            }
             "stages" => {
                 for (name, node) in string_keyed(value, diags) {
                     p.stages.insert(name, parse_stage(&node, diags));
@@ -136,6 +153,41 @@ pub fn parse(root: &Node, diags: &mut Diagnostics) -> Project {
         p.stages.insert("dev".into(), StageSpec::default());
     }
     p
+}
+
+/// A stage's adopted resources: `id: { type: T, name: N }` each.
+fn adopted(node: &Node, diags: &mut Diagnostics) -> BTreeMap<String, AdoptedSpec> {
+    let mut out = BTreeMap::new();
+    for (id, entry) in string_keyed(node, diags) {
+        let fields = keyed(&entry, &["type", "name"], "an adopted resource", diags);
+        let mut text = |k: &str| match fields.get(k) {
+            Some(v) => match &v.kind {
+                Kind::Str(s) if !s.is_empty() => Some(s.clone()),
+                _ => {
+                    diags.push(expected(v, "a name"));
+                    None
+                }
+            },
+            None => {
+                diags.push(
+                    Diagnostic::new(entry.loc.clone(), format!("adopted `{id}` has no `{k}`"))
+                        .hint("write `{ type: rds.postgres, name: my-db }` (what `fintech adopt --yes` writes)"),
+                );
+                None
+            }
+        };
+        if let (Some(type_name), Some(name)) = (text("type"), text("name")) {
+            out.insert(
+                id,
+                AdoptedSpec {
+                    type_name,
+                    name,
+                    loc: entry.loc.clone(),
+                },
+            );
+        }
+    }
+    out
 }
 
 /// Usage assumptions: known keys with numbers only.

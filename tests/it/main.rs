@@ -5,6 +5,7 @@ mod proxy;
 mod realism;
 
 mod account;
+mod adopt;
 mod alarms;
 mod bad_input;
 mod containers;

@@ -76,6 +76,12 @@ impl Driver for Bucket {
     async fn delete(&self, c: &Call<'_>, p: &Attrs, _: &Live) -> Result<()> {
         crate::aws::s3::delete(c, p).await
     }
+    fn adoptable(&self) -> bool {
+        true
+    }
+    async fn take_over(&self, c: &Call<'_>) -> Result<()> {
+        crate::aws::s3::take_over(c).await
+    }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         let suffix = format!("-{}-{}", names.account, names.region);
         let stems = crate::aws::s3::bucket_names(aws, &names.prefix())

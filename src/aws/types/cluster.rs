@@ -46,6 +46,12 @@ impl Driver for Cluster {
     async fn delete(&self, c: &Call<'_>, _: &Attrs, _: &Live) -> Result<()> {
         crate::aws::ecs::delete_cluster(c).await
     }
+    fn adoptable(&self) -> bool {
+        true
+    }
+    async fn take_over(&self, c: &Call<'_>) -> Result<()> {
+        crate::aws::ecs::take_over_cluster(c).await
+    }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         let clusters = crate::aws::ecs::clusters(aws, &names.prefix()).await?;
         Ok(ids_by_prefix(

@@ -64,6 +64,12 @@ impl Driver for Distribution {
     async fn delete(&self, c: &Call<'_>, _: &Attrs, live: &Live) -> Result<()> {
         crate::aws::cloudfront::delete(c, live).await
     }
+    fn adoptable(&self) -> bool {
+        true
+    }
+    async fn take_over(&self, c: &Call<'_>) -> Result<()> {
+        crate::aws::cloudfront::take_over(c).await
+    }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         // Distributions have no name: ours carry it as their comment.
         Ok(ids_by_prefix(

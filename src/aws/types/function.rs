@@ -85,6 +85,12 @@ impl Driver for Function {
     async fn delete(&self, c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
         crate::aws::lambda::delete(c, p, live).await
     }
+    fn adoptable(&self) -> bool {
+        true
+    }
+    async fn take_over(&self, c: &Call<'_>) -> Result<()> {
+        crate::aws::lambda::take_over(c).await
+    }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         Ok(ids_by_prefix(
             names,

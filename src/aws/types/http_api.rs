@@ -56,6 +56,12 @@ impl Driver for HttpApi {
     async fn delete(&self, c: &Call<'_>, _: &Attrs, live: &Live) -> Result<()> {
         crate::aws::apigw::delete(c, live).await
     }
+    fn adoptable(&self) -> bool {
+        true
+    }
+    async fn take_over(&self, c: &Call<'_>) -> Result<()> {
+        crate::aws::apigw::take_over(c).await
+    }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         Ok(ids_by_prefix(
             names,

@@ -22,7 +22,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("deletion_protection", BOOL, Default("false"), InPlace, "refuse deletion in AWS too"),
         f("final_snapshot", BOOL, Default("true"), Local, "take a final snapshot when destroyed"),
     ],
-    computed: &[],
+    computed: &[("password_managed", InPlace)],
     outputs: &["id", "endpoint", "port", "arn", "master_secret_arn", "url"],
     tier: Tier::Data,
     data_bearing: true,
@@ -42,8 +42,14 @@ impl Driver for Postgres {
     fn pricing(&self) -> Pricing {
         Pricing::Database
     }
-    fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
+    /// The master password is RDS's to make and rotate, in Secrets Manager: an adopted instance's
+    /// own password moves there.
+    fn prepare(&self, _: &Prep<'_>, p: &mut Attrs) -> Result<()> {
+        p.insert("password_managed".into(), Value::Bool(true));
         Ok(())
+    }
+    fn output_follows(&self, output: &str, attr: &str) -> bool {
+        output == "master_secret_arn" && attr == "password_managed"
     }
     /// The read looks at `engine_version` alone, a value, never a reference.
     fn reads_early(&self) -> bool {
@@ -60,6 +66,12 @@ impl Driver for Postgres {
     }
     async fn delete(&self, c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
         crate::aws::rds::delete(c, p, live).await
+    }
+    fn adoptable(&self) -> bool {
+        true
+    }
+    async fn take_over(&self, c: &Call<'_>) -> Result<()> {
+        crate::aws::rds::take_over(c).await
     }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         Ok(ids_by_prefix(

@@ -49,6 +49,12 @@ impl Driver for Repository {
     async fn delete(&self, c: &Call<'_>, _: &Attrs, _: &Live) -> Result<()> {
         crate::aws::ecr::delete(c).await
     }
+    fn adoptable(&self) -> bool {
+        true
+    }
+    async fn take_over(&self, c: &Call<'_>) -> Result<()> {
+        crate::aws::ecr::take_over(c).await
+    }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         Ok(ids_by_prefix(
             names,

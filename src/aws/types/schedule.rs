@@ -12,7 +12,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
         f("function", STR, Required, InPlace, "function ARN"),
         f("enabled", BOOL, Default("true"), InPlace, "whether the rule fires"),
     ],
-    computed: &[],
+    computed: &[("other_targets", InPlace)],
     outputs: &["arn", "name"],
     tier: Tier::Compute,
     data_bearing: false,
@@ -32,7 +32,9 @@ impl Driver for Schedule {
     fn pricing(&self) -> Pricing {
         Pricing::Schedule
     }
-    fn prepare(&self, _: &Prep<'_>, _: &mut Attrs) -> Result<()> {
+    /// The rule invokes the declared function and nothing else.
+    fn prepare(&self, _: &Prep<'_>, p: &mut Attrs) -> Result<()> {
+        p.insert("other_targets".into(), Value::Array(Vec::new()));
         Ok(())
     }
     fn reads_early(&self) -> bool {
@@ -49,6 +51,12 @@ impl Driver for Schedule {
     }
     async fn delete(&self, c: &Call<'_>, _: &Attrs, _: &Live) -> Result<()> {
         crate::aws::events::delete(c).await
+    }
+    fn adoptable(&self) -> bool {
+        true
+    }
+    async fn take_over(&self, c: &Call<'_>) -> Result<()> {
+        crate::aws::events::take_over(c).await
     }
     async fn list(&self, aws: &Aws, names: &Names) -> Result<Vec<(String, Attrs)>> {
         Ok(ids_by_prefix(
