@@ -364,8 +364,15 @@ impl Names {
         if self.adopting && app.is_none() && stage.is_none() {
             return Ok(());
         }
+        // Untagged, in a stage that adopts: most likely one `adopt --yes` recorded and has not
+        // tagged yet (stopped half-way).
+        let hint = if app.is_none() && stage.is_none() && !self.adopted.is_empty() {
+            "; if fintech.yaml records it under `adopted`, `fintech adopt --yes` tags it"
+        } else {
+            ""
+        };
         Err(NotOwned(format!(
-            "{what} exists but is not owned by {}/{} (its tags: fintech:app={}, fintech:stage={}); refusing to adopt it",
+            "{what} exists but is not owned by {}/{} (its tags: fintech:app={}, fintech:stage={}); refusing to adopt it{hint}",
             self.app,
             self.stage,
             app.unwrap_or(&"-"),

@@ -23,6 +23,10 @@ pub struct Ctx<'a> {
     secrets: BTreeSet<String>,
     /// Resources whose `when` is false: a reference to one of them is null.
     off: BTreeSet<String>,
+    /// `${name.ID}`: what resource ID is called in AWS, known before it exists: the name it kept
+    /// when the stage adopted it (these), else fintech's `{app}-{stage}-{id}` stem.
+    names: BTreeMap<String, String>,
+    stem: String,
     /// Static references followed so far: parameters that refer to parameters many times over
     /// could otherwise expand without end (a "billion laughs" of `${params.x}`).
     followed: std::cell::Cell<usize>,
@@ -58,6 +62,16 @@ impl<'a> Ctx<'a> {
             .iter()
             .map(|(k, r)| (k.clone(), r.type_name.as_str().and_then(schema::lookup)))
             .collect();
+        // Any id, declared by this option or not (the other option's function, in a statement
+        // both options share).
+        let names = proj
+            .adopted
+            .get(stage_name)
+            .into_iter()
+            .flatten()
+            .map(|(id, a)| (id.clone(), a.name.clone()))
+            .collect();
+        let stem = format!("{}-{stage_name}-", proj.app);
         Ctx {
             params,
             payload: &proj.payload,
@@ -66,6 +80,8 @@ impl<'a> Ctx<'a> {
             types,
             secrets: proj.secrets.keys().cloned().collect(),
             off: BTreeSet::new(),
+            names,
+            stem,
             followed: std::cell::Cell::new(0),
         }
     }
@@ -427,6 +443,17 @@ fn static_value(
         "payload" => named(ctx.payload, "payload path", diags),
         "budget" => named(&ctx.budget, "budget setting", diags),
         "account" if path.len() == 1 => Lookup::Runtime,
+        // Static: the name needs nothing from the resource (no dependency, so a role may name
+        // the log group of the function that uses it).
+        "name" if path.len() == 2 => Lookup::Static(Node {
+            kind: Kind::Str(
+                ctx.names
+                    .get(&path[1])
+                    .cloned()
+                    .unwrap_or_else(|| format!("{}{}", ctx.stem, path[1].replace('_', "-"))),
+            ),
+            loc: at.loc.clone(),
+        }),
         "secrets" => {
             if path.len() == 2 && ctx.secrets.contains(&path[1]) {
                 deps.insert(format!("secrets.{}", path[1]));

@@ -178,6 +178,14 @@ fn the_guides_deployment_is_adopted_planned_deployed_and_destroyed_keeping_its_d
     let summary = &plan["summary"];
     assert_eq!(summary["replace"], 0, "{summary}");
     assert_eq!(summary["delete"], 0, "{summary}");
+    // The function kept its name, so its log group too: the role lets it write there.
+    assert!(
+        step("fn_role")["changes"]
+            .to_string()
+            .contains("log-group:/aws/lambda/fintech-tracker-api:*"),
+        "{:#}",
+        step("fn_role")
+    );
     let notes = step("db")["notes"].to_string();
     assert!(notes.contains("storage is not encrypted"), "{notes}");
 
