@@ -75,6 +75,15 @@ fn declared(desired: &Desired, type_name: &str, usual: &str) -> Option<String> {
     }
 }
 
+/// `id`, if it is declared as a `type_name`.
+fn declared_as(desired: &Desired, type_name: &str, id: &str) -> Option<String> {
+    desired
+        .resources
+        .get(id)
+        .filter(|r| r.schema.name == type_name)
+        .map(|_| id.to_string())
+}
+
 /// Finds what the guide's hand-made deployment has for the stage's declarations, and where each
 /// found resource stands.
 pub async fn find(aws: &Aws, names: &Names, desired: &Desired) -> Result<Vec<Entry>> {
@@ -122,7 +131,8 @@ pub async fn find(aws: &Aws, names: &Names, desired: &Desired) -> Result<Vec<Ent
     }
     // The API function by its name; else the function behind the HTTP API's integration.
     let apis = super::apigw::apis_named(aws, guide::HTTP_API).await?;
-    let function = declared(desired, "lambda.function", "api");
+    // By id, not by type: in the containers option the only function is the ingestion job's.
+    let function = declared_as(desired, "lambda.function", "api");
     let mut api_function = None;
     if function.is_some() {
         let found = if exists(aws, names, desired, "lambda.function", guide::FUNCTION).await? {
@@ -194,12 +204,7 @@ pub async fn find(aws: &Aws, names: &Names, desired: &Desired) -> Result<Vec<Ent
         };
         push(rule, "events.schedule", found);
     }
-    if let Some(ingest) = desired
-        .resources
-        .iter()
-        .find(|(id, r)| r.schema.name == "lambda.function" && id.as_str() == "ingest")
-        .map(|(id, _)| id.clone())
-    {
+    if let Some(ingest) = declared_as(desired, "lambda.function", "ingest") {
         let mut there = Vec::new();
         for t in &targets {
             if exists(aws, names, desired, "lambda.function", t).await? {

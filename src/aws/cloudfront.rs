@@ -33,6 +33,8 @@ pub(super) struct Found {
     id: String,
     arn: String,
     domain: String,
+    /// Its origins' domain names (a bucket's, the API's).
+    origins: Vec<String>,
 }
 
 /// Every distribution of the account with its comment (which holds our physical name), listed
@@ -48,31 +50,43 @@ async fn list_now(aws: &Aws) -> Result<Vec<Found>> {
         "cloudfront:ListDistributions",
         aws.cloudfront.list_distributions()
     );
+    let domains = |o: Option<&aws_sdk_cloudfront::types::Origins>| -> Vec<String> {
+        o.map(|o| {
+            o.items()
+                .iter()
+                .map(|o| o.domain_name().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+    };
     let mut out = Vec::new();
     for d in pages
         .iter()
         .filter_map(|p| p.distribution_list())
         .flat_map(|l| l.items())
     {
-        // moto quirk: distribution summaries come without their comment; read it from the config then.
-        let comment = if d.comment().is_empty() {
-            aws.cloudfront
+        let (mut comment, mut origins) = (d.comment().to_string(), domains(d.origins()));
+        // moto quirk: distribution summaries come without their comment and origins; read them
+        // from the config then (AWS's summary has both; a comment left empty costs the same read).
+        if comment.is_empty() || origins.is_empty() {
+            let cfg = aws
+                .cloudfront
                 .get_distribution_config()
                 .id(d.id())
                 .send()
                 .await
-                .map_err(|e| aws_error("cloudfront:GetDistributionConfig", e))?
-                .distribution_config()
-                .map(|cfg| cfg.comment().to_string())
-                .unwrap_or_default()
-        } else {
-            d.comment().to_string()
-        };
+                .map_err(|e| aws_error("cloudfront:GetDistributionConfig", e))?;
+            if let Some(cfg) = cfg.distribution_config() {
+                comment = cfg.comment().to_string();
+                origins = domains(cfg.origins());
+            }
+        }
         out.push(Found {
             comment,
             id: d.id().to_string(),
             arn: d.arn().to_string(),
             domain: d.domain_name().to_string(),
+            origins,
         });
     }
     Ok(out)
@@ -737,49 +751,11 @@ pub async fn take_over(c: &Call<'_>) -> Result<()> {
 /// The ids of the account's distributions with an origin in bucket `bucket` (by its global,
 /// regional or website name): the guide's distribution, found by what it serves.
 pub async fn serving(aws: &Aws, bucket: &str) -> Result<Vec<String>> {
-    let pages = super::pages!(
-        "cloudfront:ListDistributions",
-        aws.cloudfront.list_distributions()
-    );
-    let in_bucket = |domain: &str| domain.starts_with(&format!("{bucket}.s3"));
-    let mut out = Vec::new();
-    for d in pages
+    let prefix = format!("{bucket}.s3");
+    Ok(list(aws)
+        .await?
         .iter()
-        .filter_map(|p| p.distribution_list())
-        .flat_map(|l| l.items())
-    {
-        let listed: Vec<String> = d
-            .origins()
-            .map(|o| {
-                o.items()
-                    .iter()
-                    .map(|o| o.domain_name().to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
-        // moto quirk: distribution summaries come without their origins; read them from the config.
-        let domains = if listed.is_empty() {
-            aws.cloudfront
-                .get_distribution_config()
-                .id(d.id())
-                .send()
-                .await
-                .map_err(|e| aws_error("cloudfront:GetDistributionConfig", e))?
-                .distribution_config()
-                .and_then(|c| c.origins())
-                .map(|o| {
-                    o.items()
-                        .iter()
-                        .map(|o| o.domain_name().to_string())
-                        .collect()
-                })
-                .unwrap_or_default()
-        } else {
-            listed
-        };
-        if domains.iter().any(|d| in_bucket(d)) {
-            out.push(d.id().to_string());
-        }
-    }
-    Ok(out)
+        .filter(|d| d.origins.iter().any(|o| o.starts_with(&prefix)))
+        .map(|d| d.id.clone())
+        .collect())
 }

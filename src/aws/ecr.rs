@@ -14,8 +14,9 @@ fn lifecycle(keep: i64) -> String {
     .to_string()
 }
 
-pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
-    let repo = match c
+/// Repository `c.name`, if it is there.
+async fn describe(c: &Call<'_>) -> Result<Option<aws_sdk_ecr::types::Repository>> {
+    match c
         .aws
         .ecr
         .describe_repositories()
@@ -23,12 +24,15 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
         .send()
         .await
     {
-        Ok(out) => match out.repositories().first() {
-            Some(r) => r.clone(),
-            None => return Ok(None),
-        },
-        Err(e) if code(&e) == "RepositoryNotFoundException" => return Ok(None),
-        Err(e) => return Err(aws_error("ecr:DescribeRepositories", e)),
+        Ok(out) => Ok(out.repositories().first().cloned()),
+        Err(e) if code(&e) == "RepositoryNotFoundException" => Ok(None),
+        Err(e) => Err(aws_error("ecr:DescribeRepositories", e)),
+    }
+}
+
+pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+    let Some(repo) = describe(c).await? else {
+        return Ok(None);
     };
     let arn = repo.repository_arn().unwrap_or_default().to_string();
     let tags = c
@@ -250,20 +254,10 @@ pub async fn repository_names(aws: &Aws) -> Result<Vec<String>> {
 
 /// Tags repository `c.name`, made without fintech, as the stage's (`fintech adopt`).
 pub async fn take_over(c: &Call<'_>) -> Result<()> {
-    let out = c
-        .aws
-        .ecr
-        .describe_repositories()
-        .repository_names(&c.name)
-        .send()
-        .await
-        .map_err(|e| aws_error("ecr:DescribeRepositories", e))?;
-    let arn = out
-        .repositories()
-        .first()
-        .and_then(|r| r.repository_arn())
-        .unwrap_or_default()
-        .to_string();
+    let arn = describe(c)
+        .await?
+        .and_then(|r| r.repository_arn().map(str::to_string))
+        .ok_or_else(|| anyhow::anyhow!("ECR repository {} is gone", c.name))?;
     let tags: Vec<Tag> = c
         .tags()
         .into_iter()

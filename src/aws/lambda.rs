@@ -402,20 +402,26 @@ pub async fn delete(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
     Ok(())
 }
 
+/// The function's configuration (its state, its ARN).
+async fn configuration(
+    c: &Call<'_>,
+) -> Result<aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput> {
+    c.aws
+        .lambda
+        .get_function_configuration()
+        .function_name(&c.name)
+        .send()
+        .await
+        .map_err(|e| aws_error("lambda:GetFunctionConfiguration", e))
+}
+
 /// Waits until the function's last update has finished (a second update before then is refused).
 async fn wait_ready(c: &Call<'_>) -> Result<()> {
     wait::until(
         &format!("Lambda function {} to be ready", c.name),
         Duration::from_secs(900),
         || async {
-            let f = c
-                .aws
-                .lambda
-                .get_function_configuration()
-                .function_name(&c.name)
-                .send()
-                .await
-                .map_err(|e| aws_error("lambda:GetFunctionConfiguration", e))?;
+            let f = configuration(c).await?;
             if f.state() == Some(&State::Failed) {
                 anyhow::bail!(
                     "Lambda function {} is in state Failed: {} ({}); the next deploy replaces it",
@@ -450,14 +456,7 @@ pub async fn function_names(aws: &Aws) -> Result<Vec<String>> {
 
 /// Tags function `c.name`, made without fintech, as the stage's (`fintech adopt`).
 pub async fn take_over(c: &Call<'_>) -> Result<()> {
-    let f = c
-        .aws
-        .lambda
-        .get_function_configuration()
-        .function_name(&c.name)
-        .send()
-        .await
-        .map_err(|e| aws_error("lambda:GetFunctionConfiguration", e))?;
+    let f = configuration(c).await?;
     c.aws.mutated();
     c.aws
         .lambda

@@ -7,8 +7,13 @@ use crate::harness::{Moto, Project, redeploy_changes_nothing, repo};
 
 /// Runs the guide's serverless steps (tests/guide/by-hand.sh) against the emulator.
 fn deploy_by_hand(moto: &Moto) {
+    run_guide(moto, "by-hand.sh");
+}
+
+/// Runs one of the guide's scripts in tests/guide/ against the emulator.
+fn run_guide(moto: &Moto, script: &str) {
     let out = std::process::Command::new("bash")
-        .arg(repo().join("tests/guide/by-hand.sh"))
+        .arg(repo().join("tests/guide").join(script))
         .env("AWS_ENDPOINT_URL", &moto.url)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -241,6 +246,67 @@ fn the_guides_deployment_is_adopted_planned_deployed_and_destroyed_keeping_its_d
         "a final snapshot: {left}"
     );
     assert_eq!(left[4], serde_json::json!([]), "{left}");
+}
+
+#[test]
+fn the_guides_container_steps_give_their_repository_and_cluster_and_leave_the_service() {
+    // With a registry: planning the containers option builds the image from its base.
+    let moto = Moto::with_registry();
+    let p = Project::new(&moto);
+    run_guide(&moto, "by-hand-containers.sh");
+    let shown = p
+        .run(&["adopt", "--option", "containers", "--json"])
+        .expect(0)
+        .json();
+    for (id, name) in [
+        ("repo", "fintech-tracker-backend"),
+        ("cluster", "fintech-tracker-cluster"),
+    ] {
+        let e = entry(&shown, id);
+        assert_eq!(
+            (&e["name"], &e["standing"]),
+            (&name.into(), &"to_adopt".into()),
+            "{e}"
+        );
+    }
+    let service = entry(&shown, "api_service");
+    assert_eq!(service["found"], "left", "{service}");
+    // The ingestion function is not the guide's API function (containers has no `api` function).
+    assert!(
+        shown["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["name"] != "fintech-tracker-api"),
+        "{shown:#}"
+    );
+    moto.reset_recording();
+    p.run(&["adopt", "--option", "containers", "--yes"])
+        .expect(0);
+    assert_eq!(
+        moto.mutating_calls().len(),
+        2,
+        "{:?}",
+        moto.mutating_calls()
+    );
+    let plan = p
+        .run(&["plan", "--option", "containers", "--json"])
+        .expect(0)
+        .json();
+    for (id, name) in [
+        ("repo", "fintech-tracker-backend"),
+        ("cluster", "fintech-tracker-cluster"),
+    ] {
+        let step = plan["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap();
+        assert_eq!(step["name"], name, "{step}");
+        assert_ne!(step["action"], "create", "{step}");
+        assert_ne!(step["action"], "replace", "{step}");
+    }
 }
 
 #[test]
