@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from app.config import Settings
+from app.market import holidays, last_session
 from app.providers import (
     AlphaVantage, CompositeProvider, FinancialModelingPrep, MarketAux, ProviderError, ProviderTimeout,
     SampleProvider, SymbolNotFound, build_provider,
@@ -116,3 +117,26 @@ def test_sample_provider_is_deterministic():
     assert a.quote("AAPL") != a.quote("MSFT")
     with pytest.raises(SymbolNotFound):
         a.quote("NOPE")
+
+
+def test_sample_data_knows_weekends_and_market_holidays():
+    assert holidays(2026) == {
+        date(2026, 1, 1), date(2026, 1, 19), date(2026, 2, 16), date(2026, 4, 3), date(2026, 5, 25),
+        date(2026, 6, 19), date(2026, 7, 3), date(2026, 9, 7), date(2026, 11, 26), date(2026, 12, 25),
+    }
+    # New Year's Day on a Saturday is not made up on the Friday before; Christmas on a Sunday is on Monday.
+    assert date(2021, 12, 31) not in holidays(2021) | holidays(2022)
+    assert date(2022, 12, 26) in holidays(2022)
+    # The day after Thanksgiving, 7:00 in New York: Wednesday's prices (Thursday was a holiday and
+    # Friday's session has not opened); at 10:00, Friday's.
+    early = SampleProvider(lambda: datetime(2026, 11, 27, 12, tzinfo=UTC))
+    assert early.quote("AAPL").as_of == date(2026, 11, 25)
+    opened = SampleProvider(lambda: datetime(2026, 11, 27, 15, tzinfo=UTC))
+    assert opened.quote("AAPL").as_of == date(2026, 11, 27)
+    # Summer time: the session opens at 13:30 UTC; the Monday after the observed Independence Day.
+    assert last_session(datetime(2026, 7, 6, 13, 45, tzinfo=UTC)) == date(2026, 7, 6)
+    assert last_session(datetime(2026, 7, 6, 13, 15, tzinfo=UTC)) == date(2026, 7, 2)
+    days = {p.date for p in opened.history("AAPL", 400)}
+    assert not days & (holidays(2025) | holidays(2026))
+    assert all(d.weekday() < 5 for d in days)
+    assert len(days) > 250

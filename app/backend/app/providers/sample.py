@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 
+from app.market import last_session, sessions
 from app.models import NewsItem, PricePoint, Quote, SymbolMatch
 from app.providers.base import Provider, SymbolNotFound
 
@@ -53,16 +54,6 @@ def _unit(*parts: object) -> float:
     return int.from_bytes(digest[:8], "big") / 2**63 - 1
 
 
-def _trading_days(end: date, count: int) -> list[date]:
-    """The `count` weekdays ending at `end` (inclusive when a weekday), oldest first."""
-    days, day = [], end
-    while len(days) < count:
-        if day.weekday() < 5:
-            days.append(day)
-        day -= timedelta(days=1)
-    return days[::-1]
-
-
 class SampleProvider(Provider):
     """Serves ~20 well-known symbols without any network access."""
 
@@ -72,7 +63,9 @@ class SampleProvider(Provider):
         self.now = now
 
     def today(self) -> date:
-        return self.now().date()
+        """The latest session that has opened: prices are never "as of" a weekend, a market holiday
+        or a day whose session has not begun."""
+        return last_session(self.now())
 
     def _company(self, symbol: str) -> tuple[str, str, float]:
         try:
@@ -102,7 +95,7 @@ class SampleProvider(Provider):
 
     def quote(self, symbol: str) -> Quote:
         name = self._company(symbol)[0]
-        previous, day = _trading_days(self.today(), 2)
+        previous, day = sessions(self.today(), 2)
         bar = self._bar(symbol, day, previous)
         prev_close = self._close(symbol, previous)
         change = round(bar.close - prev_close, 2)
@@ -115,7 +108,7 @@ class SampleProvider(Provider):
     def history(self, symbol: str, days: int) -> list[PricePoint]:
         self._company(symbol)
         start = self.today() - timedelta(days=days)
-        window = _trading_days(self.today(), days + 1)
+        window = sessions(self.today(), days + 1)
         return [self._bar(symbol, day, prev) for prev, day in pairwise(window) if day > start]
 
     def search(self, query: str) -> list[SymbolMatch]:
@@ -129,7 +122,7 @@ class SampleProvider(Provider):
 
     def _articles(self, symbol: str, day: date) -> list[NewsItem]:
         name = COMPANIES[symbol][0]
-        previous = _trading_days(day - timedelta(days=1), 1)[0]
+        previous = sessions(day - timedelta(days=1), 1)[0]
         move = "rise" if self._close(symbol, day) >= self._close(symbol, previous) else "slip"
         templates = HEADLINES[:2] if _unit(symbol, day, "n") < 0 else HEADLINES
         articles = []
@@ -150,7 +143,7 @@ class SampleProvider(Provider):
         items = [
             article
             for symbol in symbols if symbol in COMPANIES
-            for day in _trading_days(now.date(), 3)
+            for day in sessions(now.date(), 3)
             for article in self._articles(symbol, day)
             if article.published_at <= now
         ]
