@@ -503,14 +503,18 @@ fn web_acl_not_visible<E: ProvideErrorMetadata>(e: &E) -> bool {
     e.code() == Some("InvalidWebACLId")
 }
 
+/// The ownership tags, as CloudFront takes them.
+fn tags(c: &Call<'_>) -> Vec<Tag> {
+    c.tags()
+        .into_iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect()
+}
+
 pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
     let oac_id = oac(c).await?;
     let token = origin_token(c, p).await?;
-    let tags: Vec<Tag> = c
-        .tags()
-        .into_iter()
-        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-        .collect();
+    let tags = tags(c);
     // A used CallerReference is refused (DistributionAlreadyExists) when the configuration
     // differs: each creation gets its own. A run killed after this call finds the distribution by
     // its comment, not by this reference.
@@ -731,11 +735,7 @@ pub async fn take_over(c: &Call<'_>) -> Result<()> {
     let f = find(c)
         .await?
         .ok_or_else(|| anyhow!("CloudFront distribution {} is gone", c.name))?;
-    let tags: Vec<Tag> = c
-        .tags()
-        .into_iter()
-        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-        .collect();
+    let tags = tags(c);
     c.aws.mutated();
     c.aws
         .cloudfront

@@ -30,6 +30,14 @@ async fn describe(c: &Call<'_>) -> Result<Option<aws_sdk_ecr::types::Repository>
     }
 }
 
+/// The ownership tags, as ECR takes them.
+fn tags(c: &Call<'_>) -> Vec<Tag> {
+    c.tags()
+        .into_iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect()
+}
+
 pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     let Some(repo) = describe(c).await? else {
         return Ok(None);
@@ -86,11 +94,7 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
 }
 
 pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
-    let tags: Vec<Tag> = c
-        .tags()
-        .into_iter()
-        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-        .collect();
+    let tags = tags(c);
     c.aws.mutated();
     let r = c
         .aws
@@ -258,11 +262,7 @@ pub async fn take_over(c: &Call<'_>) -> Result<()> {
         .await?
         .and_then(|r| r.repository_arn().map(str::to_string))
         .ok_or_else(|| anyhow::anyhow!("ECR repository {} is gone", c.name))?;
-    let tags: Vec<Tag> = c
-        .tags()
-        .into_iter()
-        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-        .collect();
+    let tags = tags(c);
     c.aws.mutated();
     c.aws
         .ecr

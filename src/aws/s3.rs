@@ -133,13 +133,17 @@ pub async fn create_bucket(aws: &Aws, name: &str) -> Result<()> {
     .await
 }
 
-pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
-    create_bucket(c.aws, &c.name).await?;
-    let tags: Vec<Tag> = c
-        .tags()
+/// The ownership tags, as S3 takes them.
+fn tags(c: &Call<'_>) -> Vec<Tag> {
+    c.tags()
         .into_iter()
         .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-        .collect();
+        .collect()
+}
+
+pub async fn create(c: &Call<'_>, p: &Attrs) -> Result<()> {
+    create_bucket(c.aws, &c.name).await?;
+    let tags = tags(c);
     c.aws.mutated();
     c.aws
         .s3
@@ -304,12 +308,9 @@ pub async fn take_over(c: &Call<'_>) -> Result<()> {
         Err(e) if code(&e) == "NoSuchTagSet" => Vec::new(),
         Err(e) => return Err(aws_error("s3:GetBucketTagging", e)),
     };
-    let ours = c.tags();
-    set.retain(|t| !ours.iter().any(|(k, _)| k == t.key()));
-    set.extend(
-        ours.into_iter()
-            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()),
-    );
+    let ours = tags(c);
+    set.retain(|t| !ours.iter().any(|o| o.key() == t.key()));
+    set.extend(ours);
     c.aws.mutated();
     c.aws
         .s3

@@ -4,18 +4,8 @@
 # out (the repository stays empty), and one command is added: the guide's create-service names a
 # cluster `fintech-tracker-cluster` it never makes, so every reader makes it first.
 set -euo pipefail
-if [[ -n ${AWS_ENDPOINT_URL:-} ]]; then
-  aws() { command aws --endpoint-url "$AWS_ENDPOINT_URL" "$@"; }
-fi
-export AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1} AWS_PAGER=""
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)
-VPC=$(aws ec2 describe-vpcs --filters Name=isDefault,Values=true --query 'Vpcs[0].VpcId' --output text)
+source "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 SUBNET=$(aws ec2 describe-subnets --filters Name=vpc-id,Values="$VPC" --query 'Subnets[0].SubnetId' --output text)
-SG=$(aws ec2 describe-security-groups --filters Name=vpc-id,Values="$VPC" Name=group-name,Values=default \
-  --query 'SecurityGroups[0].GroupId' --output text)
 
 # 2. Build and Push to ECR
 aws ecr create-repository --repository-name fintech-tracker-backend >/dev/null
