@@ -85,40 +85,44 @@ fn declared_as(desired: &Desired, type_name: &str, id: &str) -> Option<String> {
 }
 
 /// Finds what the guide's hand-made deployment has for the stage's declarations, and where each
-/// found resource stands.
+/// found resource stands (each read once: the read that finds a resource by name says that too).
 pub async fn find(aws: &Aws, names: &Names, desired: &Desired) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
-    let mut push = |id: Option<String>, type_name: &'static str, found: Found| {
-        if let Some(id) = id {
+    let mut push =
+        |id: String, type_name: &'static str, found: Found, standing: Option<Standing>| {
             out.push(Entry {
                 id,
                 type_name,
                 found,
-                standing: None,
-            });
-        }
+                standing,
+            })
+        };
+    // Where resource `name` of `type_name` stands as declaration `id`: `None` when it is not there.
+    let there = |id: String, type_name: &'static str, name: &'static str| async move {
+        let s = standing(aws, names, desired, &id, type_name, name).await?;
+        Ok::<_, anyhow::Error>((s != Standing::Gone).then_some(s))
     };
     // The database: by the guide's name, else the region's only PostgreSQL instance no stage owns.
-    let db = declared(desired, "rds.postgres", "db");
-    if db.is_some() {
-        let found = if exists(aws, names, desired, "rds.postgres", guide::DB).await? {
-            by_name(guide::DB)
-        } else {
-            match super::rds::untagged_postgres(aws).await?.as_slice() {
-                [] => Found::Missing,
-                [one] => Found::One {
-                    name: one.clone(),
-                    how: "by type: the region's only PostgreSQL instance no fintech stage owns"
-                        .into(),
-                },
-                many => Found::Ambiguous(many.to_vec()),
-            }
+    if let Some(id) = declared(desired, "rds.postgres", "db") {
+        let (found, s) = match there(id.clone(), "rds.postgres", guide::DB).await? {
+            Some(s) => (by_name(guide::DB), Some(s)),
+            None => match super::rds::untagged_postgres(aws).await?.as_slice() {
+                [] => (Found::Missing, None),
+                [one] => (
+                    Found::One {
+                        name: one.clone(),
+                        how: "by type: the region's only PostgreSQL instance no fintech stage owns"
+                            .into(),
+                    },
+                    None,
+                ),
+                many => (Found::Ambiguous(many.to_vec()), None),
+            },
         };
-        push(db, "rds.postgres", found);
+        push(id, "rds.postgres", found, s);
     }
     // The cache: a lone cluster, which fintech does not take over (see `CACHE_LEFT`).
-    let cache = declared(desired, "elasticache.redis", "cache");
-    if cache.is_some() {
+    if let Some(id) = declared(desired, "elasticache.redis", "cache") {
         let found = if super::elasticache::lone_cluster(aws, guide::CACHE).await? {
             Found::Left {
                 name: guide::CACHE.into(),
@@ -127,30 +131,32 @@ pub async fn find(aws: &Aws, names: &Names, desired: &Desired) -> Result<Vec<Ent
         } else {
             Found::Missing
         };
-        push(cache, "elasticache.redis", found);
+        push(id, "elasticache.redis", found, None);
     }
     // The API function by its name; else the function behind the HTTP API's integration.
     let apis = super::apigw::apis_named(aws, guide::HTTP_API).await?;
-    // By id, not by type: in the containers option the only function is the ingestion job's.
-    let function = declared_as(desired, "lambda.function", "api");
     let mut api_function = None;
-    if function.is_some() {
-        let found = if exists(aws, names, desired, "lambda.function", guide::FUNCTION).await? {
-            by_name(guide::FUNCTION)
-        } else {
-            let mut behind: Vec<String> = apis.iter().flat_map(|(_, f)| f.clone()).collect();
-            behind.sort();
-            behind.dedup();
-            one_of(behind, "the function behind the HTTP API's integration")
+    // By id, not by type: in the containers option the only function is the ingestion job's.
+    if let Some(id) = declared_as(desired, "lambda.function", "api") {
+        let (found, s) = match there(id.clone(), "lambda.function", guide::FUNCTION).await? {
+            Some(s) => (by_name(guide::FUNCTION), Some(s)),
+            None => {
+                let mut behind: Vec<String> = apis.iter().flat_map(|(_, f)| f.clone()).collect();
+                behind.sort();
+                behind.dedup();
+                (
+                    one_of(behind, "the function behind the HTTP API's integration"),
+                    None,
+                )
+            }
         };
         if let Found::One { name, .. } = &found {
             api_function = Some(name.clone());
         }
-        push(function, "lambda.function", found);
+        push(id, "lambda.function", found, s);
     }
     // The HTTP API by its name (names are not unique: then the one invoking the API function).
-    let api = declared(desired, "apigateway.http_api", "api_origin");
-    if api.is_some() {
+    if let Some(id) = declared(desired, "apigateway.http_api", "api_origin") {
         let mut ids: Vec<&(String, Vec<String>)> = apis.iter().collect();
         if ids.len() > 1
             && let Some(f) = &api_function
@@ -159,84 +165,82 @@ pub async fn find(aws: &Aws, names: &Names, desired: &Desired) -> Result<Vec<Ent
         }
         let found = match ids.as_slice() {
             [] => Found::Missing,
-            [(id, _)] => Found::One {
-                name: id.clone(),
+            [(api, _)] => Found::One {
+                name: api.clone(),
                 how: format!(
                     "the guide's {}, recorded by id: API names are not unique",
                     guide::HTTP_API
                 ),
             },
-            many => Found::Ambiguous(many.iter().map(|(id, _)| id.clone()).collect()),
+            many => Found::Ambiguous(many.iter().map(|(api, _)| api.clone()).collect()),
         };
-        push(api, "apigateway.http_api", found);
+        push(id, "apigateway.http_api", found, None);
     }
     // The site's bucket by its name; the distribution by the bucket behind its origin.
-    let bucket = declared(desired, "s3.bucket", "site_bucket");
-    if bucket.is_some() {
-        let found = if exists(aws, names, desired, "s3.bucket", guide::BUCKET).await? {
-            by_name(guide::BUCKET)
-        } else {
-            Found::Missing
-        };
-        push(bucket, "s3.bucket", found);
+    if let Some(id) = declared(desired, "s3.bucket", "site_bucket") {
+        let s = there(id.clone(), "s3.bucket", guide::BUCKET).await?;
+        let found = s
+            .as_ref()
+            .map_or(Found::Missing, |_| by_name(guide::BUCKET));
+        push(id, "s3.bucket", found, s);
     }
-    let cdn = declared(desired, "cloudfront.distribution", "cdn");
-    if cdn.is_some() {
+    if let Some(id) = declared(desired, "cloudfront.distribution", "cdn") {
         let serving = super::cloudfront::serving(aws, guide::BUCKET).await?;
-        push(
-            cdn,
-            "cloudfront.distribution",
-            one_of(
-                serving,
-                &format!("the distribution with {} behind its origin", guide::BUCKET),
-            ),
-        );
+        let how = format!("the distribution with {} behind its origin", guide::BUCKET);
+        push(id, "cloudfront.distribution", one_of(serving, &how), None);
     }
     // The schedule by its name; the ingestion function by the rule's target.
-    let rule = declared(desired, "events.schedule", "daily_ingest");
     let mut targets = Vec::new();
-    if rule.is_some() {
-        let found = if exists(aws, names, desired, "events.schedule", guide::RULE).await? {
+    if let Some(id) = declared(desired, "events.schedule", "daily_ingest") {
+        let s = there(id.clone(), "events.schedule", guide::RULE).await?;
+        if s.is_some() {
             targets = super::events::target_functions(aws, guide::RULE).await?;
-            by_name(guide::RULE)
-        } else {
-            Found::Missing
-        };
-        push(rule, "events.schedule", found);
+        }
+        let found = s.as_ref().map_or(Found::Missing, |_| by_name(guide::RULE));
+        push(id, "events.schedule", found, s);
     }
-    if let Some(ingest) = declared_as(desired, "lambda.function", "ingest") {
-        let mut there = Vec::new();
+    if let Some(id) = declared_as(desired, "lambda.function", "ingest") {
+        let mut live = Vec::new();
         for t in &targets {
-            if exists(aws, names, desired, "lambda.function", t).await? {
-                there.push(t.clone());
+            let s = standing(aws, names, desired, &id, "lambda.function", t).await?;
+            if s != Standing::Gone {
+                live.push((t.clone(), s));
             }
         }
-        let found = match (targets.as_slice(), there.is_empty()) {
-            ([t, ..], true) => Found::Left {
-                name: t.clone(),
-                why: "the guide's rule targets it, but it does not exist (the guide never makes it): the plan creates the ingestion function".into(),
-            },
-            _ => one_of(there, &format!("the function {} invokes", guide::RULE)),
+        let (found, s) = match (targets.as_slice(), live.as_slice()) {
+            ([t, ..], []) => (
+                Found::Left {
+                    name: t.clone(),
+                    why: "the guide's rule targets it, but it does not exist (the guide never makes it): the plan creates the ingestion function".into(),
+                },
+                None,
+            ),
+            (_, [(t, s)]) => (
+                one_of(vec![t.clone()], &format!("the function {} invokes", guide::RULE)),
+                Some(s.clone()),
+            ),
+            _ => (
+                one_of(
+                    live.iter().map(|(t, _)| t.clone()).collect(),
+                    &format!("the function {} invokes", guide::RULE),
+                ),
+                None,
+            ),
         };
-        push(Some(ingest), "lambda.function", found);
+        push(id, "lambda.function", found, s);
     }
     // Containers: the repository and cluster by name; the service is left (see `SERVICE_LEFT`).
     for (type_name, usual, name) in [
         ("ecr.repository", "repo", guide::REPOSITORY),
         ("ecs.cluster", "cluster", guide::CLUSTER),
     ] {
-        let id = declared(desired, type_name, usual);
-        if id.is_some() {
-            let found = if exists(aws, names, desired, type_name, name).await? {
-                by_name(name)
-            } else {
-                Found::Missing
-            };
-            push(id, type_name, found);
+        if let Some(id) = declared(desired, type_name, usual) {
+            let s = there(id.clone(), type_name, name).await?;
+            let found = s.as_ref().map_or(Found::Missing, |_| by_name(name));
+            push(id, type_name, found, s);
         }
     }
-    let service = declared(desired, "ecs.service", "api_service");
-    if service.is_some() {
+    if let Some(id) = declared(desired, "ecs.service", "api_service") {
         let found = if super::ecs::service_exists(aws, guide::CLUSTER, guide::SERVICE).await? {
             Found::Left {
                 name: format!("{}/{}", guide::CLUSTER, guide::SERVICE),
@@ -245,10 +249,11 @@ pub async fn find(aws: &Aws, names: &Names, desired: &Desired) -> Result<Vec<Ent
         } else {
             Found::Missing
         };
-        push(service, "ecs.service", found);
+        push(id, "ecs.service", found, None);
     }
+    // What was found otherwise than by its name is read now.
     for e in &mut out {
-        if let Found::One { name, .. } = &e.found {
+        if let (Found::One { name, .. }, None) = (&e.found, &e.standing) {
             e.standing = Some(standing(aws, names, desired, &e.id, e.type_name, name).await?);
         }
     }
@@ -297,46 +302,13 @@ fn names_with(names: &Names, id: &str, type_name: &str, name: &str, adopting: bo
     }
 }
 
-/// The properties of declaration `id` (else of the first of its type), references unresolved:
-/// what a read is given.
-fn props(desired: &Desired, id: &str, type_name: &str) -> super::Attrs {
+/// The properties of declaration `id`, references unresolved: what a read is given.
+fn props(desired: &Desired, id: &str) -> super::Attrs {
     desired
         .resources
         .get(id)
-        .or_else(|| {
-            desired
-                .resources
-                .values()
-                .find(|r| r.schema.name == type_name)
-        })
         .map(|r| r.props.clone())
         .unwrap_or_default()
-}
-
-/// Whether a resource of `type_name` called `name` is there (whoever owns it).
-async fn exists(
-    aws: &Aws,
-    names: &Names,
-    desired: &Desired,
-    type_name: &str,
-    name: &str,
-) -> Result<bool> {
-    let Some(schema) = crate::model::schema::lookup(type_name) else {
-        return Ok(false);
-    };
-    let n = names_with(names, "_probe", type_name, name, true);
-    match schema
-        .driver
-        .read(
-            &Call::new(aws, &n, schema, "_probe"),
-            &props(desired, "", type_name),
-        )
-        .await
-    {
-        Ok(found) => Ok(found.is_some()),
-        Err(e) if e.is::<NotOwned>() => Ok(true),
-        Err(e) => Err(e),
-    }
 }
 
 /// Where resource `name`, found for declaration `id`, stands.
@@ -351,7 +323,7 @@ async fn standing(
     let Some(schema) = crate::model::schema::lookup(type_name) else {
         return Ok(Standing::Gone);
     };
-    let p = props(desired, id, type_name);
+    let p = props(desired, id);
     let strict = names_with(names, id, type_name, name, false);
     match schema
         .driver

@@ -123,7 +123,15 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     }))
 }
 
-async fn put_rule(c: &Call<'_>, p: &Attrs, tags: bool) -> Result<String> {
+/// The ownership tags, as EventBridge takes them.
+fn tags(c: &Call<'_>) -> Vec<Tag> {
+    c.tags()
+        .into_iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect()
+}
+
+async fn put_rule(c: &Call<'_>, p: &Attrs, with_tags: bool) -> Result<String> {
     let state = if p.b("enabled")? {
         RuleState::Enabled
     } else {
@@ -137,13 +145,8 @@ async fn put_rule(c: &Call<'_>, p: &Attrs, tags: bool) -> Result<String> {
         .schedule_expression(p.s("schedule")?)
         .state(state)
         .description(description(c.names, c.id));
-    if tags {
-        r = r.set_tags(Some(
-            c.tags()
-                .into_iter()
-                .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-                .collect(),
-        ));
+    if with_tags {
+        r = r.set_tags(Some(tags(c)));
     }
     c.aws.mutated();
     let out = r.send().await.map_err(|e| aws_error("events:PutRule", e))?;
@@ -214,9 +217,14 @@ pub async fn update(c: &Call<'_>, p: &Attrs) -> Result<()> {
     if live.attrs.get("function") != p.get("function") {
         put_target(c, p, &arn).await?;
     }
-    let others = foreign_targets(c).await?;
-    if !others.is_empty() {
-        remove_targets(c, others).await?;
+    // Listed again for their ids only where the read saw some.
+    let foreign = live
+        .attrs
+        .get("other_targets")
+        .and_then(Value::as_array)
+        .is_some_and(|t| !t.is_empty());
+    if foreign {
+        remove_targets(c, foreign_targets(c).await?).await?;
     }
     Ok(())
 }
@@ -287,12 +295,7 @@ pub async fn take_over(c: &Call<'_>) -> Result<()> {
         .events
         .tag_resource()
         .resource_arn(rule.arn().unwrap_or_default())
-        .set_tags(Some(
-            c.tags()
-                .into_iter()
-                .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-                .collect(),
-        ))
+        .set_tags(Some(tags(c)))
         .send()
         .await
         .map_err(|e| aws_error("events:TagResource", e))?;
