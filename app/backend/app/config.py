@@ -75,6 +75,7 @@ class Settings:
     origin_secret_arn: str = ""
     allowed_origins: list[str] = field(default_factory=list)
     provider_timeout: float = 8.0
+    overview_symbols: list[str] = field(default_factory=lambda: ["SPY", "QQQ", "DIA", "IWM"])
     env: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -88,6 +89,8 @@ class Settings:
             origin_secret_arn=env.get("ORIGIN_SECRET_ARN", "").strip(),
             allowed_origins=parse_origins(env.get("ALLOWED_ORIGINS", "")),
             provider_timeout=float(env.get("PROVIDER_TIMEOUT_SECONDS") or 8.0),
+            overview_symbols=[s.strip().upper() for s in env.get("MARKET_OVERVIEW", "SPY,QQQ,DIA,IWM").split(",")
+                              if s.strip()],
             env=env,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from app.cache import Cache
@@ -28,6 +29,11 @@ def get_cache() -> Cache:
 @lru_cache
 def get_provider() -> Provider:
     return build_provider(get_settings())
+
+
+def get_now() -> datetime:
+    """The time a request is answered at (tests pin it)."""
+    return datetime.now(UTC)
 
 
 def reset() -> None:

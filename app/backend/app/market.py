@@ -91,3 +91,54 @@ def sessions(end: date, count: int) -> list[date]:
             days.append(day)
         day -= timedelta(days=1)
     return days[::-1]
+
+
+def is_open(moment: datetime) -> bool:
+    """Whether the regular session (9:30-16:00 New York time) is under way at `moment`."""
+    local = new_york(moment)
+    return is_trading_day(local.date()) and OPEN <= local.time() < CLOSE
+
+
+def at_new_york(day: date, clock: time) -> datetime:
+    """The UTC moment of `clock` on `day` in New York (the inverse of `new_york`)."""
+    local = datetime.combine(day, clock)
+    for hours in (4, 5):
+        moment = (local + timedelta(hours=hours)).replace(tzinfo=UTC)
+        if new_york(moment) == local:
+            return moment
+    return (local + timedelta(hours=5)).replace(tzinfo=UTC)  # the hour a clock change skips
+
+
+def last_close(moment: datetime) -> datetime:
+    """When the latest session that has ended by `moment` closed (UTC): prices fetched after it
+    stay current until the next session opens."""
+    local = new_york(moment)
+    day = local.date()
+    if not (is_trading_day(day) and local.time() >= CLOSE):
+        day -= timedelta(days=1)
+        while not is_trading_day(day):
+            day -= timedelta(days=1)
+    return at_new_york(day, CLOSE)
+
+
+def next_trading_day(day: date) -> date:
+    day += timedelta(days=1)
+    while not is_trading_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def status(moment: datetime) -> dict[str, object]:
+    """The market's state for people: open or closed, New York's time, and the next open or close."""
+    local = new_york(moment)
+    day = local.date()
+    if is_open(moment):
+        return {"open": True, "state": "open", "exchange_time": local.isoformat(timespec="minutes"),
+                "next_change": at_new_york(day, CLOSE).isoformat()}
+    if is_trading_day(day) and local.time() < OPEN:
+        state, opens = "pre-market", day
+    else:
+        state = "closed" if is_trading_day(day) or day.weekday() >= 5 else "holiday"
+        opens = next_trading_day(day)
+    return {"open": False, "state": state, "exchange_time": local.isoformat(timespec="minutes"),
+            "next_change": at_new_york(opens, OPEN).isoformat()}

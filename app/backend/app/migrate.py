@@ -35,6 +35,31 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         CREATE INDEX IF NOT EXISTS news_symbol_published_idx ON news (symbol, published_at DESC);
     """),
+    (2, """
+        -- Each visitor's own watchlist (owner: the SHA-256 of the key their browser keeps). Rows of
+        -- the old shared list keep owner '': nobody sees or ingests them any more.
+        ALTER TABLE watchlist ADD COLUMN IF NOT EXISTS owner text NOT NULL DEFAULT '';
+        ALTER TABLE watchlist DROP CONSTRAINT IF EXISTS watchlist_pkey;
+        ALTER TABLE watchlist ADD PRIMARY KEY (owner, symbol);
+        CREATE INDEX IF NOT EXISTS watchlist_symbol_idx ON watchlist (symbol);
+        -- What is known of each symbol, and when each kind of data last came from the provider.
+        CREATE TABLE IF NOT EXISTS symbols (
+            symbol       text PRIMARY KEY,
+            name         text NOT NULL DEFAULT '',
+            quote_at     timestamptz,
+            history_at   timestamptz,
+            history_days integer NOT NULL DEFAULT 0,
+            news_at      timestamptz
+        );
+        -- Calls made to each provider per UTC day and purpose (see app/budget.py).
+        CREATE TABLE IF NOT EXISTS provider_calls (
+            provider text NOT NULL,
+            day      date NOT NULL,
+            purpose  text NOT NULL,
+            calls    integer NOT NULL,
+            PRIMARY KEY (provider, day, purpose)
+        );
+    """),
 ]
 
 

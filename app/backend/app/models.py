@@ -32,6 +32,11 @@ class Quote(BaseModel):
     low: float | None = None
     volume: int | None = None
     as_of: date
+    # When the data came from the provider; stale: a refresh was due but failed or the day's
+    # provider budget is spent (note says which), so this is what was stored.
+    updated_at: datetime | None = None
+    stale: bool = False
+    note: str | None = None
 
 
 class PricePoint(BaseModel):
@@ -46,6 +51,11 @@ class PricePoint(BaseModel):
 class History(BaseModel):
     symbol: str
     points: list[PricePoint]
+    # partial: the range starts before the first price the provider gave (note says so).
+    partial: bool = False
+    updated_at: datetime | None = None
+    stale: bool = False
+    note: str | None = None
 
 
 class NewsItem(BaseModel):
@@ -55,6 +65,13 @@ class NewsItem(BaseModel):
     source: str = ""
     summary: str = ""
     published_at: datetime
+
+
+class NewsFeed(BaseModel):
+    items: list[NewsItem]
+    updated_at: datetime | None = None
+    stale: bool = False
+    note: str | None = None
 
 
 class SymbolMatch(BaseModel):
@@ -69,8 +86,33 @@ class WatchlistItem(BaseModel):
     price: float | None = None
     change: float | None = None
     change_percent: float | None = None
+    day_low: float | None = None
+    day_high: float | None = None
+    volume: int | None = None
     as_of: date | None = None
-    live: bool = False
+    # as_of is older than the latest session
+    stale: bool = False
+    # closes over the chosen range, oldest first, and the change across it
+    spark: list[float] = []
+    range_change_percent: float | None = None
+
+
+class MarketStatus(BaseModel):
+    open: bool
+    state: str
+    exchange_time: str
+    next_change: str
+
+
+class IndexQuote(BaseModel):
+    symbol: str
+    quote: Quote | None = None
+    error: str | None = None
+
+
+class Overview(BaseModel):
+    market: MarketStatus
+    indices: list[IndexQuote]
 
 
 class WatchlistIn(BaseModel):

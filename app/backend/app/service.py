@@ -1,140 +1,196 @@
-"""Market-data use cases shared by the HTTP API and the ingestion job."""
+"""Market data for the page, stored first: quotes, charts and news come from what the ingestion job
+and earlier requests stored, and the provider is asked only when that is out of date and its daily
+budget allows (app/budget.py). When it cannot be asked or fails, the stored data is served, marked
+stale, with the reason."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
 
+from app import budget, market, store
 from app.cache import Cache
 from app.db import Database
-from app.models import NewsItem, PricePoint, Quote, SymbolMatch, WatchlistItem
+from app.models import History, IndexQuote, NewsFeed, Overview, PricePoint, Quote, SymbolMatch
 from app.providers import Provider, ProviderError, SymbolNotFound
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-QUOTE_TTL = 60
-HISTORY_TTL = 15 * 60
-NEWS_TTL = 10 * 60
+FULL_DAYS = 365  # the longest range the page shows: what a first fetch of a symbol's history asks for
+TOP_UP_DAYS = 10  # what a later fetch asks for: the sessions since the last one
+PARTIAL_SLACK = timedelta(days=3)  # an unscheduled closing is not a provider's short history
+NEWS_FETCH_LIMIT = 20
+MAX_NEWS_SYMBOLS = 10  # symbols one news request may refresh
 SEARCH_TTL = 24 * 60 * 60
-BACKFILL_DAYS = 30
 
 
-def get_quote(cache: Cache, provider: Provider, symbol: str) -> Quote:
-    return cache.get_or_set(f"quote:{symbol}", QUOTE_TTL, Quote, lambda: provider.quote(symbol))
+class QuotaSpent(ProviderError):
+    """The provider's daily budget for page views is spent (HTTP 503 when nothing is stored)."""
 
 
-def get_history(cache: Cache, provider: Provider, symbol: str, days: int) -> list[PricePoint]:
-    return cache.get_or_set(
-        f"history:{symbol}:{days}", HISTORY_TTL, list[PricePoint], lambda: provider.history(symbol, days)
+def metered(provider: Provider, kind: str) -> bool:
+    return provider.source(kind).daily_calls is not None
+
+
+def every(provider: Provider, kind: str) -> timedelta:
+    """How long data of `kind` stays current: a metered provider is asked far less often."""
+    minutes = {"quote": (1, 15), "history": (15, 12 * 60), "news": (10, 3 * 60)}[kind]
+    return timedelta(minutes=minutes[metered(provider, "news" if kind == "news" else "prices")])
+
+
+def quote_fresh(updated_at: datetime | None, now: datetime, interval: timedelta) -> bool:
+    """A quote is current for `interval`, and outside trading hours from the last close on."""
+    if updated_at is None:
+        return False
+    return now - updated_at < interval or (not market.is_open(now) and updated_at >= market.last_close(now))
+
+
+def history_fresh(updated_at: datetime | None, now: datetime, interval: timedelta) -> bool:
+    """Bars fetched since the last close stay current (today's bar comes with the quote)."""
+    return updated_at is not None and (now - updated_at < interval or updated_at >= market.last_close(now))
+
+
+def ask(db: Database, provider: Provider, kind: str, now: datetime, call: Callable[[], T]) -> T:
+    """Make one provider call for the page, within the day's budget of the provider that answers it."""
+    source = provider.source(kind)
+    if not budget.take(db, source, "live", now):
+        raise QuotaSpent(f"{source.name}'s daily call budget is spent; showing stored data")
+    return call()
+
+
+def stored_quote(db: Database, symbol: str) -> Quote | None:
+    """A quote from the two latest stored bars."""
+    latest = store.bars(db, symbol, latest=2)
+    if not latest:
+        return None
+    row = store.symbol_row(db, symbol) or {}
+    bar, previous = latest[-1], latest[0] if len(latest) == 2 else None
+    change = round(bar.close - previous.close, 4) if previous else 0.0
+    times = [t for t in (row.get("quote_at"), row.get("history_at")) if t]
+    return Quote(
+        symbol=symbol, name=row.get("name") or symbol, price=bar.close, change=change,
+        change_percent=round(100 * change / previous.close, 2) if previous and previous.close else 0.0,
+        previous_close=previous.close if previous else None, open=bar.open, high=bar.high, low=bar.low,
+        volume=bar.volume, as_of=bar.date, updated_at=max(times) if times else None,
     )
 
 
-def search(cache: Cache, provider: Provider, query: str) -> list[SymbolMatch]:
-    q = query.strip()
-    return cache.get_or_set(f"search:{q.lower()}", SEARCH_TTL, list[SymbolMatch], lambda: provider.search(q))
+def save_quote(db: Database, quote: Quote, now: datetime) -> None:
+    """A quote is the day's bar so far: stored with the bars, so the chart and the list show it."""
+    store.store_prices(db, quote.symbol, [PricePoint(
+        date=quote.as_of, open=quote.open, high=quote.high, low=quote.low, close=quote.price, volume=quote.volume,
+    )])
+    store.mark(db, [quote.symbol], "quote_at", now)
+    store.remember_names(db, [quote])
 
 
-def get_news(cache: Cache, provider: Provider, symbols: list[str], limit: int) -> list[NewsItem]:
-    if not symbols:
-        return []
-    key = f"news:{','.join(sorted(symbols))}:{limit}"
-    return cache.get_or_set(key, NEWS_TTL, list[NewsItem], lambda: provider.news(symbols, limit))
-
-
-def watchlist_symbols(db: Database) -> list[str]:
-    with db.connection() as conn:
-        return [row["symbol"] for row in conn.execute("SELECT symbol FROM watchlist ORDER BY added_at, symbol")]
-
-
-def list_watchlist(db: Database, cache: Cache, provider: Provider) -> list[WatchlistItem]:
-    """Watched symbols with a live quote, or the last stored closes when the provider fails."""
-    with db.connection() as conn:
-        rows = conn.execute("""
-            SELECT w.symbol, w.name, p.closes, p.as_of
-            FROM watchlist w
-            LEFT JOIN LATERAL (
-                SELECT array_agg(close ORDER BY date DESC) AS closes, max(date) AS as_of
-                FROM (SELECT close, date FROM daily_prices d
-                      WHERE d.symbol = w.symbol ORDER BY date DESC LIMIT 2) latest
-            ) p ON true
-            ORDER BY w.added_at, w.symbol
-        """).fetchall()
-    items = []
-    for row in rows:
-        try:
-            quote = get_quote(cache, provider, row["symbol"])
-        except (ProviderError, SymbolNotFound) as exc:
-            log.warning("live quote for %s unavailable: %s", row["symbol"], exc)
-            items.append(_stored_item(row))
-        else:
-            items.append(WatchlistItem(
-                symbol=quote.symbol, name=row["name"] or quote.name, price=quote.price, change=quote.change,
-                change_percent=quote.change_percent, as_of=quote.as_of, live=True,
-            ))
-    return items
-
-
-def _stored_item(row: dict) -> WatchlistItem:
-    closes = [float(c) for c in row["closes"] or []]
-    item = WatchlistItem(symbol=row["symbol"], name=row["name"], as_of=row["as_of"])
-    if closes:
-        item.price = closes[0]
-    if len(closes) == 2 and closes[1]:
-        item.change = round(closes[0] - closes[1], 4)
-        item.change_percent = round(100 * item.change / closes[1], 2)
-    return item
-
-
-def add_to_watchlist(db: Database, cache: Cache, provider: Provider, symbol: str) -> WatchlistItem:
-    """Watch a symbol the provider knows (SymbolNotFound otherwise) and backfill its recent prices."""
-    quote = get_quote(cache, provider, symbol)
-    with db.connection() as conn:
-        conn.execute(
-            "INSERT INTO watchlist (symbol, name) VALUES (%s, %s) ON CONFLICT (symbol) DO NOTHING",
-            (symbol, quote.name),
-        )
+def get_quote(db: Database, provider: Provider, symbol: str, now: datetime, live: bool = True) -> Quote:
+    """The stored quote while current; otherwise (and with `live`) the provider's, stored. Without
+    `live` the provider is asked only for a symbol nothing is stored of."""
+    stored = stored_quote(db, symbol)
+    if stored and (not live or quote_fresh(stored.updated_at, now, every(provider, "quote"))):
+        return stored
     try:
-        store_prices(db, symbol, get_history(cache, provider, symbol, BACKFILL_DAYS))
-    except (ProviderError, SymbolNotFound) as exc:
-        log.warning("backfill for %s failed: %s", symbol, exc)
-    return WatchlistItem(
-        symbol=symbol, name=quote.name, price=quote.price, change=quote.change,
-        change_percent=quote.change_percent, as_of=quote.as_of, live=True,
-    )
+        quote = ask(db, provider, "prices", now, lambda: provider.quote(symbol))
+    except ProviderError as exc:
+        if stored is None:
+            raise
+        log.warning("quote for %s: serving stored prices: %s", symbol, exc)
+        return stored.model_copy(update={"stale": True, "note": str(exc)})
+    save_quote(db, quote, now)
+    stored = stored_quote(db, symbol)
+    return quote.model_copy(update={"updated_at": now, "name": stored.name if stored else quote.name})
 
 
-def remove_from_watchlist(db: Database, symbol: str) -> bool:
-    with db.connection() as conn:
-        return conn.execute("DELETE FROM watchlist WHERE symbol = %s", (symbol,)).rowcount > 0
+def fetch_history(db: Database, provider: Provider, symbol: str, days: int, now: datetime,
+                  call: Callable[[Callable[[], list[PricePoint]]], list[PricePoint]]) -> tuple[int, int]:
+    """Fetch `days` of bars through `call` (which spends the budget), store them and record it."""
+    points = call(lambda: provider.history(symbol, days))
+    counts = store.store_prices(db, symbol, points)
+    store.mark(db, [symbol], "history_at", now, history_days=days)
+    return counts
 
 
-def store_prices(db: Database, symbol: str, points: list[PricePoint]) -> tuple[int, int]:
-    """Upsert daily bars; return (inserted, updated)."""
-    inserted = updated = 0
-    with db.connection() as conn:
-        for p in points:
-            row = conn.execute("""
-                INSERT INTO daily_prices (symbol, date, open, high, low, close, volume)
-                VALUES (%s, %s, %s, %s, %s, %s, %s)
-                ON CONFLICT (symbol, date) DO UPDATE SET
-                    open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
-                    close = EXCLUDED.close, volume = EXCLUDED.volume
-                RETURNING (xmax = 0) AS inserted
-            """, (symbol, p.date, p.open, p.high, p.low, p.close, p.volume)).fetchone()
-            if row["inserted"]:
-                inserted += 1
-            else:
-                updated += 1
-    return inserted, updated
+def history_request(row: dict | None, days: int) -> int:
+    """How many days to ask the provider for, given what it was asked before."""
+    return TOP_UP_DAYS if row and row["history_days"] >= max(days, FULL_DAYS) else max(days, FULL_DAYS)
 
 
-def store_news(db: Database, items: list[NewsItem]) -> int:
-    """Insert news items not stored yet; return how many were new."""
-    inserted = 0
-    with db.connection() as conn:
-        for item in items:
-            inserted += conn.execute("""
-                INSERT INTO news (symbol, url, title, source, summary, published_at)
-                VALUES (%s, %s, %s, %s, %s, %s)
-                ON CONFLICT (symbol, url) DO NOTHING
-            """, (item.symbol, item.url, item.title, item.source, item.summary, item.published_at)).rowcount
-    return inserted
+def get_history(db: Database, provider: Provider, symbol: str, days: int, now: datetime) -> History:
+    """The stored bars of the last `days` calendar days, fetched first when they are out of date or
+    were never asked for that far back; `partial` when the provider has none that early."""
+    start = market.last_session(now) - timedelta(days=days)
+    row = store.symbol_row(db, symbol)
+    note, stale = None, False
+    if not (row and row["history_days"] >= days and history_fresh(row["history_at"], now, every(provider, "history"))):
+        try:
+            fetch_history(db, provider, symbol, history_request(row, days), now,
+                          lambda call: ask(db, provider, "prices", now, call))
+        except ProviderError as exc:
+            log.warning("history of %s: serving stored prices: %s", symbol, exc)
+            note, stale = str(exc), True
+        row = store.symbol_row(db, symbol)
+    points = store.bars(db, symbol, since=start)
+    if stale and not points:
+        raise ProviderError(note)
+    partial = bool(points) and points[0].date > market.next_trading_day(start) + PARTIAL_SLACK
+    if partial and not stale:
+        note = f"prices from {points[0].date} on: {provider.source('prices').name} returned none earlier"
+    return History(symbol=symbol, points=points, partial=partial, stale=stale, note=note,
+                   updated_at=row["history_at"] if row else None)
+
+
+def get_news(db: Database, provider: Provider, symbols: list[str], limit: int, now: datetime) -> NewsFeed:
+    """Stored news of the symbols; those not asked for recently are fetched first, in one call."""
+    if not symbols:
+        return NewsFeed(items=[], updated_at=now)
+    rows = store.symbol_rows(db, symbols)
+    interval = every(provider, "news")
+    due = [s for s in symbols if not ((at := rows.get(s, {}).get("news_at")) and now - at < interval)]
+    note = None
+    if due := due[:MAX_NEWS_SYMBOLS]:
+        try:
+            fetched = ask(db, provider, "news", now, lambda: provider.news(due, NEWS_FETCH_LIMIT))
+        except ProviderError as exc:
+            log.warning("news of %s: serving stored news: %s", ",".join(due), exc)
+            note = str(exc)
+        else:
+            store.store_news(db, fetched)
+            # a symbol nobody has stored anything of is not recorded (no row per made-up symbol)
+            known = set(rows) | {item.symbol for item in fetched}
+            store.mark(db, [s for s in due if s in known], "news_at", now)
+    items = store.news(db, symbols, limit, now - store.NEWS_KEPT)
+    if note and not items:
+        raise ProviderError(note)
+    times = [row["news_at"] for row in store.symbol_rows(db, symbols).values() if row["news_at"]]
+    return NewsFeed(items=items, stale=note is not None, note=note, updated_at=min(times) if times else None)
+
+
+def search(db: Database, cache: Cache, provider: Provider, query: str, now: datetime) -> list[SymbolMatch]:
+    """The provider's matches (cached a day), or the stored symbols' when it cannot be asked."""
+    q = query.strip()
+    try:
+        hits = cache.get_or_set(f"search:{q.lower()}", SEARCH_TTL, list[SymbolMatch],
+                                lambda: ask(db, provider, "prices", now, lambda: provider.search(q)))
+    except ProviderError as exc:
+        if hits := store.search_names(db, q):
+            return hits
+        raise exc from None
+    store.remember_names(db, hits)
+    return hits
+
+
+def overview(db: Database, provider: Provider, symbols: list[str], now: datetime) -> Overview:
+    """The market's state and the index funds' quotes (stored ones with a metered provider: the
+    ingestion job keeps them), each failing on its own."""
+    indices = []
+    for symbol in symbols:
+        try:
+            quote = get_quote(db, provider, symbol, now, live=not metered(provider, "prices"))
+            indices.append(IndexQuote(symbol=symbol, quote=quote))
+        except (ProviderError, SymbolNotFound) as exc:
+            indices.append(IndexQuote(symbol=symbol, error=str(exc)))
+    return Overview(market=market.status(now), indices=indices)

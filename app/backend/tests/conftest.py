@@ -215,7 +215,7 @@ def clean_state(configured: None) -> Iterator[None]:
     from app.main import app
 
     with deps.get_db().connection() as conn:
-        conn.execute("TRUNCATE watchlist, daily_prices, news RESTART IDENTITY")
+        conn.execute("TRUNCATE watchlist, daily_prices, news, symbols, provider_calls RESTART IDENTITY")
     deps.get_cache().client.flushdb()
     yield
     app.dependency_overrides.clear()

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import ClassVar
 
 import httpx
 import pytest
 
 from app import deps
 from app.main import app
-from app.providers import FinancialModelingPrep, Provider, ProviderError
+from app.providers import FinancialModelingPrep, Provider, ProviderError, SampleProvider
+
+ALICE = {"X-Watchlist-Key": "alice-0123456789abcdefghij"}
+BOB = {"X-Watchlist-Key": "bob-0123456789abcdefghijkl"}
 
 
 def test_health_reports_database_and_redis(client):
@@ -18,7 +22,23 @@ def test_health_reports_database_and_redis(client):
     assert response.json() == {"status": "ok", "database": "ok", "redis": "ok", "provider": "sample"}
 
 
-def test_quote_is_normalised_and_cached(client):
+class Counting(SampleProvider):
+    """The sample provider, counting the calls made to it."""
+
+    calls: ClassVar[list[str]] = []
+
+    def quote(self, symbol):
+        self.calls.append(f"quote {symbol}")
+        return super().quote(symbol)
+
+    def history(self, symbol, days):
+        self.calls.append(f"history {symbol}")
+        return super().history(symbol, days)
+
+
+def test_quote_is_normalised_and_stored(client):
+    Counting.calls.clear()
+    app.dependency_overrides[deps.get_provider] = Counting
     response = client.get("/api/quote/aapl")
     assert response.status_code == 200
     quote = response.json()
@@ -26,8 +46,14 @@ def test_quote_is_normalised_and_cached(client):
     assert quote["price"] > 0 and quote["previous_close"] > 0
     assert quote["change"] == pytest.approx(quote["price"] - quote["previous_close"], abs=0.011)
     assert date.fromisoformat(quote["as_of"]).weekday() < 5
-    assert deps.get_cache().client.exists("fintech:v1:quote:AAPL")
-    assert client.get("/api/quote/AAPL").json() == quote
+    assert quote["stale"] is False and quote["updated_at"]
+    with deps.get_db().connection() as conn:
+        bar = conn.execute("SELECT close, date FROM daily_prices WHERE symbol = 'AAPL'").fetchone()
+    assert (float(bar["close"]), bar["date"].isoformat()) == (quote["price"], quote["as_of"])
+    # the stored quote is served while current: one provider call
+    again = client.get("/api/quote/AAPL").json()
+    assert (again["price"], again["as_of"], again["name"]) == (quote["price"], quote["as_of"], "Apple Inc.")
+    assert Counting.calls == ["quote AAPL"]
 
 
 def test_unknown_symbol_is_404(client):
@@ -49,7 +75,7 @@ def test_history_covers_requested_calendar_days(client):
     assert response.status_code == 200
     body = response.json()
     days = [date.fromisoformat(p["date"]) for p in body["points"]]
-    assert body["symbol"] == "MSFT"
+    assert body["symbol"] == "MSFT" and body["partial"] is False and body["stale"] is False
     assert 19 <= len(days) <= 23
     assert days == sorted(days) and all(d.weekday() < 5 for d in days)
     assert min(days) > date.today() - timedelta(days=31)
@@ -62,36 +88,101 @@ def test_history_rejects_bad_range(client, days):
 
 
 def test_watchlist_add_list_remove(client):
-    assert client.get("/api/watchlist").json() == []
+    assert client.get("/api/watchlist", headers=ALICE).json() == []
 
-    added = client.post("/api/watchlist", json={"symbol": "msft"})
+    added = client.post("/api/watchlist", json={"symbol": "msft"}, headers=ALICE)
     assert added.status_code == 201
-    assert added.json()["symbol"] == "MSFT" and added.json()["live"] is True
-    assert client.post("/api/watchlist", json={"symbol": "NVDA"}).status_code == 201
-    assert client.post("/api/watchlist", json={"symbol": "MSFT"}).status_code == 201  # idempotent
+    assert added.json()["symbol"] == "MSFT" and added.json()["stale"] is False
+    assert client.post("/api/watchlist", json={"symbol": "NVDA"}, headers=ALICE).status_code == 201
+    assert client.post("/api/watchlist", json={"symbol": "MSFT"}, headers=ALICE).status_code == 201  # idempotent
 
-    items = client.get("/api/watchlist").json()
+    items = client.get("/api/watchlist", params={"days": 30}, headers=ALICE).json()
     assert [item["symbol"] for item in items] == ["MSFT", "NVDA"]
     msft = items[0]
     assert msft["name"] == "Microsoft Corporation"
     assert msft["price"] > 0 and msft["change"] is not None and msft["change_percent"] is not None
+    # the dense row: the day's range and volume, a trend line and the change over the range
+    assert msft["day_low"] <= msft["price"] <= msft["day_high"] and msft["volume"] > 0
+    assert 19 <= len(msft["spark"]) <= 23 and msft["spark"][-1] == msft["price"]
+    assert msft["range_change_percent"] == pytest.approx(
+        100 * (msft["spark"][-1] - msft["spark"][0]) / msft["spark"][0], abs=0.01)
+    assert len(client.get("/api/watchlist", params={"days": 7}, headers=ALICE).json()[0]["spark"]) <= 6
 
     with deps.get_db().connection() as conn:
         stored = conn.execute("SELECT count(*) AS n FROM daily_prices WHERE symbol = 'MSFT'").fetchone()["n"]
-    assert stored >= 19  # 30 days backfilled
+    assert stored >= 240  # a year backfilled: every range the page offers is stored
 
-    assert client.delete("/api/watchlist/msft").status_code == 204
-    assert client.delete("/api/watchlist/MSFT").status_code == 404
-    assert [item["symbol"] for item in client.get("/api/watchlist").json()] == ["NVDA"]
+    assert client.delete("/api/watchlist/msft", headers=ALICE).status_code == 204
+    assert client.delete("/api/watchlist/MSFT", headers=ALICE).status_code == 404
+    assert [item["symbol"] for item in client.get("/api/watchlist", headers=ALICE).json()] == ["NVDA"]
+
+
+def test_each_visitor_has_their_own_watchlist(client):
+    assert client.post("/api/watchlist", json={"symbol": "KO"}, headers=ALICE).status_code == 201
+    assert client.get("/api/watchlist", headers=BOB).json() == []
+    assert client.delete("/api/watchlist/KO", headers=BOB).status_code == 404
+    assert [i["symbol"] for i in client.get("/api/watchlist", headers=ALICE).json()] == ["KO"]
+    # only a hash of the key is stored
+    with deps.get_db().connection() as conn:
+        owners = [row["owner"] for row in conn.execute("SELECT owner FROM watchlist")]
+    assert owners and ALICE["X-Watchlist-Key"] not in owners[0] and len(owners[0]) == 64
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Watchlist-Key": "short"}, {"X-Watchlist-Key": "x" * 21 + "!"}])
+def test_the_watchlist_refuses_requests_without_a_key(client, headers):
+    for response in (
+        client.post("/api/watchlist", json={"symbol": "KO"}, headers=headers),
+        client.delete("/api/watchlist/KO", headers=headers),
+        client.get("/api/watchlist", headers=headers),
+        client.get("/api/news", headers=headers),
+    ):
+        assert response.status_code == 401, response.request.url
+        assert "X-Watchlist-Key" in response.json()["detail"]
+    with deps.get_db().connection() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM watchlist").fetchone()["n"] == 0
+
+
+def test_watchlist_writes_are_rate_limited(client):
+    from app import visitor
+
+    statuses = [client.post("/api/watchlist", json={"symbol": "KO"}, headers=ALICE).status_code
+                for _ in range(visitor.LIMITS["key"] + 1)]
+    assert statuses[:-1] == [201] * visitor.LIMITS["key"]
+    limited = client.delete("/api/watchlist/KO", headers=ALICE)
+    assert limited.status_code == 429 and "too many" in limited.json()["detail"]
+    assert 0 < int(limited.headers["Retry-After"]) <= visitor.WINDOW
+    assert statuses[-1] == 429
+    # reads are not limited, and another key is counted on its own
+    assert client.get("/api/watchlist", headers=ALICE).status_code == 200
+    assert client.post("/api/watchlist", json={"symbol": "KO"}, headers=BOB).status_code == 201
+
+
+def test_writes_from_one_address_are_limited_across_keys(client):
+    from app import visitor
+
+    codes = [client.delete("/api/watchlist/KO", headers={"X-Watchlist-Key": f"key-{i:04d}-0123456789abcdefg"}).status_code
+             for i in range(visitor.LIMITS["address"] + 1)]
+    assert codes[:-1] == [404] * visitor.LIMITS["address"] and codes[-1] == 429
+
+
+def test_a_watchlist_is_bounded(client, monkeypatch):
+    from app import watchlist
+
+    monkeypatch.setattr(watchlist, "MAX_SYMBOLS", 2)
+    for symbol in ("KO", "PEP"):
+        assert client.post("/api/watchlist", json={"symbol": symbol}, headers=ALICE).status_code == 201
+    full = client.post("/api/watchlist", json={"symbol": "V"}, headers=ALICE)
+    assert full.status_code == 409 and "at most 2" in full.json()["detail"]
+    assert client.post("/api/watchlist", json={"symbol": "KO"}, headers=ALICE).status_code == 201
 
 
 def test_watchlist_rejects_bad_and_unknown_symbols(client):
-    bad = client.post("/api/watchlist", json={"symbol": "not a symbol"})
+    bad = client.post("/api/watchlist", json={"symbol": "not a symbol"}, headers=ALICE)
     assert bad.status_code == 422
     assert "invalid symbol" in bad.text
-    assert client.post("/api/watchlist", json={}).status_code == 422
-    assert client.post("/api/watchlist", json={"symbol": "ZZZZ"}).status_code == 404
-    assert client.get("/api/watchlist").json() == []
+    assert client.post("/api/watchlist", json={}, headers=ALICE).status_code == 422
+    assert client.post("/api/watchlist", json={"symbol": "ZZZZ"}, headers=ALICE).status_code == 404
+    assert client.get("/api/watchlist", headers=ALICE).json() == []
 
 
 class BrokenProvider(Provider):
@@ -102,15 +193,15 @@ class BrokenProvider(Provider):
 
 
 def test_watchlist_falls_back_to_stored_closes(client):
-    client.post("/api/watchlist", json={"symbol": "KO"})
+    client.post("/api/watchlist", json={"symbol": "KO"}, headers=ALICE)
     with deps.get_db().connection() as conn:
         closes = [float(r["close"]) for r in conn.execute(
             "SELECT close FROM daily_prices WHERE symbol = 'KO' ORDER BY date DESC LIMIT 2")]
-    deps.get_cache().client.flushdb()
+        conn.execute("UPDATE symbols SET quote_at = quote_at - interval '4 days', history_at = NULL")
     app.dependency_overrides[deps.get_provider] = BrokenProvider
 
-    [item] = client.get("/api/watchlist").json()
-    assert item["live"] is False
+    [item] = client.get("/api/watchlist", headers=ALICE).json()
+    assert item["stale"] is True
     assert item["price"] == closes[0]
     assert item["change"] == pytest.approx(closes[0] - closes[1])
 
@@ -118,7 +209,8 @@ def test_watchlist_falls_back_to_stored_closes(client):
 def test_news_for_symbol(client):
     response = client.get("/api/news", params={"symbol": "tsla", "limit": 4})
     assert response.status_code == 200
-    items = response.json()
+    assert response.json()["stale"] is False
+    items = response.json()["items"]
     assert len(items) == 4
     assert {item["symbol"] for item in items} == {"TSLA"}
     assert [i["published_at"] for i in items] == sorted((i["published_at"] for i in items), reverse=True)
@@ -127,11 +219,12 @@ def test_news_for_symbol(client):
 
 
 def test_news_for_watchlist(client):
-    assert client.get("/api/news").json() == []
-    client.post("/api/watchlist", json={"symbol": "AAPL"})
-    client.post("/api/watchlist", json={"symbol": "JPM"})
-    items = client.get("/api/news").json()
+    assert client.get("/api/news", headers=ALICE).json()["items"] == []
+    client.post("/api/watchlist", json={"symbol": "AAPL"}, headers=ALICE)
+    client.post("/api/watchlist", json={"symbol": "JPM"}, headers=ALICE)
+    items = client.get("/api/news", headers=ALICE).json()["items"]
     assert {item["symbol"] for item in items} == {"AAPL", "JPM"}
+    assert client.get("/api/news", headers=BOB).json()["items"] == []
 
 
 def test_search(client):
@@ -196,8 +289,10 @@ def test_cors_only_for_configured_origins(client):
 
     cors = TestClient(create_app(Settings.from_env({"ALLOWED_ORIGINS": "https://app.example"})))
     preflight = cors.options("/api/watchlist", headers={
-        "Origin": "https://app.example", "Access-Control-Request-Method": "POST"})
+        "Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-watchlist-key"})
     assert preflight.status_code == 200
+    assert "x-watchlist-key" in preflight.headers["access-control-allow-headers"].lower()
     assert preflight.headers["access-control-allow-origin"] == "https://app.example"
     other = cors.get("/api/search", params={"q": "a"}, headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in other.headers

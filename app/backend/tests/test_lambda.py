@@ -8,10 +8,15 @@ import time
 import lambda_handler
 
 
-def http_api_event(method: str, path: str, query: str = "", body: dict | None = None) -> dict:
+KEY = "lambda-visitor-key-0123456789"
+
+
+def http_api_event(method: str, path: str, query: str = "", body: dict | None = None, key: str | None = KEY) -> dict:
     now = time.time()
     headers = {"host": "abc123.execute-api.eu-west-1.amazonaws.com", "accept": "application/json",
                "user-agent": "pytest", "x-forwarded-proto": "https", "x-forwarded-port": "443"}
+    if key:
+        headers["x-watchlist-key"] = key
     if body is not None:
         headers["content-type"] = "application/json"
     return {
@@ -56,6 +61,9 @@ def test_health_through_lambda():
 
 
 def test_watchlist_round_trip_through_lambda():
+    status, body = invoke(http_api_event("POST", "/api/watchlist", body={"symbol": "nflx"}, key=None))
+    assert status == 401 and "X-Watchlist-Key" in body["detail"]
+
     status, body = invoke(http_api_event("POST", "/api/watchlist", body={"symbol": "nflx"}))
     assert (status, body["symbol"]) == (201, "NFLX")
 

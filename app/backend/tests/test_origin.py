@@ -51,7 +51,8 @@ def watchlist_size() -> int:
 
 
 def hdr(value: str) -> dict[str, str]:
-    return {"X-Origin-Verify": value}
+    """The origin header, and a watchlist key (its check runs after the origin's)."""
+    return {"X-Origin-Verify": value, "X-Watchlist-Key": "origin-test-key-0123456789"}
 
 
 def test_missing_or_wrong_header_is_403_and_no_route_runs():

@@ -11,6 +11,7 @@ from app.providers.base import HttpProvider, ProviderError, SymbolNotFound
 
 class AlphaVantage(HttpProvider):
     name = "Alpha Vantage"
+    daily_calls = 25  # the free plan's limit
     base_url = "https://www.alphavantage.co/"
 
     def _query(self, function: str, symbol: str = "", **params: Any) -> dict[str, Any]:

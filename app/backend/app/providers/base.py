@@ -29,6 +29,12 @@ class Provider:
     """One interface for all market data; a provider overrides what it supports."""
 
     name = "provider"
+    # Calls a day the provider's free plan allows; None: unmetered (see app/budget.py).
+    daily_calls: int | None = None
+
+    def source(self, kind: str) -> Provider:
+        """The provider that answers `kind` ("prices" or "news") calls: the one whose budget they spend."""
+        return self
 
     def quote(self, symbol: str) -> Quote:
         raise ProviderError(f"{self.name} does not provide quotes")
@@ -51,6 +57,9 @@ class CompositeProvider(Provider):
     def __init__(self, prices: Provider, news: Provider):
         self.prices, self.news_source = prices, news
         self.name = prices.name if prices is news else f"{prices.name} + {news.name}"
+
+    def source(self, kind: str) -> Provider:
+        return (self.news_source if kind == "news" else self.prices).source(kind)
 
     def quote(self, symbol: str) -> Quote:
         return self.prices.quote(symbol)

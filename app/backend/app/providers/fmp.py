@@ -11,6 +11,7 @@ from app.providers.base import HttpProvider, ProviderError, SymbolNotFound
 
 class FinancialModelingPrep(HttpProvider):
     name = "Financial Modeling Prep"
+    daily_calls = 250  # the free plan's limit
     base_url = "https://financialmodelingprep.com/stable/"
 
     def _rows(self, path: str, **params: Any) -> list[dict[str, Any]]:

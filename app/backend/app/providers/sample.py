@@ -34,6 +34,9 @@ COMPANIES: dict[str, tuple[str, str, float]] = {
     "PEP": ("PepsiCo, Inc.", "NASDAQ", 170.0),
     "DIS": ("The Walt Disney Company", "NYSE", 100.0),
     "SPY": ("SPDR S&P 500 ETF Trust", "NYSE Arca", 540.0),
+    "QQQ": ("Invesco QQQ Trust", "NASDAQ", 470.0),
+    "DIA": ("SPDR Dow Jones Industrial Average ETF Trust", "NYSE Arca", 400.0),
+    "IWM": ("iShares Russell 2000 ETF", "NYSE Arca", 210.0),
 }
 
 EPOCH = date(2024, 1, 1)
