@@ -147,11 +147,19 @@ def _rate_limited(_: Request, exc: Exception) -> JSONResponse:
                         headers={"Retry-After": str(exc.retry_after)})
 
 
+async def _no_store(request: Request, call_next: Callable) -> Response:
+    """API answers are per visitor (the watchlist) or live: no cache keeps them."""
+    response = await call_next(request)
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 def create_app(settings: Settings | None = None, origin_secret: OriginSecret | None = None) -> FastAPI:
     """Build the application; CORS is enabled only for the configured origins, and requests must
     carry the origin secret's header when ORIGIN_SECRET_ARN is set (or `origin_secret` given)."""
     settings = settings or get_settings()
     application = FastAPI(title="Fintech Tracker API", version="1.0.0", lifespan=lifespan)
+    application.middleware("http")(_no_store)
     if settings.allowed_origins:
         application.add_middleware(
             CORSMiddleware, allow_origins=settings.allowed_origins,

@@ -79,10 +79,14 @@ def stored_quote(db: Database, symbol: str) -> Quote | None:
 
 
 def save_quote(db: Database, quote: Quote, now: datetime) -> None:
-    """A quote is the day's bar so far: stored with the bars, so the chart and the list show it."""
-    store.store_prices(db, quote.symbol, [PricePoint(
+    """A quote is the day's bar so far, and the previous session's close: stored with the bars, so the
+    chart and the list show it, and the stored quote has its change."""
+    bars = [PricePoint(
         date=quote.as_of, open=quote.open, high=quote.high, low=quote.low, close=quote.price, volume=quote.volume,
-    )])
+    )]
+    if quote.previous_close:
+        bars.append(PricePoint(date=market.sessions(quote.as_of - timedelta(days=1), 1)[0], close=quote.previous_close))
+    store.store_prices(db, quote.symbol, bars)
     store.mark(db, [quote.symbol], "quote_at", now)
     store.remember_names(db, [quote])
 

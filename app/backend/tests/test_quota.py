@@ -195,5 +195,9 @@ def test_the_overview_tells_the_market_state_and_the_funds(client, day, moment, 
     assert body["market"]["exchange_time"] == exchange_time
     assert [i["symbol"] for i in body["indices"]] == ["SPY", "QQQ", "DIA", "IWM"]
     assert all(i["quote"]["price"] > 0 and i["error"] is None for i in body["indices"])
+    # the second answer comes from what the first stored, with the same change
+    again = client.get("/api/overview").json()
+    assert [i["quote"]["change"] for i in again["indices"]] == [i["quote"]["change"] for i in body["indices"]]
+    assert all(i["quote"]["change"] != 0 for i in again["indices"])
     nxt = datetime.fromisoformat(body["market"]["next_change"])
     assert nxt > moment and market.new_york(nxt).time() in (market.OPEN, market.CLOSE)

@@ -1,13 +1,18 @@
 'use client';
-// The dashboard: watchlist, quote and price chart for the selected symbol, news, and search.
+// The dashboard: market overview, this browser's watchlist, the selected symbol's quote, chart,
+// statistics and recent prices, and news. Each panel loads, refreshes and fails on its own.
 
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { KeyStats, RecentPrices } from '../components/ChartDetails';
+import MarketStrip from '../components/MarketStrip';
 import NewsList from '../components/NewsList';
+import PanelStatus from '../components/PanelStatus';
 import PriceChart from '../components/PriceChart';
 import SymbolSearch from '../components/SymbolSearch';
 import Watchlist from '../components/Watchlist';
-import { api } from '../lib/api';
-import { formatChange, formatPrice, trend } from '../lib/format';
+import { api, loadConfig } from '../lib/api';
+import { formatChange, formatClock, formatPrice, trend } from '../lib/format';
+import { usePanel } from '../lib/usePanel';
 
 const RANGES = [
   [7, '1W'],
@@ -17,69 +22,48 @@ const RANGES = [
   [365, '1Y'],
 ];
 const DEFAULT_SYMBOL = 'AAPL';
-const REFRESH_MS = 60_000;
+const TABS = [
+  ['symbol', 'news-tab-symbol'],
+  ['watchlist', 'news-tab-watchlist'],
+];
 
 export default function Dashboard() {
-  const [watchlist, setWatchlist] = useState([]);
+  const [refreshMs, setRefreshMs] = useState(0);
   const [selected, setSelected] = useState(null);
   const [days, setDays] = useState(30);
-  const [quote, setQuote] = useState(null);
-  const [points, setPoints] = useState([]);
   const [newsScope, setNewsScope] = useState('symbol');
-  const [news, setNews] = useState([]);
-  const [newsLoading, setNewsLoading] = useState(false);
   const [error, setError] = useState('');
+  const quoteRef = useRef(null);
+  const tabRefs = useRef({});
 
-  const loadWatchlist = useCallback(async () => {
-    try {
-      const items = await api.get('/api/watchlist');
-      setWatchlist(items);
-      setSelected((current) => current ?? items[0]?.symbol ?? DEFAULT_SYMBOL);
-    } catch (e) {
-      setError(e.message);
-      setSelected((current) => current ?? DEFAULT_SYMBOL);
-    }
+  useEffect(() => {
+    loadConfig().then((cfg) => setRefreshMs(cfg.refreshSeconds * 1000));
   }, []);
 
-  useEffect(() => {
-    loadWatchlist();
-    const timer = setInterval(loadWatchlist, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [loadWatchlist]);
+  const symbol = selected && encodeURIComponent(selected);
+  const watchlist = usePanel(`watchlist:${days}`, () => api.get(`/api/watchlist?days=${days}`), refreshMs, { keep: true });
+  const overview = usePanel('overview', () => api.get('/api/overview'), refreshMs);
+  const quote = usePanel(selected && `quote:${selected}`, () => api.get(`/api/quote/${symbol}`), refreshMs);
+  const history = usePanel(selected && `history:${selected}:${days}`, () => api.get(`/api/history/${symbol}?days=${days}`), refreshMs);
+  const watched = watchlist.data ?? [];
+  const watchedKey = watched.map((item) => item.symbol).join(',');
+  const news = usePanel(
+    newsScope === 'symbol' ? selected && `news:${selected}` : `news:watchlist:${watchedKey}`,
+    () => api.get(newsScope === 'symbol' ? `/api/news?symbol=${symbol}` : '/api/news'),
+    refreshMs * 5,
+  );
 
   useEffect(() => {
-    if (!selected) return undefined;
-    let stale = false;
-    const symbol = encodeURIComponent(selected);
-    Promise.all([api.get(`/api/quote/${symbol}`), api.get(`/api/history/${symbol}?days=${days}`)])
-      .then(([q, h]) => !stale && (setQuote(q), setPoints(h.points)))
-      .catch((e) => !stale && (setQuote(null), setPoints([]), setError(e.message)));
-    return () => {
-      stale = true;
-    };
-  }, [selected, days]);
+    if (selected) return;
+    if (watchlist.data) setSelected(watchlist.data[0]?.symbol ?? DEFAULT_SYMBOL);
+    else if (watchlist.error) setSelected(DEFAULT_SYMBOL);
+  }, [selected, watchlist.data, watchlist.error]);
 
-  const newsKey = newsScope === 'symbol' ? selected : watchlist.map((item) => item.symbol).join(',');
-  useEffect(() => {
-    if (newsScope === 'symbol' && !selected) return undefined;
-    let stale = false;
-    const path = newsScope === 'symbol' ? `/api/news?symbol=${encodeURIComponent(selected)}` : '/api/news';
-    setNewsLoading(true);
-    api
-      .get(path)
-      .then((items) => !stale && setNews(items))
-      .catch((e) => !stale && (setNews([]), setError(e.message)))
-      .finally(() => !stale && setNewsLoading(false));
-    return () => {
-      stale = true;
-    };
-  }, [newsScope, newsKey]); // eslint-disable-line react-hooks/exhaustive-deps
-
-  const add = async (symbol) => {
+  const add = async (sym) => {
     try {
-      const item = await api.post('/api/watchlist', { symbol });
+      const item = await api.post('/api/watchlist', { symbol: sym });
       setSelected(item.symbol);
-      await loadWatchlist();
+      watchlist.reload();
       return true;
     } catch (e) {
       setError(e.message);
@@ -87,21 +71,38 @@ export default function Dashboard() {
     }
   };
 
-  const remove = async (symbol) => {
+  const remove = async (sym) => {
     try {
-      await api.del(`/api/watchlist/${encodeURIComponent(symbol)}`);
-      await loadWatchlist();
+      await api.del(`/api/watchlist/${encodeURIComponent(sym)}`);
+      watchlist.reload();
     } catch (e) {
       setError(e.message);
     }
   };
 
-  const select = (symbol) => {
+  const select = (sym) => {
     setError('');
-    setSelected(symbol);
+    setSelected(sym);
+    // on a narrow screen the quote is below the list: bring it into view
+    if (window.matchMedia('(max-width: 720px)').matches) {
+      requestAnimationFrame(() => quoteRef.current?.scrollIntoView({ block: 'start' }));
+    }
   };
 
-  const watched = watchlist.some((item) => item.symbol === selected);
+  const onTabKey = (e) => {
+    if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+    const next = newsScope === 'symbol' ? 'watchlist' : 'symbol';
+    setNewsScope(next);
+    tabRefs.current[next]?.focus();
+  };
+
+  const rangeLabel = RANGES.find(([value]) => value === days)?.[1] ?? `${days}D`;
+  const movers = [...watched]
+    .filter((item) => item.change_percent != null)
+    .sort((a, b) => Math.abs(b.change_percent) - Math.abs(a.change_percent))
+    .slice(0, 3);
+  const q = quote.data;
+  const isWatched = watched.some((item) => item.symbol === selected);
   return (
     <div className="app">
       <header className="topbar">
@@ -109,8 +110,10 @@ export default function Dashboard() {
           <h1>Fintech Tracker</h1>
           <span className="tagline">Bloomberg Terminal for the Everyman</span>
         </div>
-        <SymbolSearch onSelect={select} onAdd={add} />
+        <SymbolSearch onSelect={select} />
       </header>
+
+      <MarketStrip panel={overview} movers={movers} onSelect={select} />
 
       {error && (
         <div className="error" role="alert">
@@ -120,52 +123,70 @@ export default function Dashboard() {
       )}
 
       <main className="grid">
-        <Watchlist items={watchlist} selected={selected} onSelect={select} onAdd={add} onRemove={remove} />
+        <Watchlist panel={watchlist} rangeLabel={rangeLabel} selected={selected} onSelect={select} onAdd={add} onRemove={remove} />
 
-        <section className="panel quote">
+        <section className="panel quote" ref={quoteRef} aria-labelledby="quote-title" tabIndex={-1}>
           <div className="quote-head">
             <div>
-              <h2>{quote?.symbol ?? selected ?? '—'}</h2>
-              <div className="muted">{quote?.name}</div>
+              <h2 id="quote-title">{q?.symbol ?? selected ?? '—'}</h2>
+              <div className="muted">{q?.name}</div>
             </div>
-            <div className="quote-price">
-              <span className="price">{formatPrice(quote?.price)}</span>
-              <span className={`chg ${trend(quote?.change)}`}>{formatChange(quote?.change, quote?.change_percent)}</span>
-              <span className="muted">as of {quote?.as_of ?? '—'}</span>
+            <div className="quote-price" aria-live="polite">
+              <span className="price">{formatPrice(q?.price)}</span>
+              <span className={`chg ${trend(q?.change)}`}>{formatChange(q?.change, q?.change_percent)}</span>
+              <span className="muted asof">
+                as of {q?.as_of ?? '—'} · updated {formatClock(quote.updatedAt)}
+              </span>
             </div>
-            {selected && !watched && (
+            {selected && watchlist.data && !isWatched && (
               <button type="button" className="watch" onClick={() => add(selected)}>+ Watch</button>
             )}
           </div>
+          <div className="quote-status">
+            <PanelStatus panel={quote} what="quote" />
+          </div>
           <div className="ranges" role="group" aria-label="Chart range">
             {RANGES.map(([value, label]) => (
-              <button key={value} type="button" className={value === days ? 'on' : ''} onClick={() => setDays(value)}>
+              <button key={value} type="button" aria-pressed={value === days} className={value === days ? 'on' : ''} onClick={() => setDays(value)}>
                 {label}
               </button>
             ))}
           </div>
-          <PriceChart points={points} />
-          {quote && (
-            <dl className="stats">
-              <dt>Open</dt><dd>{formatPrice(quote.open)}</dd>
-              <dt>High</dt><dd>{formatPrice(quote.high)}</dd>
-              <dt>Low</dt><dd>{formatPrice(quote.low)}</dd>
-              <dt>Prev close</dt><dd>{formatPrice(quote.previous_close)}</dd>
-              <dt>Volume</dt><dd>{quote.volume?.toLocaleString('en-US') ?? '—'}</dd>
-            </dl>
-          )}
+          <div className="chart-panel">
+            <PanelStatus panel={history} what="chart" />
+            {history.data?.partial && <p className="note">Shorter than {rangeLabel}: {history.data.note}.</p>}
+            {history.data && <PriceChart points={history.data.points} />}
+          </div>
+          <div className="details">
+            <KeyStats quote={q} points={history.data?.points} rangeLabel={rangeLabel} />
+            <RecentPrices points={history.data?.points} />
+          </div>
         </section>
 
-        <section className="panel news-panel">
-          <div className="tabs" role="tablist">
-            <button type="button" className={newsScope === 'symbol' ? 'on' : ''} onClick={() => setNewsScope('symbol')}>
-              {selected ?? 'Symbol'} news
-            </button>
-            <button type="button" className={newsScope === 'watchlist' ? 'on' : ''} onClick={() => setNewsScope('watchlist')}>
-              Watchlist news
-            </button>
+        <section className="panel news-panel" aria-label="News">
+          <div className="tabs" role="tablist" aria-label="News scope">
+            {TABS.map(([scope, id]) => (
+              <button
+                key={scope}
+                id={id}
+                ref={(node) => (tabRefs.current[scope] = node)}
+                type="button"
+                role="tab"
+                aria-selected={newsScope === scope}
+                aria-controls="news-tabpanel"
+                tabIndex={newsScope === scope ? 0 : -1}
+                className={newsScope === scope ? 'on' : ''}
+                onClick={() => setNewsScope(scope)}
+                onKeyDown={onTabKey}
+              >
+                {scope === 'symbol' ? `${selected ?? 'Symbol'} news` : 'Watchlist news'}
+              </button>
+            ))}
           </div>
-          <NewsList items={news} loading={newsLoading} />
+          <div id="news-tabpanel" role="tabpanel" aria-labelledby={TABS.find(([s]) => s === newsScope)[1]}>
+            <p className="muted updated">News updated {formatClock(news.updatedAt)}</p>
+            <NewsList panel={news} />
+          </div>
         </section>
       </main>
       <footer className="muted">Prices may be delayed. Not investment advice.</footer>

@@ -1,16 +1,38 @@
 'use client';
-// Inline SVG line chart of daily closes, with a hover read-out.
+// Inline SVG line chart of daily closes, with a hover read-out. It is drawn at the width it is shown
+// at (one SVG unit per CSS pixel), so its labels keep their size on a phone.
 
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { formatPrice } from '../lib/format';
 
-const W = 720;
-const H = 280;
 const PAD = { left: 8, right: 64, top: 14, bottom: 26 };
 
+function useWidth(ref, fallback) {
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    const node = ref.current;
+    if (!node) return undefined;
+    const measure = () => setWidth(Math.max(240, Math.round(node.getBoundingClientRect().width)));
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
+}
+
 export default function PriceChart({ points }) {
+  const box = useRef(null);
+  const W = useWidth(box, 720);
+  const H = W < 500 ? 220 : 280;
   const [hover, setHover] = useState(null);
-  if (!points?.length) return <div className="chart-empty">No price data for this range.</div>;
+  if (!points?.length) {
+    return (
+      <div className="chart-box" ref={box}>
+        <div className="chart-empty">No price data for this range.</div>
+      </div>
+    );
+  }
 
   const closes = points.map((p) => p.close);
   let min = Math.min(...closes);
@@ -34,33 +56,37 @@ export default function PriceChart({ points }) {
 
   const h = hover == null ? null : points[hover];
   return (
-    <svg
-      className={`chart ${direction}`}
-      viewBox={`0 0 ${W} ${H}`}
-      role="img"
-      aria-label={`Closing prices from ${points[0].date} to ${points.at(-1).date}`}
-      onMouseMove={onMove}
-      onMouseLeave={() => setHover(null)}
-    >
-      {ticks.map((t) => (
-        <g key={t} className="grid">
-          <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} />
-          <text x={W - PAD.right + 6} y={y(t) + 4}>{formatPrice(t)}</text>
-        </g>
-      ))}
-      <path className="area" d={area} />
-      <path className="line" d={line} />
-      <text className="axis" x={PAD.left} y={H - 6}>{points[0].date}</text>
-      <text className="axis" x={W - PAD.right} y={H - 6} textAnchor="end">{points.at(-1).date}</text>
-      {h && (
-        <g className="cursor">
-          <line x1={x(hover)} x2={x(hover)} y1={PAD.top} y2={H - PAD.bottom} />
-          <circle cx={x(hover)} cy={y(h.close)} r="4" />
-          <text x={Math.min(x(hover) + 8, W - PAD.right - 150)} y={PAD.top + 12}>
-            {h.date} · {formatPrice(h.close)}
-          </text>
-        </g>
-      )}
-    </svg>
+    <div className="chart-box" ref={box}>
+      <svg
+        className={`chart ${direction}`}
+        width={W}
+        height={H}
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-label={`Closing prices from ${points[0].date} to ${points.at(-1).date}, ${formatPrice(closes[0])} to ${formatPrice(closes.at(-1))}`}
+        onMouseMove={onMove}
+        onMouseLeave={() => setHover(null)}
+      >
+        {ticks.map((t) => (
+          <g key={t} className="grid">
+            <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} />
+            <text x={W - PAD.right + 6} y={y(t) + 4}>{formatPrice(t)}</text>
+          </g>
+        ))}
+        <path className="area" d={area} />
+        <path className="line" d={line} />
+        <text className="axis" x={PAD.left} y={H - 6}>{points[0].date}</text>
+        <text className="axis" x={W - PAD.right} y={H - 6} textAnchor="end">{points.at(-1).date}</text>
+        {h && (
+          <g className="cursor">
+            <line x1={x(hover)} x2={x(hover)} y1={PAD.top} y2={H - PAD.bottom} />
+            <circle cx={x(hover)} cy={y(h.close)} r="4" />
+            <text x={Math.max(PAD.left, Math.min(x(hover) + 8, W - PAD.right - 150))} y={PAD.top + 12}>
+              {h.date} · {formatPrice(h.close)}
+            </text>
+          </g>
+        )}
+      </svg>
+    </div>
   );
 }

@@ -1,26 +1,38 @@
 'use client';
-// Symbol search box with debounced look-ups; pick a result to view it or watch it.
+// Symbol search: a combobox with debounced look-ups. `/` focuses it from anywhere; arrow keys move
+// through the results and Enter picks one; Escape, Tab or a click elsewhere closes the list.
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../lib/api';
 
-export default function SymbolSearch({ onSelect, onAdd }) {
+const LIST_ID = 'search-results';
+
+function typingIn(target) {
+  return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+}
+
+export default function SymbolSearch({ onSelect }) {
   const [query, setQuery] = useState('');
   const [results, setResults] = useState([]);
   const [error, setError] = useState('');
+  const [open, setOpen] = useState(false);
+  const [active, setActive] = useState(-1);
+  const box = useRef(null);
+  const input = useRef(null);
 
   useEffect(() => {
     const q = query.trim();
     if (!q) {
       setResults([]);
+      setError('');
       return undefined;
     }
     let stale = false;
     const timer = setTimeout(() => {
       api
         .get(`/api/search?q=${encodeURIComponent(q)}`)
-        .then((hits) => !stale && (setResults(hits), setError('')))
-        .catch((e) => !stale && setError(e.message));
+        .then((hits) => !stale && (setResults(hits), setError(''), setActive(hits.length ? 0 : -1)))
+        .catch((e) => !stale && (setResults([]), setError(e.message)));
     }, 250);
     return () => {
       stale = true;
@@ -28,38 +40,99 @@ export default function SymbolSearch({ onSelect, onAdd }) {
     };
   }, [query]);
 
-  const pick = (symbol, watch) => {
+  useEffect(() => {
+    const slash = (e) => {
+      if (e.key === '/' && !e.ctrlKey && !e.metaKey && !e.altKey && !typingIn(e.target)) {
+        e.preventDefault();
+        input.current?.focus();
+      }
+    };
+    const outside = (e) => box.current && !box.current.contains(e.target) && setOpen(false);
+    document.addEventListener('keydown', slash);
+    document.addEventListener('mousedown', outside);
+    document.addEventListener('touchstart', outside);
+    return () => {
+      document.removeEventListener('keydown', slash);
+      document.removeEventListener('mousedown', outside);
+      document.removeEventListener('touchstart', outside);
+    };
+  }, []);
+
+  const pick = (symbol) => {
     setQuery('');
     setResults([]);
-    (watch ? onAdd : onSelect)(symbol);
+    setOpen(false);
+    onSelect(symbol);
   };
 
+  const onKeyDown = (e) => {
+    if (e.key === 'Escape') {
+      if (open) setOpen(false);
+      else setQuery('');
+      return;
+    }
+    if (e.key === 'Tab') {
+      setOpen(false);
+      return;
+    }
+    if (!results.length) return;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      setOpen(true);
+      const step = e.key === 'ArrowDown' ? 1 : -1;
+      setActive((i) => (i + step + results.length) % results.length);
+    } else if (e.key === 'Enter' && open && active >= 0) {
+      e.preventDefault();
+      pick(results[active].symbol);
+    }
+  };
+
+  const expanded = open && query.trim() !== '' && results.length > 0;
+  const message = open && query.trim() ? error || (results.length === 0 ? 'No matches' : '') : '';
   return (
-    <div className="search" onKeyDown={(e) => e.key === 'Escape' && setQuery('')}>
+    <div className="search" ref={box}>
       <input
-        type="search"
+        ref={input}
+        type="text"
+        role="combobox"
+        aria-label="Search symbols (press / to focus)"
+        aria-autocomplete="list"
+        aria-expanded={expanded}
+        aria-controls={LIST_ID}
+        aria-activedescendant={expanded && active >= 0 ? `search-option-${active}` : undefined}
         value={query}
-        onChange={(e) => setQuery(e.target.value)}
-        placeholder="Search symbols or companies…"
-        aria-label="Search symbols"
+        onChange={(e) => {
+          setQuery(e.target.value);
+          setOpen(true);
+        }}
+        onFocus={() => query.trim() && setOpen(true)}
+        onKeyDown={onKeyDown}
+        placeholder="Search symbols or companies…  ( / )"
         maxLength={40}
+        autoComplete="off"
       />
-      {query.trim() && (
-        <ul className="results" role="listbox">
-          {error && <li className="muted">{error}</li>}
-          {!error && results.length === 0 && <li className="muted">No matches</li>}
-          {results.map((r) => (
-            <li key={r.symbol}>
-              <button type="button" className="hit" onClick={() => pick(r.symbol, false)}>
-                <span className="sym">{r.symbol}</span> <span className="name">{r.name}</span>
-                <span className="muted"> {r.exchange}</span>
-              </button>
-              <button type="button" className="watch" onClick={() => pick(r.symbol, true)} title={`Watch ${r.symbol}`}>
-                + Watch
-              </button>
+      <ul id={LIST_ID} className="results" role="listbox" aria-label="Matching symbols" hidden={!expanded}>
+        {expanded &&
+          results.map((r, i) => (
+            <li
+              key={r.symbol}
+              id={`search-option-${i}`}
+              role="option"
+              aria-selected={i === active}
+              className={i === active ? 'active' : ''}
+              onMouseDown={(e) => e.preventDefault()}
+              onMouseEnter={() => setActive(i)}
+              onClick={() => pick(r.symbol)}
+            >
+              <span className="sym">{r.symbol}</span> <span className="name">{r.name}</span>
+              <span className="muted"> {r.exchange}</span>
             </li>
           ))}
-        </ul>
+      </ul>
+      {message && (
+        <p className="results-status muted" role="status">
+          {message}
+        </p>
       )}
     </div>
   );

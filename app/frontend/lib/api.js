@@ -1,4 +1,7 @@
 // API client: the base URL comes from /config.json at runtime, else NEXT_PUBLIC_API_URL, else same origin.
+// Every request carries this browser's watchlist key.
+
+import { watchlistKey } from './visitor';
 
 let configPromise;
 
@@ -8,6 +11,8 @@ export function loadConfig() {
     .catch(() => ({}))
     .then((cfg) => ({
       apiBaseUrl: String(cfg?.apiBaseUrl || process.env.NEXT_PUBLIC_API_URL || '').replace(/\/+$/, ''),
+      // how often the quote, chart, watchlist and overview refresh themselves (news: 5 times slower)
+      refreshSeconds: Math.max(1, Number(cfg?.refreshSeconds) || 60),
     }));
   return configPromise;
 }
@@ -25,7 +30,7 @@ async function request(method, path, body) {
   try {
     res = await fetch(apiBaseUrl + path, {
       method,
-      headers: body ? { 'Content-Type': 'application/json' } : undefined,
+      headers: { 'X-Watchlist-Key': watchlistKey(), ...(body ? { 'Content-Type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
   } catch {

@@ -20,3 +20,17 @@ export function timeAgo(iso) {
   if (minutes < 48 * 60) return `${Math.round(minutes / 60)}h ago`;
   return `${Math.round(minutes / 1440)}d ago`;
 }
+
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+
+export const formatVolume = (value) => (value == null ? '—' : compact.format(value));
+
+export function formatPercent(value) {
+  if (value == null) return '—';
+  const sign = value > 0 ? '+' : value < 0 ? '−' : '';
+  return `${sign}${money.format(Math.abs(value))}%`;
+}
+
+// A moment as the reader's clock shows it, e.g. 14:05:09.
+export const formatClock = (date) =>
+  date ? date.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '—';

@@ -26,3 +26,14 @@ test('every referenced /_next/static asset exists', () => {
 test('default runtime config points the API at the same origin', () => {
   assert.deepEqual(JSON.parse(read('config.json')), { apiBaseUrl: '' });
 });
+
+test('the exported page carries the dashboard with its accessible controls', () => {
+  const html = read('index.html');
+  assert.match(html, /aria-label="Market overview"/);
+  assert.match(html, /role="combobox"[^>]*aria-controls="search-results"|aria-controls="search-results"[^>]*role="combobox"/);
+  assert.match(html, /role="listbox"/);
+  assert.equal([...html.matchAll(/role="tab"/g)].length, 2);
+  assert.match(html, /role="tabpanel"/);
+  assert.equal([...html.matchAll(/aria-pressed="(true|false)"/g)].length, 5);
+  assert.equal([...html.matchAll(/aria-pressed="true"/g)].length, 1);
+});
