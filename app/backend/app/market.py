@@ -71,16 +71,21 @@ def new_york(moment: datetime) -> datetime:
     return utc - timedelta(hours=4 if dst_start <= utc < dst_end else 5)
 
 
-def last_session(moment: datetime) -> date:
-    """The latest trading day whose session has opened by `moment`: before 9:30 in New York, or on
-    a weekend or holiday, the session before (no price is "as of" a day that has not traded)."""
+def _latest_day_past(moment: datetime, clock: time) -> date:
+    """The latest trading day whose `clock` (New York time) is at or before `moment`."""
     local = new_york(moment)
     day = local.date()
-    if not (is_trading_day(day) and local.time() >= OPEN):
+    if not (is_trading_day(day) and local.time() >= clock):
         day -= timedelta(days=1)
         while not is_trading_day(day):
             day -= timedelta(days=1)
     return day
+
+
+def last_session(moment: datetime) -> date:
+    """The latest trading day whose session has opened by `moment`: before 9:30 in New York, or on
+    a weekend or holiday, the session before (no price is "as of" a day that has not traded)."""
+    return _latest_day_past(moment, OPEN)
 
 
 def sessions(end: date, count: int) -> list[date]:
@@ -112,13 +117,7 @@ def at_new_york(day: date, clock: time) -> datetime:
 def last_close(moment: datetime) -> datetime:
     """When the latest session that has ended by `moment` closed (UTC): prices fetched after it
     stay current until the next session opens."""
-    local = new_york(moment)
-    day = local.date()
-    if not (is_trading_day(day) and local.time() >= CLOSE):
-        day -= timedelta(days=1)
-        while not is_trading_day(day):
-            day -= timedelta(days=1)
-    return at_new_york(day, CLOSE)
+    return at_new_york(_latest_day_past(moment, CLOSE), CLOSE)
 
 
 def next_trading_day(day: date) -> date:

@@ -24,15 +24,19 @@ class Clock:
         return self.moment
 
 
-class FreeAlphaVantage(SampleProvider):
-    """Sample prices with a free Alpha Vantage key's limits: 25 calls a day, 100 sessions of history."""
-
-    name = "Alpha Vantage"
-    daily_calls = 25
+class Recorded(SampleProvider):
+    """The sample data on the test's clock, recording the calls made to it."""
 
     def __init__(self, clock: Clock, calls: list[str]):
         super().__init__(now=clock)
         self.calls = calls
+
+
+class FreeAlphaVantage(Recorded):
+    """Sample prices with a free Alpha Vantage key's limits: 25 calls a day, 100 sessions of history."""
+
+    name = "Alpha Vantage"
+    daily_calls = 25
 
     def quote(self, symbol):
         self.calls.append(f"quote {symbol}")
@@ -47,13 +51,9 @@ class FreeAlphaVantage(SampleProvider):
         return super().search(query)
 
 
-class FreeMarketAux(SampleProvider):
+class FreeMarketAux(Recorded):
     name = "MarketAux"
     daily_calls = 100
-
-    def __init__(self, clock: Clock, calls: list[str]):
-        super().__init__(now=clock)
-        self.calls = calls
 
     def news(self, symbols, limit):
         self.calls.append(f"news {','.join(symbols)}")
