@@ -35,10 +35,10 @@ def handler(event: Any = None, context: Any = None, now: datetime | None = None)
         try:
             row = store.symbol_row(db, symbol)
             inserted, updated = service.fetch_history(
-                db, provider, symbol, service.history_request(row, service.FULL_DAYS), now, lambda call: call())
+                db, provider, symbol, service.history_request(row, service.FULL_DAYS, now), now, lambda call: call())
             summary["prices_inserted"] += inserted
             summary["prices_updated"] += updated
-            if symbol in watched and budget.take(db, news, "ingest", now):
+            if symbol in watched and news.has_news and budget.take(db, news, "ingest", now):
                 summary["news_inserted"] += store.store_news(db, provider.news([symbol], NEWS_LIMIT))
                 store.mark(db, [symbol], "news_at", now)
         except (ProviderError, SymbolNotFound) as exc:

@@ -8,17 +8,19 @@ from datetime import datetime
 from app.db import Database
 from app.providers import Provider
 
-# What the page may spend (refreshing a quote, a chart, a search, news); the ingestion job gets
-# the rest, so a busy day of page views never starves the next morning's ingest.
-LIVE_SHARE = 0.4
+# What page views may spend refreshing quotes, charts and news ("live"), and searching ("search":
+# its own share, so anyone typing random queries cannot leave the quotes stale); the ingestion job
+# gets the rest, so a busy day of page views never starves the next morning's ingest.
+SHARES = {"live": 0.3, "search": 0.1}
 
 
 def limit(provider: Provider, purpose: str) -> int | None:
-    """Calls per UTC day that `purpose` ("live" or "ingest") may make to `provider`; None: no limit."""
+    """Calls per UTC day that `purpose` ("live", "search" or "ingest") may make to `provider`;
+    None: no limit."""
     if provider.daily_calls is None:
         return None
-    live = int(provider.daily_calls * LIVE_SHARE)
-    return live if purpose == "live" else provider.daily_calls - live
+    shares = {name: int(provider.daily_calls * share) for name, share in SHARES.items()}
+    return shares.get(purpose, provider.daily_calls - sum(shares.values()))
 
 
 def take(db: Database, provider: Provider, purpose: str, now: datetime) -> bool:

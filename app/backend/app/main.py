@@ -62,9 +62,9 @@ def visitor_owner(x_watchlist_key: Annotated[str | None, Header()] = None) -> st
     return visitor.owner(x_watchlist_key)
 
 
-def writer(request: Request, owner: Annotated[str, Depends(visitor_owner)], cache: CacheDep) -> str:
+def writer(request: Request, owner: Annotated[str, Depends(visitor_owner)], cache: CacheDep, now: Now) -> str:
     """The owner of a write, counted against the write limits."""
-    visitor.check_write(cache, owner, request.client.host if request.client else "unknown")
+    visitor.check_write(cache, owner, visitor.client_address(request), now.timestamp())
     return owner
 
 
@@ -169,6 +169,8 @@ def create_app(settings: Settings | None = None, origin_secret: OriginSecret | N
         origin_secret = OriginSecret.for_arn(settings.origin_secret_arn)
     if origin_secret is not None:  # added last: the outermost middleware, before CORS and routes
         application.add_middleware(OriginCheckMiddleware, secret=origin_secret)
+    # only requests that proved they came through CloudFront may name their viewer's address
+    application.state.behind_cloudfront = origin_secret is not None
     application.add_exception_handler(SymbolNotFound, _error(status.HTTP_404_NOT_FOUND))
     application.add_exception_handler(visitor.MissingKey, _error(status.HTTP_401_UNAUTHORIZED))
     application.add_exception_handler(visitor.RateLimited, _rate_limited)

@@ -53,11 +53,13 @@ def history_fresh(updated_at: datetime | None, now: datetime, interval: timedelt
     return updated_at is not None and (now - updated_at < interval or updated_at >= market.last_close(now))
 
 
-def ask(db: Database, provider: Provider, kind: str, now: datetime, call: Callable[[], T]) -> T:
+def ask(db: Database, provider: Provider, kind: str, now: datetime, call: Callable[[], T],
+        purpose: str = "live") -> T:
     """Make one provider call for the page, within the day's budget of the provider that answers it."""
     source = provider.source(kind)
-    if not budget.take(db, source, "live", now):
-        raise QuotaSpent(f"{source.name}'s daily call budget is spent; showing stored data")
+    if not budget.take(db, source, purpose, now):
+        raise QuotaSpent(f"{source.name}'s daily {'search' if purpose == 'search' else 'call'} budget is spent;"
+                         " showing stored data")
     return call()
 
 
@@ -81,11 +83,12 @@ def stored_quote(db: Database, symbol: str) -> Quote | None:
 def save_quote(db: Database, quote: Quote, now: datetime) -> None:
     """A quote is the day's bar so far, and the previous session's close: stored with the bars, so the
     chart and the list show it, and the stored quote has its change."""
+    day = min(quote.as_of, market.last_session(now))  # a provider's UTC date may be tomorrow in New York
     bars = [PricePoint(
-        date=quote.as_of, open=quote.open, high=quote.high, low=quote.low, close=quote.price, volume=quote.volume,
+        date=day, open=quote.open, high=quote.high, low=quote.low, close=quote.price, volume=quote.volume,
     )]
     if quote.previous_close:
-        bars.append(PricePoint(date=market.sessions(quote.as_of - timedelta(days=1), 1)[0], close=quote.previous_close))
+        bars.append(PricePoint(date=market.sessions(day - timedelta(days=1), 1)[0], close=quote.previous_close))
     store.store_prices(db, quote.symbol, bars)
     store.mark(db, [quote.symbol], "quote_at", now)
     store.remember_names(db, [quote])
@@ -106,21 +109,27 @@ def get_quote(db: Database, provider: Provider, symbol: str, now: datetime, live
         return stored.model_copy(update={"stale": True, "note": str(exc)})
     save_quote(db, quote, now)
     stored = stored_quote(db, symbol)
-    return quote.model_copy(update={"updated_at": now, "name": stored.name if stored else quote.name})
+    return quote.model_copy(update={"updated_at": now, "name": stored.name if stored else quote.name,
+                                    "as_of": min(quote.as_of, market.last_session(now))})
 
 
 def fetch_history(db: Database, provider: Provider, symbol: str, days: int, now: datetime,
                   call: Callable[[Callable[[], list[PricePoint]]], list[PricePoint]]) -> tuple[int, int]:
     """Fetch `days` of bars through `call` (which spends the budget), store them and record it."""
     points = call(lambda: provider.history(symbol, days))
+    if not points and not store.bars(db, symbol, latest=1):
+        raise SymbolNotFound(symbol)  # FMP answers an unknown symbol with no bars: nothing recorded
     counts = store.store_prices(db, symbol, points)
     store.mark(db, [symbol], "history_at", now, history_days=days)
     return counts
 
 
-def history_request(row: dict | None, days: int) -> int:
-    """How many days to ask the provider for, given what it was asked before."""
-    return TOP_UP_DAYS if row and row["history_days"] >= max(days, FULL_DAYS) else max(days, FULL_DAYS)
+def history_request(row: dict | None, days: int, now: datetime) -> int:
+    """How many days to ask the provider for, given what it was asked before and when: a year the
+    first time, then the days since the last fetch (at least TOP_UP_DAYS), so no gap is left."""
+    if not (row and row["history_days"] >= max(days, FULL_DAYS) and row["history_at"]):
+        return max(days, FULL_DAYS)
+    return min(FULL_DAYS, max(TOP_UP_DAYS, (now - row["history_at"]).days + TOP_UP_DAYS))
 
 
 def get_history(db: Database, provider: Provider, symbol: str, days: int, now: datetime) -> History:
@@ -128,18 +137,19 @@ def get_history(db: Database, provider: Provider, symbol: str, days: int, now: d
     were never asked for that far back; `partial` when the provider has none that early."""
     start = market.last_session(now) - timedelta(days=days)
     row = store.symbol_row(db, symbol)
-    note, stale = None, False
+    note, failure = None, None
     if not (row and row["history_days"] >= days and history_fresh(row["history_at"], now, every(provider, "history"))):
         try:
-            fetch_history(db, provider, symbol, history_request(row, days), now,
+            fetch_history(db, provider, symbol, history_request(row, days, now), now,
                           lambda call: ask(db, provider, "prices", now, call))
         except ProviderError as exc:
             log.warning("history of %s: serving stored prices: %s", symbol, exc)
-            note, stale = str(exc), True
+            note, failure = str(exc), exc
         row = store.symbol_row(db, symbol)
     points = store.bars(db, symbol, since=start)
-    if stale and not points:
-        raise ProviderError(note)
+    if failure and not points:
+        raise failure
+    stale = failure is not None
     partial = bool(points) and points[0].date > market.next_trading_day(start) + PARTIAL_SLACK
     if partial and not stale:
         note = f"prices from {points[0].date} on: {provider.source('prices').name} returned none earlier"
@@ -148,41 +158,45 @@ def get_history(db: Database, provider: Provider, symbol: str, days: int, now: d
 
 
 def get_news(db: Database, provider: Provider, symbols: list[str], limit: int, now: datetime) -> NewsFeed:
-    """Stored news of the symbols; those not asked for recently are fetched first, in one call."""
+    """Stored news of the symbols; the known ones (quoted, charted or ingested before: no provider
+    call and no row for a made-up symbol) not asked for recently are fetched first, in one call."""
     if not symbols:
         return NewsFeed(items=[], updated_at=now)
     rows = store.symbol_rows(db, symbols)
     interval = every(provider, "news")
-    due = [s for s in symbols if not ((at := rows.get(s, {}).get("news_at")) and now - at < interval)]
-    note = None
-    if due := due[:MAX_NEWS_SYMBOLS]:
+    due = [s for s in symbols if s in rows and not ((at := rows[s]["news_at"]) and now - at < interval)]
+    note, failure = None, None
+    if (due := due[:MAX_NEWS_SYMBOLS]) and provider.source("news").has_news:
         try:
             fetched = ask(db, provider, "news", now, lambda: provider.news(due, NEWS_FETCH_LIMIT))
         except ProviderError as exc:
             log.warning("news of %s: serving stored news: %s", ",".join(due), exc)
-            note = str(exc)
+            note, failure = str(exc), exc
         else:
             store.store_news(db, fetched)
-            # a symbol nobody has stored anything of is not recorded (no row per made-up symbol)
-            known = set(rows) | {item.symbol for item in fetched}
-            store.mark(db, [s for s in due if s in known], "news_at", now)
+            store.mark(db, due, "news_at", now)
     items = store.news(db, symbols, limit, now - store.NEWS_KEPT)
-    if note and not items:
-        raise ProviderError(note)
+    if failure and not items:
+        raise failure
     times = [row["news_at"] for row in store.symbol_rows(db, symbols).values() if row["news_at"]]
     return NewsFeed(items=items, stale=note is not None, note=note, updated_at=min(times) if times else None)
 
 
 def search(db: Database, cache: Cache, provider: Provider, query: str, now: datetime) -> list[SymbolMatch]:
-    """The provider's matches (cached a day), or the stored symbols' when it cannot be asked."""
+    """The provider's matches (cached a day), or the stored symbols' when it cannot be asked. With a
+    metered provider the stored symbols come first: it is asked (from the search budget) only for
+    a query of 2 or more characters that matches none of them."""
     q = query.strip()
+    stored = store.search_names(db, q)
+    if metered(provider, "prices") and (stored or len(q) < 2):
+        return stored
     try:
         hits = cache.get_or_set(f"search:{q.lower()}", SEARCH_TTL, list[SymbolMatch],
-                                lambda: ask(db, provider, "prices", now, lambda: provider.search(q)))
-    except ProviderError as exc:
-        if hits := store.search_names(db, q):
-            return hits
-        raise exc from None
+                                lambda: ask(db, provider, "prices", now, lambda: provider.search(q), "search"))
+    except ProviderError:
+        if stored:
+            return stored
+        raise
     store.remember_names(db, hits)
     return hits
 
@@ -194,6 +208,8 @@ def overview(db: Database, provider: Provider, symbols: list[str], now: datetime
     for symbol in symbols:
         try:
             quote = get_quote(db, provider, symbol, now, live=not metered(provider, "prices"))
+            if quote.as_of < market.last_session(now) and not quote.stale:  # the ingestion job is behind
+                quote = quote.model_copy(update={"stale": True, "note": f"last stored close is {quote.as_of}'s"})
             indices.append(IndexQuote(symbol=symbol, quote=quote))
         except (ProviderError, SymbolNotFound) as exc:
             indices.append(IndexQuote(symbol=symbol, error=str(exc)))

@@ -30,7 +30,8 @@ def symbol_row(db: Database, symbol: str) -> dict[str, Any] | None:
 def mark(db: Database, symbols: Iterable[str], column: str, at: datetime, history_days: int = 0) -> None:
     """Record that `column` ("quote_at", "history_at" or "news_at") of each symbol came from the
     provider `at`; a history fetch also records how many days it asked for."""
-    assert column in ("quote_at", "history_at", "news_at")
+    if column not in ("quote_at", "history_at", "news_at"):
+        raise ValueError(f"not a time column of symbols: {column}")
     with db.connection() as conn:
         conn.execute(f"""
             INSERT INTO symbols (symbol, {column}, history_days) SELECT s, %s, %s FROM unnest(%s::text[]) s

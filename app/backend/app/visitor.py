@@ -12,6 +12,7 @@ import threading
 import time
 
 import redis
+from starlette.requests import Request
 
 from app.cache import PREFIX, Cache
 
@@ -42,6 +43,16 @@ def owner(key: str | None) -> str:
             "(the page makes one)"
         )
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def client_address(request: Request) -> str:
+    """Who a write is counted against: behind CloudFront (the origin secret checked) the viewer's
+    address from CloudFront-Viewer-Address ("IP:port", which the API's origin request policy
+    forwards and a viewer cannot set), else the connection's (API Gateway's sourceIp on Lambda)."""
+    viewer = request.headers.get("cloudfront-viewer-address", "")
+    if viewer and getattr(request.app.state, "behind_cloudfront", False):
+        return viewer.rsplit(":", 1)[0]
+    return request.client.host if request.client else "unknown"
 
 
 _local: dict[str, int] = {}

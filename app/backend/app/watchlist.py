@@ -20,6 +20,12 @@ class WatchlistFull(Exception):
     """A watchlist holds at most MAX_SYMBOLS symbols (HTTP 409)."""
 
 
+def ensure_room(count: int, watched: bool) -> None:
+    """WatchlistFull when a symbol not watched yet would pass the cap."""
+    if not watched and count >= MAX_SYMBOLS:
+        raise WatchlistFull(f"a watchlist holds at most {MAX_SYMBOLS} symbols; remove one first")
+
+
 def symbols_of(db: Database, owner: str) -> list[str]:
     with db.connection() as conn:
         rows = conn.execute("SELECT symbol FROM watchlist WHERE owner = %s ORDER BY added_at, symbol", (owner,))
@@ -68,15 +74,18 @@ def items(db: Database, provider: Provider, owner: str, days: int, now: datetime
 def add(db: Database, provider: Provider, owner: str, symbol: str, now: datetime) -> WatchlistItem:
     """Watch a symbol the provider knows (SymbolNotFound otherwise), its year of prices stored first."""
     watched = symbols_of(db, owner)
-    if symbol not in watched and len(watched) >= MAX_SYMBOLS:
-        raise WatchlistFull(f"a watchlist holds at most {MAX_SYMBOLS} symbols; remove one first")
+    ensure_room(len(watched), symbol in watched)  # before spending provider calls
     if service.metered(provider, "prices"):  # one call: the year of bars, the quote from them
         service.get_history(db, provider, symbol, service.FULL_DAYS, now)
         quote = service.get_quote(db, provider, symbol, now, live=False)
     else:  # the quote names the symbol
         quote = service.get_quote(db, provider, symbol, now)
         service.get_history(db, provider, symbol, service.FULL_DAYS, now)
-    with db.connection() as conn:
+    with db.connection() as conn:  # counted again under a lock: two adds at once cannot pass the cap
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (owner,))
+        count = conn.execute("SELECT count(*) AS n, bool_or(symbol = %s) AS has FROM watchlist WHERE owner = %s",
+                             (symbol, owner)).fetchone()
+        ensure_room(count["n"], bool(count["has"]))
         conn.execute(
             "INSERT INTO watchlist (owner, symbol, name) VALUES (%s, %s, %s) ON CONFLICT (owner, symbol) DO NOTHING",
             (owner, symbol, quote.name),

@@ -143,7 +143,15 @@ def test_the_watchlist_refuses_requests_without_a_key(client, headers):
         assert conn.execute("SELECT count(*) AS n FROM watchlist").fetchone()["n"] == 0
 
 
-def test_watchlist_writes_are_rate_limited(client):
+@pytest.fixture
+def pinned_minute():
+    """Writes counted in one window: the clock at the start of a minute."""
+    from datetime import UTC, datetime
+
+    app.dependency_overrides[deps.get_now] = lambda: datetime(2026, 11, 18, 15, 0, 1, tzinfo=UTC)
+
+
+def test_watchlist_writes_are_rate_limited(client, pinned_minute):
     from app import visitor
 
     statuses = [client.post("/api/watchlist", json={"symbol": "KO"}, headers=ALICE).status_code
@@ -151,19 +159,45 @@ def test_watchlist_writes_are_rate_limited(client):
     assert statuses[:-1] == [201] * visitor.LIMITS["key"]
     limited = client.delete("/api/watchlist/KO", headers=ALICE)
     assert limited.status_code == 429 and "too many" in limited.json()["detail"]
-    assert 0 < int(limited.headers["Retry-After"]) <= visitor.WINDOW
+    assert int(limited.headers["Retry-After"]) == visitor.WINDOW - 1
     assert statuses[-1] == 429
     # reads are not limited, and another key is counted on its own
     assert client.get("/api/watchlist", headers=ALICE).status_code == 200
     assert client.post("/api/watchlist", json={"symbol": "KO"}, headers=BOB).status_code == 201
 
 
-def test_writes_from_one_address_are_limited_across_keys(client):
+def test_writes_from_one_address_are_limited_across_keys(client, pinned_minute):
     from app import visitor
 
     codes = [client.delete("/api/watchlist/KO", headers={"X-Watchlist-Key": f"key-{i:04d}-0123456789abcdefg"}).status_code
              for i in range(visitor.LIMITS["address"] + 1)]
     assert codes[:-1] == [404] * visitor.LIMITS["address"] and codes[-1] == 429
+
+
+def test_behind_cloudfront_writes_are_counted_per_viewer(pinned_minute):
+    from fastapi.testclient import TestClient
+
+    from app import visitor
+    from app.main import create_app
+    from app.origin import OriginSecret
+
+    edge = TestClient(create_app(origin_secret=OriginSecret(lambda: ["edge-token"])))
+    edge.app.dependency_overrides[deps.get_now] = app.dependency_overrides[deps.get_now]
+
+    def delete(i, viewer):
+        return edge.delete("/api/watchlist/KO", headers={
+            "X-Origin-Verify": "edge-token", "CloudFront-Viewer-Address": f"{viewer}:4{i:04d}",
+            "X-Watchlist-Key": f"key-{i:04d}-0123456789abcdefg"}).status_code
+
+    limit = visitor.LIMITS["address"]
+    assert [delete(i, "198.51.100.7") for i in range(limit + 1)][-2:] == [404, 429]
+    assert delete(0, "2001:db8::7") == 404  # another viewer behind the same edge is not limited
+    # without the origin secret the header is the viewer's own word: ignored
+    direct = TestClient(app)
+    plain = [direct.delete("/api/watchlist/KO", headers={
+        "CloudFront-Viewer-Address": f"203.0.113.{i}:1", "X-Watchlist-Key": f"key-{i:04d}-0123456789abcdefh"}).status_code
+        for i in range(limit + 1)]
+    assert plain[-1] == 429
 
 
 def test_a_watchlist_is_bounded(client, monkeypatch):
@@ -208,6 +242,7 @@ def test_watchlist_falls_back_to_stored_closes(client):
 
 
 def test_news_for_symbol(client):
+    client.get("/api/quote/TSLA")  # news is fetched for symbols the app knows (the page asks the quote first)
     response = client.get("/api/news", params={"symbol": "tsla", "limit": 4})
     assert response.status_code == 200
     assert response.json()["stale"] is False

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import ingest
-from app import deps, market, visitor
+from app import deps, market, store, visitor
 from app.main import app
 from app.providers import CompositeProvider, Provider, ProviderError, SampleProvider
 
@@ -37,6 +37,7 @@ class FreeAlphaVantage(Recorded):
 
     name = "Alpha Vantage"
     daily_calls = 25
+    has_news = False
 
     def quote(self, symbol):
         self.calls.append(f"quote {symbol}")
@@ -137,6 +138,7 @@ def test_ranges_longer_than_the_provider_gives_are_labelled(client, day):
 
 class Failing(Provider):
     name = "failing"
+    has_news = True
 
     def quote(self, symbol):
         raise ProviderError("upstream exploded")
@@ -153,6 +155,7 @@ def test_each_panel_falls_back_to_what_is_stored(client, day):
     clock.moment = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
     good = {path: client.get(path).json() for path in ("/api/quote/KO", "/api/history/KO?days=30")}
     client.get("/api/news", params={"symbol": "KO"})
+    store.mark(deps.get_db(), ["V"], "quote_at", clock() - timedelta(days=30))  # known, nothing stored
     app.dependency_overrides[deps.get_provider] = Failing
     clock.moment += timedelta(days=1)  # all of it is due again
 
@@ -165,9 +168,9 @@ def test_each_panel_falls_back_to_what_is_stored(client, day):
     assert feed["stale"] and feed["note"] == "news upstream exploded" and feed["items"]
 
     # nothing stored: each panel's own error
-    assert client.get("/api/quote/PEP").status_code == 502
-    assert client.get("/api/history/PEP").status_code == 502
-    news = client.get("/api/news", params={"symbol": "PEP"})
+    assert client.get("/api/quote/V").status_code == 502
+    assert client.get("/api/history/V").status_code == 502
+    news = client.get("/api/news", params={"symbol": "V"})
     assert (news.status_code, news.json()) == (502, {"detail": "news upstream exploded"})
 
 
@@ -201,3 +204,90 @@ def test_the_overview_tells_the_market_state_and_the_funds(client, day, moment, 
     assert all(i["quote"]["change"] != 0 for i in again["indices"])
     nxt = datetime.fromisoformat(body["market"]["next_change"])
     assert nxt > moment and market.new_york(nxt).time() in (market.OPEN, market.CLOSE)
+
+
+def test_searching_spends_its_own_share_and_asks_only_for_what_is_not_stored(client, day):
+    clock, prices, _ = day
+    clock.moment = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+    client.get("/api/quote/KO")  # stored: KO, The Coca-Cola Company
+    assert [h["symbol"] for h in client.get("/api/search", params={"q": "coca"}).json()] == ["KO"]
+    assert [h["symbol"] for h in client.get("/api/search", params={"q": "x"}).json()] == []  # 1 character
+    assert prices == ["quote KO"]
+    # random queries spend the search share (2 calls a day on a free key), then get stored matches
+    for q in ("zq1", "zq2", "zq3"):
+        client.get("/api/search", params={"q": q})
+    assert prices == ["quote KO", "search zq1", "search zq2"]
+    spent = client.get("/api/search", params={"q": "zq4"})
+    assert spent.status_code == 503 and "search budget is spent" in spent.json()["detail"]
+    # and the quotes' share is untouched
+    clock.moment += timedelta(hours=1)
+    assert client.get("/api/quote/KO").json()["stale"] is False and prices[-1] == "quote KO"
+
+
+def test_news_is_asked_only_for_known_symbols(client, day):
+    clock, _, news = day
+    clock.moment = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+    assert client.get("/api/news", params={"symbol": "ZZZZ"}).json()["items"] == []
+    assert news == []
+    with deps.get_db().connection() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM symbols").fetchone()["n"] == 0
+    client.get("/api/quote/KO")
+    assert client.get("/api/news", params={"symbol": "KO"}).json()["items"] and news == ["news KO"]
+
+
+def test_a_provider_without_news_spends_no_call_on_it(client, day, monkeypatch):
+    clock, prices, _ = day
+    alpha = FreeAlphaVantage(clock, prices)
+    provider = CompositeProvider(alpha, alpha)  # an Alpha Vantage key and no MarketAux key
+    app.dependency_overrides[deps.get_provider] = lambda: provider
+    monkeypatch.setattr(ingest, "get_provider", lambda: provider)
+    watch_all(["KO"])
+    summary = ingest.handler(now=clock())
+    assert summary["news_inserted"] == 0 and summary["skipped"] == []
+    clock.moment = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+    assert client.get("/api/news", params={"symbol": "KO"}).json()["items"] == []
+    with deps.get_db().connection() as conn:
+        calls = {r["purpose"]: r["calls"] for r in conn.execute("SELECT purpose, calls FROM provider_calls")}
+    assert calls == {"ingest": 5}  # the 4 funds and KO: prices only
+
+
+def test_a_later_fetch_fills_the_days_since_the_last(client, day):
+    clock, _, _ = day
+    clock.moment = datetime(2026, 9, 1, 15, 0, tzinfo=UTC)
+    client.get("/api/history/KO", params={"days": 30})
+    clock.moment = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # 11 weeks later
+    points = client.get("/api/history/KO", params={"days": 90}).json()["points"]
+    dates = [p["date"] for p in points]
+    expected = [d.isoformat() for d in market.sessions(market.last_session(clock()), 100)
+                if d > market.last_session(clock()) - timedelta(days=90)]
+    assert dates == expected  # no gap between the two fetches
+
+
+class EmptyForUnknown(SampleProvider):
+    """Like FMP: an unknown symbol's history is an empty list, not an error."""
+
+    def history(self, symbol, days):
+        return [] if symbol == "ZZZZ" else super().history(symbol, days)
+
+
+def test_an_empty_history_of_an_unknown_symbol_is_404_and_recorded_nowhere(client):
+    app.dependency_overrides[deps.get_provider] = EmptyForUnknown
+    assert client.get("/api/history/ZZZZ").status_code == 404
+    with deps.get_db().connection() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM symbols").fetchone()["n"] == 0
+
+
+def test_a_spent_budget_keeps_its_status_for_charts_too(client, day):
+    clock, _, _ = day
+    clock.moment = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+    with deps.get_db().connection() as conn:
+        conn.execute("INSERT INTO provider_calls VALUES ('Alpha Vantage', %s, 'live', 10)", (clock().date(),))
+    assert client.get("/api/history/PEP").status_code == 503
+
+
+def test_the_overview_marks_funds_the_ingestion_job_left_behind(client, day):
+    clock, _, _ = day
+    ingest.handler(now=clock())  # Wednesday 06:00: Tuesday's closes
+    clock.moment = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # Friday: no ingestion since
+    spy = client.get("/api/overview").json()["indices"][0]["quote"]
+    assert spy["as_of"] == "2026-11-17" and spy["stale"] is True and "2026-11-17" in spy["note"]

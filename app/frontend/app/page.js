@@ -47,8 +47,10 @@ export default function Dashboard() {
   const history = usePanel(selected && `history:${selected}:${days}`, () => api.get(`/api/history/${symbol}?days=${days}`), refreshMs);
   const watched = watchlist.data ?? [];
   const watchedKey = watched.map((item) => item.symbol).join(',');
+  // a symbol's news once its quote has answered (the API fetches news only for symbols it knows)
+  const quoteSettled = Boolean(quote.data || quote.error);
   const news = usePanel(
-    newsScope === 'symbol' ? selected && `news:${selected}` : `news:watchlist:${watchedKey}`,
+    newsScope === 'symbol' ? (selected && quoteSettled ? `news:${selected}` : null) : `news:watchlist:${watchedKey}`,
     () => api.get(newsScope === 'symbol' ? `/api/news?symbol=${symbol}` : '/api/news'),
     refreshMs * 5,
   );
@@ -131,11 +133,14 @@ export default function Dashboard() {
               <h2 id="quote-title">{q?.symbol ?? selected ?? '—'}</h2>
               <div className="muted">{q?.name}</div>
             </div>
-            <div className="quote-price" aria-live="polite">
-              <span className="price">{formatPrice(q?.price)}</span>
-              <span className={`chg ${trend(q?.change)}`}>{formatChange(q?.change, q?.change_percent)}</span>
+            <div className="quote-price">
+              <span aria-live="polite" className="live">
+                <span className="price">{formatPrice(q?.price)}</span>
+                <span className={`chg ${trend(q?.change)}`}>{formatChange(q?.change, q?.change_percent)}</span>
+              </span>
               <span className="muted asof">
-                as of {q?.as_of ?? '—'} · updated {formatClock(quote.updatedAt)}
+                as of {q?.as_of ?? '—'} · prices from {q?.updated_at ? formatClock(new Date(q.updated_at)) : '—'} ·
+                checked {formatClock(quote.updatedAt)}
               </span>
             </div>
             {selected && watchlist.data && !isWatched && (
@@ -184,7 +189,10 @@ export default function Dashboard() {
             ))}
           </div>
           <div id="news-tabpanel" role="tabpanel" aria-labelledby={TABS.find(([s]) => s === newsScope)[1]}>
-            <p className="muted updated">News updated {formatClock(news.updatedAt)}</p>
+            <p className="muted updated">
+              News from {news.data?.updated_at ? formatClock(new Date(news.data.updated_at)) : '—'} · checked{' '}
+              {formatClock(news.updatedAt)}
+            </p>
             <NewsList panel={news} />
           </div>
         </section>

@@ -35,6 +35,7 @@ export default function MarketStrip({ panel, movers, onSelect }) {
               <span className={`chg ${trend(quote?.change)}`}>
                 {quote ? formatChange(quote.change, quote.change_percent) : 'unavailable'}
               </span>
+              {quote?.stale && <span className="badge">as of {quote.as_of}</span>}
             </button>
           </li>
         ))}

@@ -13,8 +13,8 @@ function typingIn(target) {
 
 export default function SymbolSearch({ onSelect }) {
   const [query, setQuery] = useState('');
-  const [results, setResults] = useState([]);
-  const [error, setError] = useState('');
+  // the answer and the query it answers: results of an older query are never shown or picked
+  const [answer, setAnswer] = useState({ q: '', hits: [], error: '' });
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
   const box = useRef(null);
@@ -22,17 +22,13 @@ export default function SymbolSearch({ onSelect }) {
 
   useEffect(() => {
     const q = query.trim();
-    if (!q) {
-      setResults([]);
-      setError('');
-      return undefined;
-    }
+    if (!q) return undefined;
     let stale = false;
     const timer = setTimeout(() => {
       api
         .get(`/api/search?q=${encodeURIComponent(q)}`)
-        .then((hits) => !stale && (setResults(hits), setError(''), setActive(hits.length ? 0 : -1)))
-        .catch((e) => !stale && (setResults([]), setError(e.message)));
+        .then((hits) => !stale && (setAnswer({ q, hits, error: '' }), setActive(hits.length ? 0 : -1)))
+        .catch((e) => !stale && setAnswer({ q, hits: [], error: e.message }));
     }, 250);
     return () => {
       stale = true;
@@ -58,9 +54,11 @@ export default function SymbolSearch({ onSelect }) {
     };
   }, []);
 
+  const current = answer.q === query.trim() ? answer : null;
+  const results = current?.hits ?? [];
+
   const pick = (symbol) => {
     setQuery('');
-    setResults([]);
     setOpen(false);
     onSelect(symbol);
   };
@@ -88,7 +86,8 @@ export default function SymbolSearch({ onSelect }) {
   };
 
   const expanded = open && query.trim() !== '' && results.length > 0;
-  const message = open && query.trim() ? error || (results.length === 0 ? 'No matches' : '') : '';
+  const message =
+    open && query.trim() ? (!current ? 'Searching…' : current.error || (results.length === 0 ? 'No matches' : '')) : '';
   return (
     <div className="search" ref={box}>
       <input

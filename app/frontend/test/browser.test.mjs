@@ -95,9 +95,9 @@ test('a terminal: overview strip, dense watchlist, statistics and prices under t
   assert.equal(details.rows, 8);
 
   const asOf = await page.evaluate(text('.quote .asof'));
-  assert.match(asOf, /^as of \d{4}-\d\d-\d\d · updated \d\d:\d\d:\d\d$/);
+  assert.match(asOf, /^as of \d{4}-\d\d-\d\d · prices from \d\d:\d\d:\d\d · checked \d\d:\d\d:\d\d$/);
   await page.waitFor(`${text('.quote .asof')} !== ${JSON.stringify(asOf)}`, 'the quote to refresh itself');
-  assert.match(await page.waitFor(text('.news-panel .updated')), /^News updated \d\d:\d\d:\d\d$/);
+  assert.match(await page.waitFor(text('.news-panel .updated')), /^News from \d\d:\d\d:\d\d · checked \d\d:\d\d:\d\d$/);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

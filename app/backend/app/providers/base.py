@@ -31,6 +31,8 @@ class Provider:
     name = "provider"
     # Calls a day the provider's free plan allows; None: unmetered (see app/budget.py).
     daily_calls: int | None = None
+    # whether news() asks anyone (the price providers' returns nothing, and costs no call)
+    has_news = False
 
     def source(self, kind: str) -> Provider:
         """The provider that answers `kind` ("prices" or "news") calls: the one whose budget they spend."""

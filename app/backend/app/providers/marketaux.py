@@ -8,6 +8,7 @@ from app.providers.base import HttpProvider, ProviderError
 
 class MarketAux(HttpProvider):
     name = "MarketAux"
+    has_news = True
     daily_calls = 100  # the free plan's limit
     base_url = "https://api.marketaux.com/v1/"
     key_param = "api_token"

@@ -61,6 +61,7 @@ class SampleProvider(Provider):
     """Serves ~20 well-known symbols without any network access."""
 
     name = "sample"
+    has_news = True
 
     def __init__(self, now: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.now = now
