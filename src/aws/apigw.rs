@@ -64,7 +64,7 @@ async fn routes(c: &Call<'_>, api: &str) -> Result<BTreeMap<String, (String, Str
         .collect())
 }
 
-pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
+pub async fn read(c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
     let Some(api) = find(c).await? else {
         return Ok(None);
     };
@@ -90,6 +90,10 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
                 .unwrap_or_default(),
         ),
     );
+    a.insert(
+        "cors_headers".into(),
+        cors_headers(api.cors_configuration().map(|c| c.allow_headers()), p),
+    );
     a.extend(stage);
     let endpoint = api.api_endpoint().unwrap_or_default().to_string();
     let mut o = Attrs::new();
@@ -112,13 +116,38 @@ pub async fn read(c: &Call<'_>) -> Result<Option<Live>> {
     }))
 }
 
+/// The allowed headers as the declaration spells them when they are the same names (HTTP header
+/// names are case-insensitive), else the API's, sorted. Without a CORS configuration they do not
+/// apply: the declaration's, so that no change is planned for them alone.
+fn cors_headers(live: Option<&[String]>, p: &Attrs) -> Value {
+    let declared = p
+        .get("cors_headers")
+        .cloned()
+        .unwrap_or(Value::Array(vec![]));
+    let want = super::strings(Some(&declared));
+    let Some(live) = live else {
+        return declared;
+    };
+    let lower = |v: &[String]| {
+        let mut v: Vec<String> = v.iter().map(|h| h.to_ascii_lowercase()).collect();
+        v.sort();
+        v
+    };
+    if lower(live) == lower(&want) {
+        declared
+    } else {
+        super::sorted(live.to_vec())
+    }
+}
+
 fn cors(p: &Attrs) -> Result<Option<Cors>> {
     let origins = p.list("cors_origins")?;
+    let headers = p.list("cors_headers")?;
     Ok((!origins.is_empty()).then(|| {
         Cors::builder()
             .set_allow_origins(Some(origins))
             .allow_methods("*")
-            .allow_headers("content-type")
+            .set_allow_headers(Some(headers))
             .max_age(3600)
             .build()
     }))
@@ -173,12 +202,10 @@ async fn drop_twins(c: &Call<'_>, ours: &str) -> Result<()> {
 
 pub async fn update(c: &Call<'_>, p: &Attrs, live: &Live) -> Result<()> {
     let id = live.outputs.s("id")?;
-    if live
-        .attrs
-        .get("cors_origins")
-        .map(|v| super::strings(Some(v)))
-        != Some(p.list("cors_origins")?)
-    {
+    let differs = |name: &str| -> Result<bool> {
+        Ok(live.attrs.get(name).map(|v| super::strings(Some(v))) != Some(p.list(name)?))
+    };
+    if differs("cors_origins")? || differs("cors_headers")? {
         c.aws.mutated();
         match cors(p)? {
             Some(cors) => {

@@ -98,6 +98,26 @@ fn removing_statements_cors_origins_and_emails_removes_them() {
     );
     assert_eq!(planned(&p), one("api_origin", "update", "cors_origins"));
     converge(&p);
+    // The browser may send the headers the stack names (the app's watchlist key among them), and
+    // a changed list is planned and applied on its own.
+    let allowed = |p: &Project| {
+        p.py(
+            "api = [a for a in c('apigatewayv2').get_apis()['Items'] if a['Name'] == 'fintech-tracker-dev-api-origin'][0]\n\
+             out(sorted(api['CorsConfiguration']['AllowHeaders']))",
+        )
+    };
+    assert_eq!(
+        allowed(&p),
+        serde_json::json!(["content-type", "x-watchlist-key"])
+    );
+    p.edit(
+        "stacks/serverless.yaml",
+        "cors_headers: [content-type, x-watchlist-key]",
+        "cors_headers: [content-type]",
+    );
+    assert_eq!(planned(&p), one("api_origin", "update", "cors_headers"));
+    converge(&p);
+    assert_eq!(allowed(&p), serde_json::json!(["content-type"]));
     p.edit(
         "fintech.yaml",
         "  allowed_origins: [\"https://app.example.com\"]",

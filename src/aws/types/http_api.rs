@@ -10,6 +10,7 @@ pub static SCHEMA: TypeSchema = TypeSchema {
     fields: &[
         f("routes", Ty::Map(&Ty::Str), Required, InPlace, "route key (e.g. `ANY /api/{proxy+}`) to function ARN"),
         f("cors_origins", STRS, Default("[]"), InPlace, "origins allowed by CORS"),
+        f("cors_headers", STRS, Default("[\"content-type\"]"), InPlace, "request headers those origins may send (with `cors_origins`)"),
         f("throttle_rate", Ty::Int { min: 1, max: 10000 }, Optional, InPlace, "requests per second the stage lets through on average (the rest get 429): bounds what a flood costs"),
         f("throttle_burst", Ty::Int { min: 1, max: 5000 }, Optional, InPlace, "requests the stage lets through at once"),
         f("access_log_group", STR, Optional, InPlace, "log group ARN receiving one JSON line per request"),
@@ -44,8 +45,8 @@ impl Driver for HttpApi {
     fn reads_early(&self) -> bool {
         true
     }
-    async fn read(&self, c: &Call<'_>, _: &Attrs) -> Result<Option<Live>> {
-        crate::aws::apigw::read(c).await
+    async fn read(&self, c: &Call<'_>, p: &Attrs) -> Result<Option<Live>> {
+        crate::aws::apigw::read(c, p).await
     }
     async fn create(&self, c: &Call<'_>, p: &Attrs) -> Result<()> {
         crate::aws::apigw::create(c, p).await
