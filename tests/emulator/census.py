@@ -48,8 +48,11 @@ def census(c):
     dists = cf.list_distributions()["DistributionList"].get("Items", [])
     out["distributions"] = sorted(d.get("Comment", "") for d in dists)
     out["origin access controls"] = sorted(o["Name"] for o in cf.list_origin_access_controls()["OriginAccessControlList"].get("Items", []))
+    # moto answers "COMPLETED" where CloudFront says "Completed": compared without case, else every
+    # invalidation moto ever made counts as in flight (a deploy resumed after a kill that invalidates
+    # the paths the killed run uploaded failed the kill test's census on some kill points).
     out["invalidations in flight"] = sorted(
-        d.get("Comment", "") for d in dists for i in cf.list_invalidations(DistributionId=d["Id"])["InvalidationList"].get("Items", []) if i["Status"] != "Completed"
+        d.get("Comment", "") for d in dists for i in cf.list_invalidations(DistributionId=d["Id"])["InvalidationList"].get("Items", []) if i["Status"].lower() != "completed"
     )
     # (fintech uses CloudFront's managed cache policies; moto has no ListCachePolicies to check.)
 
