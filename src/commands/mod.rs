@@ -277,8 +277,13 @@ pub async fn locked<T>(
         }
         let attrs = (command == "deploy")
             .then(|| crate::plan::drift::digests(&engine.desired, &snap.prepared));
+        // A deploy that changes nothing writes no record, unless the stage has none or only a
+        // failed one: a run killed after its last change but before its record leaves the next
+        // (changing nothing) to write it, else drift and `stages` would lack it for good.
+        let unrecorded = command == "deploy"
+            && snap.last_deploy.as_ref().is_none_or(|r| r["failed"] != serde_json::Value::Bool(false));
         let done = work(&fresh, snap).await;
-        if matches!(command, "deploy" | "destroy") && fresh.has_changes() {
+        if matches!(command, "deploy" | "destroy") && (fresh.has_changes() || unrecorded) {
             // A run that failed part-way deployed some of it: no digests then (what it did
             // would be taken for drift, or what it did not for deployed), until the next success.
             let mut what = serde_json::json!({"command": command, "option": engine.desired.option, "summary": fresh.summary(), "failed": done.is_err()});
