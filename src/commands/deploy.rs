@@ -40,9 +40,10 @@ pub async fn run(
         }
     }
     super::guard_data_loss(&plan, allow_data_loss)?;
-    let env = if plan.has_changes() {
+    // Nothing to change still takes the lock to write a missing deploy record (see `locked`).
+    let env = if plan.has_changes() || super::unrecorded(&snap) {
         // A saved plan was reviewed when it was made: applying it is the answer.
-        if saved.is_none() && !super::confirm(yes, "Apply these changes?")? {
+        if plan.has_changes() && saved.is_none() && !super::confirm(yes, "Apply these changes?")? {
             println!("Nothing changed.");
             return Ok(1);
         }

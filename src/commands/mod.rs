@@ -277,11 +277,7 @@ pub async fn locked<T>(
         }
         let attrs = (command == "deploy")
             .then(|| crate::plan::drift::digests(&engine.desired, &snap.prepared));
-        // A deploy that changes nothing writes no record, unless the stage has none or only a
-        // failed one: a run killed after its last change but before its record leaves the next
-        // (changing nothing) to write it, else drift and `stages` would lack it for good.
-        let unrecorded = command == "deploy"
-            && snap.last_deploy.as_ref().is_none_or(|r| r["failed"] != serde_json::Value::Bool(false));
+        let unrecorded = command == "deploy" && unrecorded(&snap);
         let done = work(&fresh, snap).await;
         if matches!(command, "deploy" | "destroy") && (fresh.has_changes() || unrecorded) {
             // A run that failed part-way deployed some of it: no digests then (what it did
@@ -309,6 +305,15 @@ pub async fn locked<T>(
             engine.desired.stage
         )),
     }
+}
+
+/// Whether the stage lacks a successful deploy record. A deploy that changes nothing writes none,
+/// except then: a run killed after its last change but before its record leaves the next one
+/// (changing nothing) to write it, else drift detection and `stages` would lack it for good.
+pub fn unrecorded(snap: &crate::apply::engine::Snapshot) -> bool {
+    snap.last_deploy
+        .as_ref()
+        .is_none_or(|r| r["failed"] != serde_json::Value::Bool(false))
 }
 
 /// Refuses a plan that would destroy data, naming what and how to allow it.
