@@ -108,8 +108,8 @@ def get_quote(db: Database, provider: Provider, symbol: str, now: datetime, live
         log.warning("quote for %s: serving stored prices: %s", symbol, exc)
         return stored.model_copy(update={"stale": True, "note": str(exc)})
     save_quote(db, quote, now)
-    stored = stored_quote(db, symbol)
-    return quote.model_copy(update={"updated_at": now, "name": stored.name if stored else quote.name,
+    row = store.symbol_row(db, symbol) or {}  # a name stored earlier (a search's) beats the quote's
+    return quote.model_copy(update={"updated_at": now, "name": row.get("name") or quote.name,
                                     "as_of": min(quote.as_of, market.last_session(now))})
 
 
@@ -175,10 +175,12 @@ def get_news(db: Database, provider: Provider, symbols: list[str], limit: int, n
         else:
             store.store_news(db, fetched)
             store.mark(db, due, "news_at", now)
+            for symbol in due:
+                rows[symbol]["news_at"] = now
     items = store.news(db, symbols, limit, now - store.NEWS_KEPT)
     if failure and not items:
         raise failure
-    times = [row["news_at"] for row in store.symbol_rows(db, symbols).values() if row["news_at"]]
+    times = [row["news_at"] for row in rows.values() if row["news_at"]]
     return NewsFeed(items=items, stale=note is not None, note=note, updated_at=min(times) if times else None)
 
 
